@@ -1,0 +1,130 @@
+//! Choosing where the model runs: burn's wgpu backend on a GPU, or its ndarray backend on the CPU.
+
+use burn::backend::{Autodiff, NdArray, Wgpu, wgpu::WgpuDevice};
+use burn::tensor::backend::AutodiffBackend;
+
+use crate::nca::StepMode;
+
+pub type CpuBackend = NdArray<f32>;
+pub type GpuBackend = Wgpu;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum BackendChoice {
+    /// A hardware GPU when there is one, else the CPU.
+    #[default]
+    Auto,
+    Cpu,
+    /// wgpu on whatever adapter there is, software ones (lavapipe) included.
+    Gpu,
+}
+
+impl std::str::FromStr for BackendChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "cpu" => Ok(Self::Cpu),
+            "gpu" | "wgpu" => Ok(Self::Gpu),
+            _ => Err(format!("unknown backend '{s}' (expected auto, cpu or gpu)")),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct GpuInfo {
+    pub name: String,
+    pub device_type: String,
+    pub api: String,
+    /// A CPU implementation of the graphics API (Mesa's lavapipe, llvmpipe).
+    pub software: bool,
+}
+
+impl std::fmt::Display for GpuInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}, {})", self.name, self.device_type, self.api)
+    }
+}
+
+/// Looks for a wgpu adapter, preferring real GPUs. Cheap; creates no device.
+pub fn probe_gpu() -> Result<GpuInfo, String> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+    let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+    let rank = |t: wgpu::DeviceType| match t {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Other => 3,
+        wgpu::DeviceType::Cpu => 4,
+    };
+    let best = adapters.iter().map(|a| a.get_info()).min_by_key(|i| rank(i.device_type));
+    match best {
+        Some(i) => Ok(GpuInfo {
+            name: i.name.clone(),
+            device_type: format!("{:?}", i.device_type),
+            api: format!("{:?}", i.backend),
+            software: i.device_type == wgpu::DeviceType::Cpu,
+        }),
+        None => Err("no GPU adapter found (no Vulkan, Metal, DX12 or GL driver). On Debian, \
+                     `apt-get install mesa-vulkan-drivers libvulkan1` provides a software one; \
+                     or use --backend cpu"
+            .into()),
+    }
+}
+
+/// Where a job runs once the choice is resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Resolved {
+    Cpu,
+    Gpu(GpuInfo),
+}
+
+impl Resolved {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Resolved::Cpu => "cpu",
+            Resolved::Gpu(_) => "gpu",
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Resolved::Cpu => format!("CPU (burn ndarray, {} threads)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+            Resolved::Gpu(g) => format!("GPU: {g}"),
+        }
+    }
+
+    /// Sparse stepping skips dead and resting cells but reads the alive mask back each step:
+    /// a win on the CPU, a stall on a GPU.
+    pub fn step_mode(&self) -> StepMode {
+        match self {
+            Resolved::Cpu => StepMode::Sparse,
+            Resolved::Gpu(_) => StepMode::Dense,
+        }
+    }
+}
+
+/// Auto takes a hardware GPU when there is one; a software Vulkan driver is slower than the CPU
+/// backend, so Auto passes it over (ask for it with `gpu`).
+pub fn resolve(choice: BackendChoice) -> Result<Resolved, String> {
+    match choice {
+        BackendChoice::Cpu => Ok(Resolved::Cpu),
+        BackendChoice::Gpu => probe_gpu().map(Resolved::Gpu),
+        BackendChoice::Auto => Ok(match probe_gpu() {
+            Ok(g) if !g.software => Resolved::Gpu(g),
+            _ => Resolved::Cpu,
+        }),
+    }
+}
+
+/// Work generic over the backend, run by [`run_job`] on the resolved one.
+pub trait Job {
+    type Output;
+    fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output;
+}
+
+pub fn run_job<J: Job>(on: &Resolved, job: J) -> J::Output {
+    match on {
+        Resolved::Cpu => job.run::<Autodiff<CpuBackend>>(Default::default(), on),
+        Resolved::Gpu(_) => job.run::<Autodiff<GpuBackend>>(WgpuDevice::DefaultDevice, on),
+    }
+}

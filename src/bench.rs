@@ -1,0 +1,64 @@
+//! Throughput measures, comparable with the PyTorch anchor (`shared/bench/anchor_torch.py`):
+//! the same model, the same whole-grid-alive inference state, the same training configuration.
+
+use std::time::Instant;
+
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+
+use crate::nca::sim::{state_tensor, to_host};
+use crate::nca::{CHANNELS, NcaConfig, Simulation, StepMode, Weights};
+use crate::target::Target;
+use crate::train::{Mode, TrainConfig, Trainer};
+
+/// Weights like the anchor's: the default first layer and a small random last layer, so that the
+/// update is not zero and every op does real work.
+pub fn bench_weights() -> Weights {
+    let mut w = Weights::init(7);
+    let mut rng = StdRng::seed_from_u64(8);
+    // Uniform with the standard deviation of the anchor's N(0, 0.01).
+    let a = 0.01 * 3f32.sqrt();
+    w.w2.iter_mut().for_each(|v| *v = rng.random_range(-a..a));
+    w
+}
+
+fn sync<B: Backend>(sim: &Simulation<B>) {
+    // Reading one value back waits for every queued kernel.
+    let _ = to_host(&sim.state.clone().narrow(1, 0, 1).narrow(2, 0, 1));
+}
+
+/// Cell updates per second on a `grid` x `grid` world where every cell is alive (channels 3.. =
+/// 0.5, as in the anchor), for at least `seconds`.
+pub fn sim_cell_updates_per_s<B: Backend>(device: &B::Device, grid: usize, seconds: f64, mode: StepMode) -> f64 {
+    let mut host = vec![0.0f32; grid * grid * CHANNELS];
+    host.chunks_exact_mut(CHANNELS).for_each(|c| c[3..].iter_mut().for_each(|v| *v = 0.5));
+    let state = state_tensor::<B>(host, [1, grid, grid, CHANNELS], device);
+    let mut sim = Simulation::from_state(bench_weights().to_device(device), NcaConfig::default(), state, 1).with_mode(mode);
+    sim.run(3);
+    sync(&sim);
+    let t0 = Instant::now();
+    let mut steps = 0u64;
+    while t0.elapsed().as_secs_f64() < seconds {
+        sim.run(5);
+        sync(&sim);
+        steps += 5;
+    }
+    steps as f64 * (grid * grid) as f64 / t0.elapsed().as_secs_f64()
+}
+
+/// Training iterations per second for the paper's configuration: batch 8, 72x72, 80 steps, from
+/// the seed, against a random target.
+pub fn train_iters_per_s<B: AutodiffBackend>(device: &B::Device, iters: usize, mode: StepMode) -> f64 {
+    let mut rng = StdRng::seed_from_u64(3);
+    let rgba: Vec<f32> = (0..72 * 72 * 4).map(|_| rng.random::<f32>()).collect();
+    let target = Target { width: 72, height: 72, rgba };
+    let cfg = TrainConfig { mode: Mode::Grow, min_steps: 80, max_steps: 80, iterations: iters as u64 + 1, ..Default::default() };
+    let mut t = Trainer::<B>::new("bench", cfg, target, device.clone()).expect("bench config").with_step_mode(mode);
+    t.set_weights(&bench_weights());
+    t.iterate().expect("warm-up iteration");
+    let t0 = Instant::now();
+    for _ in 0..iters {
+        t.iterate().expect("bench iteration");
+    }
+    iters as f64 / t0.elapsed().as_secs_f64()
+}

@@ -1,0 +1,79 @@
+//! `morphogen bench`: throughput per backend, as text or JSON lines.
+
+use std::process::ExitCode;
+
+use burn::tensor::backend::AutodiffBackend;
+use morphogen::backend::{BackendChoice, Job, Resolved, resolve, run_job};
+use morphogen::bench::{sim_cell_updates_per_s, train_iters_per_s};
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// One JSON object per line.
+    #[arg(long)]
+    json: bool,
+    /// all (every backend available), cpu or gpu.
+    #[arg(long, default_value = "all")]
+    backend: String,
+    /// Grid sides for the simulation measure.
+    #[arg(long, default_value = "72,256,1024", value_delimiter = ',')]
+    sizes: Vec<usize>,
+    /// Seconds per simulation measure.
+    #[arg(long, default_value_t = 3.0)]
+    seconds: f64,
+    /// Timed training iterations (after one warm-up); 0 skips training.
+    #[arg(long, default_value_t = 3)]
+    train_iters: usize,
+}
+
+struct BenchJob<'a> {
+    args: &'a BenchArgs,
+}
+
+impl Job for BenchJob<'_> {
+    type Output = ();
+    fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) {
+        let a = self.args;
+        let label = on.label();
+        let device_name = on.describe();
+        if !a.json {
+            println!("{device_name}");
+        }
+        for &g in &a.sizes {
+            let cups = sim_cell_updates_per_s::<B::InnerBackend>(&device, g, a.seconds, on.step_mode());
+            if a.json {
+                println!("{}", serde_json::json!({"backend": label, "grid": g, "cell_updates_per_s": cups, "device": device_name}));
+            } else {
+                println!("  simulation {g:>5}x{g:<5} {:>10.3} M cell updates/s ({:.1} steps/s)", cups / 1e6, cups / (g * g) as f64);
+            }
+        }
+        if a.train_iters > 0 {
+            let ips = train_iters_per_s::<B>(&device, a.train_iters, on.step_mode());
+            if a.json {
+                println!("{}", serde_json::json!({"backend": label, "train_iters_per_s": ips, "device": device_name}));
+            } else {
+                println!("  training   batch 8, 72x72, 80 steps: {ips:.3} iterations/s");
+            }
+        }
+    }
+}
+
+pub fn run(a: BenchArgs) -> Result<ExitCode, String> {
+    if a.sizes.iter().any(|&s| s < 3) {
+        return Err("--sizes: every grid side must be at least 3".into());
+    }
+    let mut targets = vec![];
+    match a.backend.as_str() {
+        "all" => {
+            targets.push(resolve(BackendChoice::Cpu)?);
+            match resolve(BackendChoice::Gpu) {
+                Ok(g) => targets.push(g),
+                Err(e) => eprintln!("no GPU backend: {e}"),
+            }
+        }
+        other => targets.push(resolve(other.parse()?)?),
+    }
+    for on in &targets {
+        run_job(on, BenchJob { args: &a });
+    }
+    Ok(ExitCode::SUCCESS)
+}

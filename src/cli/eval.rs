@@ -1,0 +1,70 @@
+//! `morphogen eval`: the report card.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use burn::tensor::backend::AutodiffBackend;
+use morphogen::backend::{Job, Resolved, resolve, run_job};
+use morphogen::creature::Creature;
+use morphogen::eval::{EvalOptions, Report, evaluate};
+
+use super::BackendArg;
+
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    creature: PathBuf,
+    /// One JSON object on stdout, for tools.
+    #[arg(long)]
+    json: bool,
+    /// Square grid side (default: the creature's training grid).
+    #[arg(long)]
+    grid: Option<usize>,
+    /// Seeded runs per figure.
+    #[arg(long, default_value_t = 8)]
+    trials: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[command(flatten)]
+    backend: BackendArg,
+}
+
+struct EvalJob(Creature, EvalOptions);
+
+impl Job for EvalJob {
+    type Output = Report;
+    fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Report {
+        let opts = EvalOptions { step_mode: on.step_mode(), ..self.1 };
+        evaluate::<B::InnerBackend>(&self.0, &opts, &device)
+    }
+}
+
+pub fn run(a: EvalArgs) -> Result<ExitCode, String> {
+    let c = super::load_creature(&a.creature)?;
+    if a.trials == 0 {
+        return Err("--trials must be at least 1".into());
+    }
+    if a.grid.is_some_and(|g| g < 8) {
+        return Err("--grid must be at least 8".into());
+    }
+    let on = resolve(a.backend.backend)?;
+    let opts = EvalOptions { grid: a.grid, trials: a.trials, seed: a.seed, ..Default::default() };
+    let r = run_job(&on, EvalJob(c.clone(), opts));
+    if a.json {
+        println!("{}", serde_json::to_string(&r).expect("report serialises"));
+    } else {
+        let [h, w] = c.meta.grid;
+        let g = a.grid.map(|g| (g, g)).unwrap_or((h, w));
+        println!("{} ({}), {}x{} grid, {} trials, seed {}, on {}", c.meta.name, c.meta.mode, g.0, g.1, a.trials, a.seed, on.describe());
+        match r.growth_mse {
+            Some(m) => println!("  growth      RGBA MSE vs target at step 96: {m:.6}"),
+            None => println!("  growth      (no target image in this creature)"),
+        }
+        println!("  alive       {} cells at step 200", r.alive_cells_at_200);
+        println!("  drift       MSE vs step 200: {:.2e} at 500, {:.2e} at 2000", r.drift.at_500, r.drift.at_2000);
+        println!("  regrowth    trials back within MSE 0.002 200 steps after the wound:");
+        for (name, [ok, n]) in r.regrowth.entries() {
+            println!("    {name:<7} {ok}/{n}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,36 @@
+//! `morphogen import-distill`: the paper's own pretrained creatures.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use morphogen::creature::{Creature, CreatureMeta};
+use morphogen::nca::NcaConfig;
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// A model JSON of the Distill demo (webgl_models8 format).
+    model: PathBuf,
+    #[arg(long)]
+    out: PathBuf,
+    /// Creature name (default: the model's file name).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+pub fn run(a: ImportArgs) -> Result<ExitCode, String> {
+    let c = import_file(&a.model, a.name.as_deref())?;
+    c.save(&a.out)?;
+    eprintln!("imported {} as '{}' -> {}", a.model.display(), c.meta.name, a.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn import_file(path: &PathBuf, name: Option<&str>) -> Result<Creature, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let weights = morphogen::distill::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "distill".into());
+    let name = name.map(str::to_string).unwrap_or(stem.clone());
+    let source = format!("imported from the Distill demo model {stem} (Mordvintsev et al. 2020, CC-BY 4.0)");
+    let mut meta = CreatureMeta::new(&name, "imported", &source, NcaConfig::default(), [72, 72]);
+    meta.iterations = 0;
+    Ok(Creature { meta, weights, target: None })
+}

@@ -1,0 +1,40 @@
+//! `morphogen info`: what a creature file holds.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use morphogen::nca::PARAM_COUNT;
+
+#[derive(clap::Args)]
+pub struct InfoArgs {
+    creature: PathBuf,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: InfoArgs) -> Result<ExitCode, String> {
+    let c = super::load_creature(&a.creature)?;
+    let m = &c.meta;
+    let target = c.target.as_ref().map(|t| [t.height, t.width]);
+    if a.json {
+        let v = serde_json::json!({
+            "format_version": morphogen::creature::FORMAT_VERSION,
+            "meta": m,
+            "parameters": PARAM_COUNT,
+            "target": target,
+        });
+        println!("{v}");
+    } else {
+        println!("{}", m.name);
+        println!("  format       version {}", morphogen::creature::FORMAT_VERSION);
+        println!("  source       {}", m.source);
+        println!("  mode         {}", m.mode);
+        println!("  iterations   {}", m.iterations);
+        println!("  final loss   {}", m.final_loss.map(|l| format!("{l:.6}")).unwrap_or("-".into()));
+        println!("  rule         fire rate {}, angle {} rad, {:?} border", m.rule.fire_rate, m.rule.angle, m.rule.border);
+        println!("  grid         {}x{}", m.grid[0], m.grid[1]);
+        println!("  target       {}", target.map(|[h, w]| format!("{h}x{w} image")).unwrap_or("none".into()));
+        println!("  parameters   {PARAM_COUNT}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

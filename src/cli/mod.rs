@@ -1,0 +1,58 @@
+//! Subcommands of the `morphogen` binary.
+
+mod bench;
+mod eval;
+mod import;
+mod info;
+mod progress;
+mod train;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use morphogen::backend::BackendChoice;
+
+#[derive(Parser)]
+#[command(name = "morphogen", version, about = "Growing Neural Cellular Automata: train, evaluate and import creatures")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a creature for an image (the paper's grow / persist / regenerate regimes).
+    Train(train::TrainArgs),
+    /// The creature's report card: growth, persistence and regeneration figures.
+    Eval(eval::EvalArgs),
+    /// What a creature file holds.
+    Info(info::InfoArgs),
+    /// Convert a model of the Distill article's demo (JSON) into a creature file.
+    ImportDistill(import::ImportArgs),
+    /// Simulation and training throughput on each available backend.
+    Bench(bench::BenchArgs),
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Train(a) => train::run(a),
+        Command::Eval(a) => eval::run(a),
+        Command::Info(a) => info::run(a),
+        Command::ImportDistill(a) => import::run(a),
+        Command::Bench(a) => bench::run(a),
+    }
+}
+
+/// `--backend` for every command that runs the model.
+#[derive(clap::Args, Clone)]
+pub struct BackendArg {
+    /// auto (a hardware GPU if there is one, else the CPU), cpu, or gpu (any wgpu adapter,
+    /// software Vulkan included).
+    #[arg(long, default_value = "auto")]
+    pub backend: BackendChoice,
+}
+
+pub fn load_creature(path: &PathBuf) -> Result<morphogen::creature::Creature, String> {
+    morphogen::creature::Creature::load(path).map_err(|e| e.to_string())
+}

@@ -1,0 +1,67 @@
+//! A one-line progress bar on stderr (plain lines when stderr is not a terminal).
+
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
+pub struct Progress {
+    total: u64,
+    start_iter: u64,
+    started: Instant,
+    last_print: Option<Instant>,
+    tty: bool,
+}
+
+fn hms(secs: f64) -> String {
+    if !secs.is_finite() {
+        return "--".into();
+    }
+    let s = secs.round() as u64;
+    if s >= 3600 { format!("{}h{:02}m", s / 3600, s / 60 % 60) } else { format!("{}m{:02}s", s / 60, s % 60) }
+}
+
+impl Progress {
+    pub fn new(total: u64, start_iter: u64) -> Self {
+        Self { total, start_iter, started: Instant::now(), last_print: None, tty: std::io::stderr().is_terminal() }
+    }
+
+    pub fn update(&mut self, iter: u64, loss: f32, lr: f32) {
+        let now = Instant::now();
+        let every = if self.tty { 0.2 } else { 10.0 };
+        if self.last_print.is_some_and(|t| now.duration_since(t).as_secs_f64() < every) && iter < self.total {
+            return;
+        }
+        self.last_print = Some(now);
+        let elapsed = now.duration_since(self.started).as_secs_f64();
+        let rate = (iter - self.start_iter) as f64 / elapsed.max(1e-9);
+        let eta = (self.total - iter.min(self.total)) as f64 / rate;
+        let frac = iter as f64 / self.total.max(1) as f64;
+        let filled = (frac * 24.0).round() as usize;
+        let bar: String = "#".repeat(filled.min(24)) + &".".repeat(24 - filled.min(24));
+        let line = format!(
+            "[{bar}] {iter}/{} loss {loss:.5} (log10 {:.2}) lr {lr:.0e} {rate:.2} it/s ETA {}",
+            self.total,
+            (loss as f64).log10(),
+            hms(eta)
+        );
+        let mut err = std::io::stderr();
+        if self.tty {
+            let _ = write!(err, "\r\x1b[2K{line}");
+        } else {
+            let _ = writeln!(err, "{line}");
+        }
+        let _ = err.flush();
+    }
+
+    pub fn message(&self, msg: &str) {
+        if self.tty {
+            eprint!("\r\x1b[2K");
+        }
+        eprintln!("{msg}");
+    }
+
+    pub fn finish(&self) {
+        if self.tty {
+            eprintln!();
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! `morphogen train`: the shared trainer with a progress bar, checkpoints, resume and Ctrl-C.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use burn::tensor::backend::AutodiffBackend;
+use morphogen::backend::{Job, Resolved, resolve, run_job};
+use morphogen::target::{Background, Target};
+use morphogen::train::checkpoint::Checkpoint;
+use morphogen::train::{Mode, TrainConfig, Trainer};
+
+use super::BackendArg;
+use super::progress::Progress;
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// The target image (PNG, JPEG, ...). Not needed with --resume.
+    image: Option<PathBuf>,
+    /// grow, persist or regenerate (the paper's experiments 1, 2, 3).
+    #[arg(long)]
+    mode: Option<Mode>,
+    /// Where the trained creature is written.
+    #[arg(long)]
+    out: PathBuf,
+    /// Creature name (default: the image's file name).
+    #[arg(long)]
+    name: Option<String>,
+    /// A JSON file with any hyper-parameters to override (see `TrainConfig`).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Total iterations (also with --resume, to train further).
+    #[arg(long)]
+    iterations: Option<u64>,
+    #[arg(long)]
+    seed: Option<u64>,
+    /// The image is resized to fit this many pixels (default 40).
+    #[arg(long)]
+    size: Option<u32>,
+    /// Empty cells around the image (default 16).
+    #[arg(long)]
+    padding: Option<u32>,
+    /// For images without transparency: keep (opaque), corner (key out the top-left colour) or a
+    /// colour like '#ffffff' to key out.
+    #[arg(long)]
+    background: Option<Background>,
+    /// Write a checkpoint every N iterations (default 100).
+    #[arg(long)]
+    checkpoint_every: Option<u64>,
+    /// Checkpoint path (default: OUT with .ckpt appended).
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Carry on from the checkpoint.
+    #[arg(long)]
+    resume: bool,
+    #[command(flatten)]
+    backend: BackendArg,
+}
+
+fn checkpoint_path(a: &TrainArgs) -> PathBuf {
+    a.checkpoint.clone().unwrap_or_else(|| {
+        let mut s = a.out.clone().into_os_string();
+        s.push(".ckpt");
+        PathBuf::from(s)
+    })
+}
+
+enum Start {
+    Fresh { name: String, cfg: TrainConfig, target: Target },
+    Resume(Checkpoint),
+}
+
+struct TrainJob {
+    start: Start,
+    out: PathBuf,
+    ckpt: PathBuf,
+    stop: Arc<AtomicBool>,
+}
+
+impl Job for TrainJob {
+    type Output = Result<ExitCode, String>;
+    fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
+        let mut t = match self.start {
+            Start::Fresh { name, cfg, target } => Trainer::<B>::new(&name, cfg, target, device),
+            Start::Resume(ck) => Trainer::<B>::resume(ck, device),
+        }
+        .map_err(|e| e.to_string())?
+        .with_step_mode(on.step_mode());
+        eprintln!(
+            "training '{}' ({} mode, {} iterations, grid {}x{}) on {}",
+            t.name,
+            t.cfg.mode.name(),
+            t.cfg.iterations,
+            t.target.height,
+            t.target.width,
+            on.describe()
+        );
+        let mut bar = Progress::new(t.cfg.iterations, t.iteration);
+        let save_ckpt = |t: &mut Trainer<B>| t.checkpoint().save(&self.ckpt);
+        while !t.done() {
+            if self.stop.load(Ordering::SeqCst) {
+                save_ckpt(&mut t)?;
+                bar.message(&format!(
+                    "interrupted at iteration {}; checkpoint saved to {}; carry on with --resume",
+                    t.iteration,
+                    self.ckpt.display()
+                ));
+                return Ok(ExitCode::from(130));
+            }
+            let r = t.iterate().map_err(|e| e.to_string())?;
+            if let Some((failed, back_to)) = r.rolled_back {
+                bar.message(&format!(
+                    "warning: non-finite loss or state at iteration {failed}; rolled back to the last good checkpoint (iteration {back_to})"
+                ));
+                continue;
+            }
+            bar.update(r.iteration, r.loss, r.lr);
+            if t.iteration % t.cfg.checkpoint_every == 0 && !t.done() {
+                save_ckpt(&mut t)?;
+            }
+        }
+        bar.finish();
+        let creature = t.creature();
+        creature.save(&self.out)?;
+        // The creature now holds the result; a stale checkpoint would only confuse --resume.
+        let _ = std::fs::remove_file(&self.ckpt);
+        eprintln!(
+            "saved {} ({} iterations, final loss {:.6})",
+            self.out.display(),
+            t.iteration,
+            creature.meta.final_loss.unwrap_or(f32::NAN)
+        );
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn read_config(path: &Path) -> Result<TrainConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn run(a: TrainArgs) -> Result<ExitCode, String> {
+    let ckpt = checkpoint_path(&a);
+    let start = if a.resume {
+        let ck = Checkpoint::load(&ckpt)?;
+        eprintln!("resuming '{}' from {} at iteration {}", ck.name, ckpt.display(), ck.iteration);
+        let mut ck = ck;
+        if let Some(v) = a.iterations {
+            // Lets a finished or interrupted run be carried further.
+            ck.config.iterations = v;
+        }
+        Start::Resume(ck)
+    } else {
+        let image = a.image.as_ref().ok_or("train needs an IMAGE (or --resume)")?;
+        let mut cfg = match &a.config {
+            Some(p) => read_config(p)?,
+            None => TrainConfig::default(),
+        };
+        let mode = a.mode.or(a.config.as_ref().map(|_| cfg.mode)).ok_or("train needs --mode grow|persist|regenerate")?;
+        cfg.mode = mode;
+        if let Some(v) = a.iterations {
+            cfg.iterations = v;
+        }
+        if let Some(v) = a.seed {
+            cfg.seed = v;
+        }
+        if let Some(v) = a.size {
+            cfg.target.size = v;
+        }
+        if let Some(v) = a.padding {
+            cfg.target.padding = v;
+        }
+        if let Some(v) = a.background {
+            cfg.target.background = v;
+        }
+        if let Some(v) = a.checkpoint_every {
+            cfg.checkpoint_every = v;
+        }
+        cfg.validate()?;
+        let target = Target::from_file(image, &cfg.target)?;
+        let name = a.name.clone().unwrap_or_else(|| image.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or("creature".into()));
+        if ckpt.exists() {
+            eprintln!("note: {} exists and will be overwritten (use --resume to carry on from it)", ckpt.display());
+        }
+        Start::Fresh { name, cfg, target }
+    };
+    let on = resolve(a.backend.backend)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            // Second Ctrl-C: the user really wants out.
+            std::process::exit(130);
+        }
+    })
+    .map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?;
+    run_job(&on, TrainJob { start, out: a.out, ckpt, stop })
+}

@@ -1,0 +1,215 @@
+//! Creature files: one file per creature, its weights and everything a user needs to know.
+//!
+//! Layout (little endian):
+//! `b"MORPHOGN"` | version u32 | meta length u32 | meta JSON | 8,336 f32 weights (w1, b1, w2, b2,
+//! row-major, shapes listed in the meta) | target PNG length u32 | target PNG | CRC-32 of all before.
+//! The checksum catches truncation and bit rot; every field is checked before use, so a bad file
+//! gives a clear error and never a panic.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::fsio;
+use crate::nca::{NcaConfig, PARAM_COUNT, Weights};
+use crate::target::Target;
+
+pub const MAGIC: &[u8; 8] = b"MORPHOGN";
+pub const FORMAT_VERSION: u32 = 1;
+/// Meta JSON larger than this is not a creature file (guards the allocation).
+const MAX_META: usize = 1 << 20;
+const MAX_TARGET_PNG: usize = 64 << 20;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TensorInfo {
+    pub name: String,
+    pub shape: Vec<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreatureMeta {
+    pub name: String,
+    /// `grow`, `persist`, `regenerate`, or `imported`.
+    pub mode: String,
+    /// Where it came from: "trained by morphogen", or the file it was imported from.
+    pub source: String,
+    pub iterations: u64,
+    pub final_loss: Option<f32>,
+    /// Fire rate, perception angle and border it was trained with.
+    pub rule: NcaConfig,
+    /// The grid it was trained on, [height, width].
+    pub grid: [usize; 2],
+    /// Target preparation (size, padding, background), when trained here.
+    #[serde(default)]
+    pub target_options: Option<crate::target::TargetOptions>,
+    pub tensors: Vec<TensorInfo>,
+    pub created_unix: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Creature {
+    pub meta: CreatureMeta,
+    pub weights: Weights,
+    pub target: Option<Target>,
+}
+
+/// Why a creature file could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    Io(String),
+    NotACreature,
+    Version(u32),
+    Truncated { needed: usize, found: usize },
+    Checksum,
+    Meta(String),
+    Shape(String),
+    NonFinite(String),
+    Target(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatureError {
+    pub path: PathBuf,
+    pub problem: Problem,
+}
+
+impl std::fmt::Display for CreatureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = self.path.display();
+        match &self.problem {
+            Problem::Io(e) => write!(f, "{p}: {e}"),
+            Problem::NotACreature => write!(f, "{p}: not a morphogen creature file (wrong magic bytes)"),
+            Problem::Version(v) => {
+                write!(f, "{p}: creature format version {v}; this build of morphogen reads version {FORMAT_VERSION}")
+            }
+            Problem::Truncated { needed, found } => {
+                write!(f, "{p}: file is truncated ({found} bytes, at least {needed} needed)")
+            }
+            Problem::Checksum => write!(f, "{p}: file is corrupt (checksum mismatch)"),
+            Problem::Meta(e) => write!(f, "{p}: bad metadata: {e}"),
+            Problem::Shape(e) => write!(f, "{p}: wrong tensor shapes: {e}"),
+            Problem::NonFinite(e) => write!(f, "{p}: weights are not finite: {e}"),
+            Problem::Target(e) => write!(f, "{p}: bad target image: {e}"),
+        }
+    }
+}
+impl std::error::Error for CreatureError {}
+
+fn expected_tensors() -> Vec<TensorInfo> {
+    Weights::SHAPES.iter().map(|(n, s)| TensorInfo { name: n.to_string(), shape: s.to_vec() }).collect()
+}
+
+pub fn now_unix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+impl CreatureMeta {
+    pub fn new(name: &str, mode: &str, source: &str, rule: NcaConfig, grid: [usize; 2]) -> Self {
+        Self {
+            name: name.into(),
+            mode: mode.into(),
+            source: source.into(),
+            iterations: 0,
+            final_loss: None,
+            rule,
+            grid,
+            target_options: None,
+            tensors: expected_tensors(),
+            created_unix: now_unix(),
+        }
+    }
+}
+
+impl Creature {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut meta = self.meta.clone();
+        meta.tensors = expected_tensors();
+        let meta = serde_json::to_vec_pretty(&meta).expect("meta serialises");
+        let png = self.target.as_ref().map(|t| t.to_png()).unwrap_or_default();
+        let mut out = Vec::with_capacity(64 + meta.len() + PARAM_COUNT * 4 + png.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+        out.extend_from_slice(&meta);
+        for v in self.weights.flatten() {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&(png.len() as u32).to_le_bytes());
+        out.extend_from_slice(&png);
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        fsio::write_atomic(path, &self.to_bytes())
+    }
+
+    pub fn load(path: &Path) -> Result<Self, CreatureError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| CreatureError { path: path.to_path_buf(), problem: Problem::Io(e.to_string()) })?;
+        Self::from_bytes(&bytes).map_err(|problem| CreatureError { path: path.to_path_buf(), problem })
+    }
+
+    pub fn from_bytes(b: &[u8]) -> Result<Self, Problem> {
+        let mut r = Reader { b, pos: 0 };
+        if b.len() < 8 || &b[..8] != MAGIC {
+            return Err(Problem::NotACreature);
+        }
+        r.pos = 8;
+        let version = r.u32()?;
+        if version != FORMAT_VERSION {
+            return Err(Problem::Version(version));
+        }
+        let meta_len = r.u32()? as usize;
+        if meta_len > MAX_META {
+            return Err(Problem::Meta(format!("metadata length {meta_len} is implausible")));
+        }
+        let meta_bytes = r.take(meta_len)?;
+        let weights_bytes = r.take(PARAM_COUNT * 4)?;
+        let png_len = r.u32()? as usize;
+        if png_len > MAX_TARGET_PNG {
+            return Err(Problem::Target(format!("target length {png_len} is implausible")));
+        }
+        let png = r.take(png_len)?;
+        let body_end = r.pos;
+        let crc = r.u32()?;
+        // Checked after the lengths so that a short file reads as truncated, not as corrupt.
+        if crc32fast::hash(&b[..body_end]) != crc {
+            return Err(Problem::Checksum);
+        }
+        let meta: CreatureMeta = serde_json::from_slice(meta_bytes).map_err(|e| Problem::Meta(e.to_string()))?;
+        if meta.tensors != expected_tensors() {
+            let found: Vec<String> = meta.tensors.iter().map(|t| format!("{}{:?}", t.name, t.shape)).collect();
+            return Err(Problem::Shape(format!("file holds [{}], expected w1[48, 128] b1[1, 128] w2[128, 16] b2[1, 16]", found.join(" "))));
+        }
+        let flat: Vec<f32> = weights_bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let weights = Weights::unflatten(&flat).map_err(|e| Problem::Shape(e.to_string()))?;
+        weights.validate().map_err(|e| Problem::NonFinite(e.to_string()))?;
+        let target = if png.is_empty() { None } else { Some(Target::from_png(png).map_err(Problem::Target)?) };
+        Ok(Creature { meta, weights, target })
+    }
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Problem> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.b.len());
+        match end {
+            Some(end) => {
+                let s = &self.b[self.pos..end];
+                self.pos = end;
+                Ok(s)
+            }
+            None => Err(Problem::Truncated { needed: self.pos.saturating_add(n), found: self.b.len() }),
+        }
+    }
+    fn u32(&mut self) -> Result<u32, Problem> {
+        let s = self.take(4)?;
+        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    }
+}

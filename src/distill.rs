@@ -1,0 +1,59 @@
+//! Import of the quantised models behind the Distill article's interactive demo.
+//!
+//! Format: a JSON array of two dense layers `{data_b64, in_ch, out_ch, weight_scale, bias_scale,
+//! type: "uint8"}`. `data_b64` holds `(in_ch + 1) * out_ch` bytes: row r < in_ch the weights from
+//! input r to each output, row in_ch the biases; a byte q means `(q / 255 - 0.5) * scale`.
+//! Inputs are ordered by band (identity, Sobel-x, Sobel-y), as ours are, so rows map one to one.
+
+use base64::Engine;
+use serde::Deserialize;
+
+use crate::nca::{CHANNELS, FEATURES, HIDDEN, Weights};
+
+#[derive(Deserialize)]
+struct Layer {
+    data_b64: String,
+    in_ch: usize,
+    out_ch: usize,
+    weight_scale: f32,
+    bias_scale: f32,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+fn decode_layer(l: &Layer, index: usize, in_ch: usize, out_ch: usize) -> Result<(Vec<f32>, Vec<f32>), String> {
+    let which = format!("layer {}", index + 1);
+    if l.kind != "uint8" {
+        return Err(format!("{which}: type '{}' is not supported (expected uint8)", l.kind));
+    }
+    if (l.in_ch, l.out_ch) != (in_ch, out_ch) {
+        return Err(format!("{which} is {}->{}, expected {in_ch}->{out_ch}", l.in_ch, l.out_ch));
+    }
+    if !l.weight_scale.is_finite() || !l.bias_scale.is_finite() {
+        return Err(format!("{which}: scales are not finite"));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(l.data_b64.trim())
+        .map_err(|e| format!("{which}: data_b64 is not valid base64: {e}"))?;
+    let need = (in_ch + 1) * out_ch;
+    if bytes.len() != need {
+        return Err(format!("{which}: {} bytes of data, expected {need}", bytes.len()));
+    }
+    let deq = |q: u8, scale: f32| (q as f32 / 255.0 - 0.5) * scale;
+    let w = bytes[..in_ch * out_ch].iter().map(|&q| deq(q, l.weight_scale)).collect();
+    let b = bytes[in_ch * out_ch..].iter().map(|&q| deq(q, l.bias_scale)).collect();
+    Ok((w, b))
+}
+
+/// Parses a demo model (the JSON text) into weights.
+pub fn parse(json: &str) -> Result<Weights, String> {
+    let layers: Vec<Layer> = serde_json::from_str(json).map_err(|e| format!("not a Distill demo model: {e}"))?;
+    if layers.len() != 2 {
+        return Err(format!("expected 2 layers, found {}", layers.len()));
+    }
+    let (w1, b1) = decode_layer(&layers[0], 0, FEATURES, HIDDEN)?;
+    let (w2, b2) = decode_layer(&layers[1], 1, HIDDEN, CHANNELS)?;
+    let w = Weights { w1, b1, w2, b2 };
+    w.validate().map_err(|e| e.to_string())?;
+    Ok(w)
+}

@@ -1,0 +1,119 @@
+//! The report card of a creature: growth, persistence and regeneration, each from seeded runs.
+
+use burn::tensor::{Tensor, TensorData, backend::Backend};
+use rand::{SeedableRng, rngs::StdRng};
+use serde::Serialize;
+
+use crate::creature::Creature;
+use crate::nca::sim::rgba_mse;
+use crate::nca::{Simulation, StepMode, Wound};
+
+/// A wound has healed when the state 200 steps later is this close (RGBA MSE) to the state
+/// before it.
+pub const REGROWN_MSE: f32 = 0.002;
+pub const GROWTH_STEP: usize = 96;
+pub const SETTLE_STEP: usize = 200;
+pub const REGROW_STEPS: usize = 200;
+
+#[derive(Clone, Debug)]
+pub struct EvalOptions {
+    /// Square grid side; default: the creature's training grid.
+    pub grid: Option<usize>,
+    pub trials: usize,
+    pub seed: u64,
+    pub step_mode: StepMode,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        Self { grid: None, trials: 8, seed: 0, step_mode: StepMode::Dense }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Drift {
+    #[serde(rename = "500")]
+    pub at_500: f32,
+    #[serde(rename = "2000")]
+    pub at_2000: f32,
+}
+
+/// [trials regrown, trials run] per wound type.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Regrowth {
+    pub disc: [usize; 2],
+    pub left: [usize; 2],
+    pub right: [usize; 2],
+    pub top: [usize; 2],
+    pub bottom: [usize; 2],
+    pub square: [usize; 2],
+}
+
+impl Regrowth {
+    pub fn entries(&self) -> [(&'static str, [usize; 2]); 6] {
+        [
+            ("disc", self.disc),
+            ("left", self.left),
+            ("right", self.right),
+            ("top", self.top),
+            ("bottom", self.bottom),
+            ("square", self.square),
+        ]
+    }
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Report {
+    pub growth_mse: Option<f32>,
+    pub alive_cells_at_200: usize,
+    pub drift: Drift,
+    pub regrowth: Regrowth,
+}
+
+fn mean(v: &[f32]) -> f32 {
+    v.iter().sum::<f32>() / v.len().max(1) as f32
+}
+
+pub fn evaluate<B: Backend>(c: &Creature, opts: &EvalOptions, device: &B::Device) -> Report {
+    let [gh, gw] = c.meta.grid;
+    let (h, w) = opts.grid.map(|g| (g, g)).unwrap_or((gh, gw));
+    let n = opts.trials.max(1);
+    let mut sim = Simulation::<B>::from_seed(&c.weights, c.meta.rule, [n, h, w], opts.seed, device).with_mode(opts.step_mode);
+
+    sim.run(GROWTH_STEP);
+    let growth_mse = c.target.as_ref().map(|t| {
+        let target = Tensor::<B, 4>::from_data(TensorData::new(t.fit(h, w), [1, h, w, 4]), device);
+        let d = sim.state.clone().narrow(3, 0, 4) - target;
+        let per: Vec<f32> = crate::nca::sim::to_host(&(d.clone() * d).reshape([n as i32, -1]).mean_dim(1));
+        mean(&per)
+    });
+    sim.run(SETTLE_STEP - GROWTH_STEP);
+    let settled = sim.state.clone();
+    let alive = sim.alive_counts();
+    let alive_cells_at_200 = (alive.iter().sum::<usize>() as f32 / n as f32).round() as usize;
+    sim.run(500 - SETTLE_STEP);
+    let at_500 = mean(&rgba_mse(&sim.state, &settled));
+    sim.run(2000 - 500);
+    let at_2000 = mean(&rgba_mse(&sim.state, &settled));
+
+    let mut rng = StdRng::seed_from_u64(opts.seed ^ 0x5EED_0F_D15C);
+    let trial = |k: u64, wounds: Vec<Wound>| -> [usize; 2] {
+        let keep: Vec<f32> = wounds.iter().flat_map(|wd| wd.keep_mask(h, w)).collect();
+        let mut s = Simulation::from_state(sim.params.clone(), c.meta.rule, settled.clone(), opts.seed.wrapping_add(1000 + k))
+            .with_mode(opts.step_mode);
+        s.apply_keep_mask(keep);
+        s.run(REGROW_STEPS);
+        let err = rgba_mse(&s.state, &settled);
+        [err.iter().filter(|&&e| e < REGROWN_MSE).count(), n]
+    };
+    let discs: Vec<Wound> = (0..n).map(|_| Wound::random_disc(&mut rng)).collect();
+    let regrowth = Regrowth {
+        disc: trial(1, discs),
+        left: trial(2, vec![Wound::Left; n]),
+        right: trial(3, vec![Wound::Right; n]),
+        top: trial(4, vec![Wound::Top; n]),
+        bottom: trial(5, vec![Wound::Bottom; n]),
+        square: trial(6, vec![Wound::Square { size: 16 }; n]),
+    };
+    Report { growth_mse, alive_cells_at_200, drift: Drift { at_500, at_2000 }, regrowth }
+}

@@ -1,0 +1,11 @@
+//! morphogen: Growing Neural Cellular Automata as a game, visualiser and lab.
+
+pub mod backend;
+pub mod bench;
+pub mod creature;
+pub mod distill;
+pub mod eval;
+pub mod fsio;
+pub mod nca;
+pub mod target;
+pub mod train;

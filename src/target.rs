@@ -1,0 +1,208 @@
+//! Training targets: any image the `image` crate reads, made into the premultiplied RGBA grid the
+//! trainer compares against.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{DynamicImage, ImageReader, Limits, Rgba, Rgba32FImage, RgbaImage, imageops::FilterType};
+use serde::{Deserialize, Serialize};
+
+/// Images over this many pixels a side are refused before decoding (a decompression bomb or a
+/// photo far beyond any grid).
+pub const MAX_SIDE: u32 = 16_384;
+const MAX_DECODE_BYTES: u64 = 1 << 30;
+
+/// How to treat an image that has no transparency of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Background {
+    /// Use the image's alpha; an image without alpha is opaque everywhere.
+    #[default]
+    Keep,
+    /// Make pixels close to this colour transparent (soft edge by distance).
+    Key([u8; 3]),
+    /// Key out the colour of the top-left pixel.
+    Corner,
+}
+
+impl std::str::FromStr for Background {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        match s {
+            "keep" | "none" => Ok(Background::Keep),
+            "corner" | "auto" => Ok(Background::Corner),
+            _ => {
+                let hex = s.trim_start_matches('#');
+                if hex.len() != 6 {
+                    return Err(format!("background '{s}': expected keep, corner or a colour like #ffffff"));
+                }
+                let p = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| format!("background '{s}': bad hex colour"));
+                Ok(Background::Key([p(0)?, p(2)?, p(4)?]))
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TargetOptions {
+    /// The image is resized to fit in `size` x `size` pixels.
+    pub size: u32,
+    /// Empty cells around it on every side.
+    pub padding: u32,
+    pub background: Background,
+}
+
+impl Default for TargetOptions {
+    fn default() -> Self {
+        Self { size: 40, padding: 16, background: Background::Keep }
+    }
+}
+
+/// A prepared target: premultiplied RGBA, row-major, `height * width * 4` values in [0, 1].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Target {
+    pub width: usize,
+    pub height: usize,
+    pub rgba: Vec<f32>,
+}
+
+impl Target {
+    pub fn from_file(path: &Path, opts: &TargetOptions) -> Result<Self, String> {
+        let img = decode_file(path)?;
+        Self::from_image(&img, opts).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn from_image(img: &DynamicImage, opts: &TargetOptions) -> Result<Self, String> {
+        if opts.size == 0 {
+            return Err("target size must be at least 1 pixel".into());
+        }
+        let (w, h) = (img.width(), img.height());
+        if w == 0 || h == 0 {
+            return Err("image is empty (0 pixels)".into());
+        }
+        let has_alpha = img.color().has_alpha();
+        let mut px: Rgba32FImage = img.to_rgba32f();
+        if !has_alpha {
+            px.pixels_mut().for_each(|p| p.0[3] = 1.0);
+        }
+        let key = match opts.background {
+            Background::Keep => None,
+            Background::Key(c) => Some(c.map(|v| v as f32 / 255.0)),
+            Background::Corner => {
+                let p = px.get_pixel(0, 0).0;
+                Some([p[0], p[1], p[2]])
+            }
+        };
+        if let Some(k) = key {
+            for p in px.pixels_mut() {
+                let d = ((p.0[0] - k[0]).powi(2) + (p.0[1] - k[1]).powi(2) + (p.0[2] - k[2]).powi(2)).sqrt();
+                // Fully keyed within 0.1 of the colour, fully kept beyond 0.25: a soft edge so
+                // that anti-aliased outlines do not leave a halo of the background.
+                let a = ((d - 0.1) / 0.15).clamp(0.0, 1.0);
+                p.0[3] *= a;
+            }
+        }
+        // Premultiply *before* resampling: filtering straight-alpha colours drags the (often
+        // black) colour of transparent pixels into the edges, the classic dark fringe.
+        for p in px.pixels_mut() {
+            let a = p.0[3].clamp(0.0, 1.0);
+            p.0 = [p.0[0].clamp(0.0, 1.0) * a, p.0[1].clamp(0.0, 1.0) * a, p.0[2].clamp(0.0, 1.0) * a, a];
+        }
+        let scale = opts.size as f32 / w.max(h) as f32;
+        let nw = ((w as f32 * scale).round() as u32).clamp(1, opts.size);
+        let nh = ((h as f32 * scale).round() as u32).clamp(1, opts.size);
+        let filter = if nw < w { FilterType::Lanczos3 } else { FilterType::CatmullRom };
+        let small = if (nw, nh) == (w, h) { px } else { image::imageops::resize(&px, nw, nh, filter) };
+        let side = (opts.size + 2 * opts.padding) as usize;
+        let (ox, oy) = (opts.padding + (opts.size - nw) / 2, opts.padding + (opts.size - nh) / 2);
+        let mut rgba = vec![0.0f32; side * side * 4];
+        for (x, y, p) in small.enumerate_pixels() {
+            // Resampling filters overshoot: clamp back into a valid premultiplied colour.
+            let a = p.0[3].clamp(0.0, 1.0);
+            let i = (((oy + y) as usize) * side + (ox + x) as usize) * 4;
+            rgba[i] = p.0[0].clamp(0.0, a);
+            rgba[i + 1] = p.0[1].clamp(0.0, a);
+            rgba[i + 2] = p.0[2].clamp(0.0, a);
+            rgba[i + 3] = a;
+        }
+        if !rgba.chunks_exact(4).any(|p| p[3] > 0.1) {
+            return Err("image is fully transparent: there is no shape to grow".into());
+        }
+        Ok(Target { width: side, height: side, rgba })
+    }
+
+    /// Straight-alpha RGBA8 PNG of the prepared target (what image viewers expect).
+    pub fn to_png(&self) -> Vec<u8> {
+        let img = RgbaImage::from_fn(self.width as u32, self.height as u32, |x, y| {
+            let i = (y as usize * self.width + x as usize) * 4;
+            let a = self.rgba[i + 3];
+            let un = |c: f32| if a > 0.0 { (c / a).clamp(0.0, 1.0) } else { 0.0 };
+            let q = |v: f32| (v * 255.0).round() as u8;
+            Rgba([q(un(self.rgba[i])), q(un(self.rgba[i + 1])), q(un(self.rgba[i + 2])), q(a)])
+        });
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).expect("PNG encoding to memory");
+        out
+    }
+
+    /// Reads back a target stored by [`Target::to_png`].
+    pub fn from_png(bytes: &[u8]) -> Result<Self, String> {
+        let img = image::load_from_memory_with_format(bytes, image::ImageFormat::Png)
+            .map_err(|e| format!("target image: {e}"))?
+            .to_rgba8();
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let mut rgba = Vec::with_capacity(w * h * 4);
+        for p in img.pixels() {
+            let a = p.0[3] as f32 / 255.0;
+            rgba.extend([p.0[0], p.0[1], p.0[2]].map(|c| c as f32 / 255.0 * a));
+            rgba.push(a);
+        }
+        Ok(Target { width: w, height: h, rgba })
+    }
+
+    /// The target laid into a `[h, w, 4]` host array of a grid of the given size (centred; a
+    /// larger target is cropped around its centre).
+    pub fn fit(&self, h: usize, w: usize) -> Vec<f32> {
+        let mut out = vec![0.0; h * w * 4];
+        let oy = (h as isize - self.height as isize) / 2;
+        let ox = (w as isize - self.width as isize) / 2;
+        for y in 0..self.height {
+            for x in 0..self.width {
+                let (ty, tx) = (y as isize + oy, x as isize + ox);
+                if ty < 0 || tx < 0 || ty >= h as isize || tx >= w as isize {
+                    continue;
+                }
+                let s = (y * self.width + x) * 4;
+                let d = (ty as usize * w + tx as usize) * 4;
+                out[d..d + 4].copy_from_slice(&self.rgba[s..s + 4]);
+            }
+        }
+        out
+    }
+}
+
+/// Decodes an image with size limits, naming the file in every error.
+pub fn decode_file(path: &Path) -> Result<DynamicImage, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    decode_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn decode_bytes(bytes: &[u8]) -> Result<DynamicImage, String> {
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| format!("cannot read image: {e}"))?;
+    if reader.format().is_none() {
+        return Err("not an image in a format morphogen reads (PNG, JPEG, GIF, BMP, TIFF, WebP)".into());
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    reader.limits(limits);
+    reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => format!("image too large (over {MAX_SIDE} pixels a side or 1 GiB decoded)"),
+        e => format!("corrupt or unsupported image: {e}"),
+    })
+}

@@ -1,0 +1,161 @@
+//! Training checkpoints: everything needed to carry on after a kill, written atomically.
+//!
+//! Layout (little endian): `b"MORPHCKP"` | version u32 | header length u32 | header JSON |
+//! target f32s | weights | Adam m | Adam v | pool entries (cell index u32 + 16 f32, live cells
+//! only: dead cells are exactly zero) | CRC-32 of all before.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::config::TrainConfig;
+use crate::fsio;
+use crate::nca::{CHANNELS, PARAM_COUNT};
+use crate::target::Target;
+
+const MAGIC: &[u8; 8] = b"MORPHCKP";
+const VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pool {
+    /// [n, h, w]
+    pub dims: [usize; 3],
+    /// Row-major `n * h * w * 16` values.
+    pub data: Vec<f32>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checkpoint {
+    pub name: String,
+    pub config: TrainConfig,
+    pub iteration: u64,
+    pub history: Vec<f32>,
+    pub target: Target,
+    pub weights: Vec<f32>,
+    pub adam_m: Vec<f32>,
+    pub adam_v: Vec<f32>,
+    pub adam_t: u64,
+    pub pool: Option<Pool>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    name: String,
+    config: TrainConfig,
+    iteration: u64,
+    history: Vec<f32>,
+    target_dims: [usize; 2],
+    adam_t: u64,
+    pool_dims: Option<[usize; 3]>,
+    pool_live: u64,
+}
+
+fn push_f32s(out: &mut Vec<u8>, v: &[f32]) {
+    for x in v {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+}
+
+impl Checkpoint {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let live: Vec<usize> = match &self.pool {
+            Some(p) => p.data.chunks_exact(CHANNELS).enumerate().filter(|(_, c)| c.iter().any(|&v| v != 0.0)).map(|(i, _)| i).collect(),
+            None => vec![],
+        };
+        let header = Header {
+            name: self.name.clone(),
+            config: self.config.clone(),
+            iteration: self.iteration,
+            history: self.history.clone(),
+            target_dims: [self.target.height, self.target.width],
+            adam_t: self.adam_t,
+            pool_dims: self.pool.as_ref().map(|p| p.dims),
+            pool_live: live.len() as u64,
+        };
+        let header = serde_json::to_vec(&header).expect("header serialises");
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        out.extend_from_slice(&header);
+        push_f32s(&mut out, &self.target.rgba);
+        push_f32s(&mut out, &self.weights);
+        push_f32s(&mut out, &self.adam_m);
+        push_f32s(&mut out, &self.adam_v);
+        if let Some(p) = &self.pool {
+            for i in live {
+                out.extend_from_slice(&(i as u32).to_le_bytes());
+                push_f32s(&mut out, &p.data[i * CHANNELS..(i + 1) * CHANNELS]);
+            }
+        }
+        let crc = crc32fast::hash(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        out
+    }
+
+    pub fn from_bytes(b: &[u8]) -> Result<Self, String> {
+        if b.len() < 20 || &b[..8] != MAGIC {
+            return Err("not a morphogen training checkpoint".into());
+        }
+        let (body, crc) = b.split_at(b.len() - 4);
+        if crc32fast::hash(body) != u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]) {
+            return Err("checkpoint is truncated or corrupt (checksum mismatch)".into());
+        }
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let version = u32_at(8);
+        if version != VERSION {
+            return Err(format!("checkpoint version {version}, this build reads {VERSION}"));
+        }
+        let hlen = u32_at(12) as usize;
+        let mut pos = 16;
+        let header: Header = serde_json::from_slice(body.get(pos..pos + hlen).ok_or("checkpoint header truncated")?)
+            .map_err(|e| format!("checkpoint header: {e}"))?;
+        pos += hlen;
+        let mut f32s = |n: usize| -> Result<Vec<f32>, String> {
+            let bytes = body.get(pos..pos + n * 4).ok_or("checkpoint data truncated")?;
+            pos += n * 4;
+            Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+        };
+        let [th, tw] = header.target_dims;
+        let target = Target { width: tw, height: th, rgba: f32s(th * tw * 4)? };
+        let weights = f32s(PARAM_COUNT)?;
+        let adam_m = f32s(PARAM_COUNT)?;
+        let adam_v = f32s(PARAM_COUNT)?;
+        let pool = match header.pool_dims {
+            Some(dims) => {
+                let cells = dims[0] * dims[1] * dims[2];
+                let mut data = vec![0.0; cells * CHANNELS];
+                for _ in 0..header.pool_live {
+                    let e = f32s(1 + CHANNELS)?;
+                    let i = e[0].to_bits() as usize;
+                    if i >= cells {
+                        return Err("checkpoint pool entry out of range".into());
+                    }
+                    data[i * CHANNELS..(i + 1) * CHANNELS].copy_from_slice(&e[1..]);
+                }
+                Some(Pool { dims, data })
+            }
+            None => None,
+        };
+        Ok(Checkpoint {
+            name: header.name,
+            config: header.config,
+            iteration: header.iteration,
+            history: header.history,
+            target,
+            weights,
+            adam_m,
+            adam_v,
+            adam_t: header.adam_t,
+            pool,
+        })
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        fsio::write_atomic(path, &self.to_bytes())
+    }
+
+    pub fn load(path: &Path) -> Result<Self, String> {
+        Self::from_bytes(&fsio::read(path)?).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}

@@ -1,0 +1,10 @@
+//! The trainer: the paper's three regimes (grow, persist, regenerate) on any autodiff backend.
+//! The CLI and the lab drive the same [`Trainer`]; there is no second copy of the loop.
+
+pub mod adam;
+pub mod checkpoint;
+pub mod config;
+pub mod trainer;
+
+pub use config::{Mode, TrainConfig};
+pub use trainer::{BatchView, IterReport, TrainError, Trainer};

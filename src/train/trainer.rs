@@ -1,0 +1,340 @@
+//! One training run: the pool, the rollout, the loss, the update, and the rollback when a step
+//! goes non-finite.
+
+use burn::tensor::{ElementConversion, Int, Tensor, TensorData, backend::AutodiffBackend};
+use burn::tensor::IndexingUpdateOp;
+use rand::{Rng, RngCore, SeedableRng, rngs::StdRng};
+
+use super::adam::{self, AdamHyper, AdamState};
+use super::checkpoint::{Checkpoint, Pool};
+use super::config::{Mode, TrainConfig};
+use crate::creature::{Creature, CreatureMeta};
+use crate::nca::sim::{seed_state, state_tensor, to_host};
+use crate::nca::{CHANNELS, FireMasks, NcaConfig, NcaParams, StepMode, Weights, Wound, nca_step};
+use crate::target::Target;
+
+type Inner<B> = <B as AutodiffBackend>::InnerBackend;
+
+/// Consecutive rollbacks after which training gives up instead of looping.
+const MAX_ROLLBACKS: u32 = 5;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainError {
+    /// The loss or state kept going non-finite even after rolling back.
+    Diverged { iteration: u64 },
+    Config(String),
+}
+
+impl std::fmt::Display for TrainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TrainError::Diverged { iteration } => write!(
+                f,
+                "training diverged: non-finite values at iteration {iteration} in {MAX_ROLLBACKS} attempts in a row, even after rolling back"
+            ),
+            TrainError::Config(e) => write!(f, "{e}"),
+        }
+    }
+}
+impl std::error::Error for TrainError {}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IterReport {
+    /// The iteration just completed (1-based count of iterations done).
+    pub iteration: u64,
+    pub loss: f32,
+    pub lr: f32,
+    pub steps: usize,
+    /// Set when this call hit a non-finite loss or state and went back to the last good
+    /// snapshot: (the iteration that failed, the iteration training resumed from).
+    pub rolled_back: Option<(u64, u64)>,
+}
+
+/// A batch before and after its rollout, for the lab's pool view (host RGBA, premultiplied).
+#[derive(Debug, Clone)]
+pub struct BatchView {
+    pub dims: [usize; 3],
+    pub before: Vec<f32>,
+    pub after: Vec<f32>,
+    pub wounded: Vec<bool>,
+}
+
+/// What is needed to go back after a non-finite step: small, kept in memory.
+#[derive(Clone)]
+struct GoodState {
+    iteration: u64,
+    weights: Vec<f32>,
+    m: Vec<f32>,
+    v: Vec<f32>,
+    t: u64,
+}
+
+pub struct Trainer<B: AutodiffBackend> {
+    pub cfg: TrainConfig,
+    pub name: String,
+    pub target: Target,
+    pub iteration: u64,
+    /// Loss of every completed iteration.
+    pub history: Vec<f32>,
+    pub step_mode: StepMode,
+    /// Keep a host copy of each batch before/after (costs a read-back per iteration).
+    pub keep_batch_view: bool,
+    pub last_batch: Option<BatchView>,
+    device: B::Device,
+    target_t: Tensor<Inner<B>, 4>,
+    params: NcaParams<Inner<B>>,
+    adam: AdamState<Inner<B>>,
+    pool: Option<Tensor<Inner<B>, 4>>,
+    good: GoodState,
+    rollbacks_in_a_row: u32,
+    attempt: u64,
+}
+
+fn mix(seed: u64, iteration: u64, attempt: u64) -> u64 {
+    // SplitMix64 finaliser: unrelated streams for nearby (seed, iteration, attempt).
+    let mut z = seed ^ iteration.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ attempt.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl<B: AutodiffBackend> Trainer<B> {
+    pub fn new(name: &str, cfg: TrainConfig, target: Target, device: B::Device) -> Result<Self, TrainError> {
+        cfg.validate().map_err(TrainError::Config)?;
+        let weights = Weights::init(mix(cfg.seed, u64::MAX, 0));
+        let params = weights.to_device::<Inner<B>>(&device);
+        let adam = AdamState::new(&params);
+        let (h, w) = (target.height, target.width);
+        let pool = (cfg.mode != Mode::Grow)
+            .then(|| state_tensor::<Inner<B>>(seed_state(cfg.pool_size, h, w), [cfg.pool_size, h, w, CHANNELS], &device));
+        let target_t = Tensor::from_data(TensorData::new(target.rgba.clone(), [1, h, w, 4]), &device);
+        let flat = weights.flatten();
+        let zeros = vec![0.0; flat.len()];
+        Ok(Self {
+            good: GoodState { iteration: 0, weights: flat, m: zeros.clone(), v: zeros, t: 0 },
+            cfg,
+            name: name.to_string(),
+            target,
+            iteration: 0,
+            history: Vec::new(),
+            step_mode: StepMode::Dense,
+            keep_batch_view: false,
+            last_batch: None,
+            device,
+            target_t,
+            params,
+            adam,
+            pool,
+            rollbacks_in_a_row: 0,
+            attempt: 0,
+        })
+    }
+
+    pub fn with_step_mode(mut self, mode: StepMode) -> Self {
+        self.step_mode = mode;
+        self
+    }
+
+    pub fn rule(&self) -> NcaConfig {
+        NcaConfig { fire_rate: self.cfg.fire_rate, angle: self.cfg.angle, border: self.cfg.border }
+    }
+
+    pub fn weights(&self) -> Weights {
+        self.params.to_weights()
+    }
+
+    /// Replaces the weights (the lab's tests and tools poke them; resuming uses it too).
+    pub fn set_weights(&mut self, w: &Weights) {
+        self.params = w.to_device(&self.device);
+    }
+
+    pub fn done(&self) -> bool {
+        self.iteration >= self.cfg.iterations
+    }
+
+    fn dims(&self) -> [usize; 2] {
+        [self.target.height, self.target.width]
+    }
+
+    fn per_sample_loss(&self, x: &Tensor<Inner<B>, 4>) -> Vec<f32> {
+        let n = x.dims()[0];
+        let d = x.clone().narrow(3, 0, 4) - self.target_t.clone();
+        to_host(&(d.clone() * d).reshape([n as i32, -1]).mean_dim(1))
+    }
+
+    /// Draws the batch for this iteration: (states, pool indices, wounded flags).
+    fn draw_batch(&self, rng: &mut StdRng) -> (Tensor<Inner<B>, 4>, Vec<i64>, Vec<bool>) {
+        let [h, w] = self.dims();
+        let n = self.cfg.batch;
+        let seeds = |k: usize| state_tensor::<Inner<B>>(seed_state(k, h, w), [k, h, w, CHANNELS], &self.device);
+        let Some(pool) = &self.pool else {
+            return (seeds(n), vec![], vec![false; n]);
+        };
+        let mut idx: Vec<i64> = rand::seq::index::sample(rng, self.cfg.pool_size, n).into_iter().map(|i| i as i64).collect();
+        let idx_t = |v: &[i64]| Tensor::<Inner<B>, 1, Int>::from_data(TensorData::new(v.to_vec(), [v.len()]), &self.device);
+        // Worst first: the worst is reseeded, the best are wounded (the paper's order).
+        let losses = self.per_sample_loss(&pool.clone().select(0, idx_t(&idx)));
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| losses[b].total_cmp(&losses[a]));
+        idx = order.iter().map(|&i| idx[i]).collect();
+        let mut x = pool.clone().select(0, idx_t(&idx));
+        x = x.slice_assign([0..1, 0..h, 0..w, 0..CHANNELS], seeds(1));
+        let mut wounded = vec![false; n];
+        if self.cfg.mode == Mode::Regenerate && self.cfg.damage_n > 0 {
+            let mut keep = vec![1.0f32; n * h * w];
+            for b in n - self.cfg.damage_n..n {
+                let mask = Wound::random_disc(rng).keep_mask(h, w);
+                keep[b * h * w..(b + 1) * h * w].copy_from_slice(&mask);
+                wounded[b] = true;
+            }
+            x = x * Tensor::<Inner<B>, 4>::from_data(TensorData::new(keep, [n, h, w, 1]), &self.device);
+        }
+        (x, idx, wounded)
+    }
+
+    /// Runs one training iteration. On a non-finite loss, gradient or state, goes back to the last
+    /// good snapshot and says so in the report; gives up after several failures in a row.
+    pub fn iterate(&mut self) -> Result<IterReport, TrainError> {
+        let i = self.iteration;
+        let mut rng = StdRng::seed_from_u64(mix(self.cfg.seed, i, self.attempt));
+        let (x0, idx, wounded) = self.draw_batch(&mut rng);
+        let steps = rng.random_range(self.cfg.min_steps..=self.cfg.max_steps);
+        let [h, w] = self.dims();
+        let n = self.cfg.batch;
+        let rule = self.rule();
+
+        let lift = |t: &Tensor<Inner<B>, 2>| Tensor::<B, 2>::from_inner(t.clone()).require_grad();
+        let q = &self.params;
+        let p: NcaParams<B> = NcaParams { w1: lift(&q.w1), b1: lift(&q.b1), w2: lift(&q.w2), b2: lift(&q.b2) };
+        let mut fire = FireMasks::new(rng.next_u64());
+        let mut x = Tensor::<B, 4>::from_inner(x0.clone());
+        for _ in 0..steps {
+            x = nca_step(x, &p, &rule, &fire.draw(n * h * w, rule.fire_rate), self.step_mode);
+        }
+        let d = x.clone().narrow(3, 0, 4) - Tensor::from_inner(self.target_t.clone());
+        let loss = (d.clone() * d).mean();
+        let loss_v: f32 = loss.clone().into_scalar().elem();
+        let grads = loss.backward();
+        let g = |t: &Tensor<B, 2>| t.grad(&grads).unwrap_or_else(|| t.clone().inner().zeros_like());
+        let eps = self.cfg.grad_norm_eps;
+        let gn = NcaParams { w1: g(&p.w1), b1: g(&p.b1), w2: g(&p.w2), b2: g(&p.b2) }.map(|t| adam::normalise(t, eps));
+        let lr = self.cfg.lr_at(i);
+        let hyper = AdamHyper { lr, beta1: self.cfg.beta1, beta2: self.cfg.beta2, eps: self.cfg.adam_eps };
+        let mut adam_next = self.adam.clone();
+        let next = adam::step(self.params.clone(), gn, &mut adam_next, &hyper);
+        let xf = x.inner();
+
+        let state_max: f32 = xf.clone().abs().max().into_scalar().elem();
+        let next_weights = next.to_weights();
+        if !loss_v.is_finite() || !state_max.is_finite() || next_weights.validate().is_err() {
+            return self.roll_back(i);
+        }
+        self.rollbacks_in_a_row = 0;
+        if self.keep_batch_view {
+            let rgba = |t: &Tensor<Inner<B>, 4>| to_host(&t.clone().narrow(3, 0, 4));
+            self.last_batch = Some(BatchView { dims: [n, h, w], before: rgba(&x0), after: rgba(&xf), wounded });
+        }
+        if let Some(pool) = self.pool.take() {
+            let idx_t = Tensor::<Inner<B>, 1, Int>::from_data(TensorData::new(idx.clone(), [n]), &self.device);
+            // Indices are distinct, so adding the change writes the new states back exactly.
+            let delta = xf - pool.clone().select(0, idx_t.clone());
+            self.pool = Some(pool.select_assign(0, idx_t, delta, IndexingUpdateOp::Add));
+        }
+        self.params = next;
+        self.adam = adam_next;
+        self.iteration += 1;
+        self.history.push(loss_v);
+        if self.iteration % self.cfg.checkpoint_every == 0 {
+            self.remember_good(next_weights.flatten());
+        }
+        Ok(IterReport { iteration: self.iteration, loss: loss_v, lr, steps, rolled_back: None })
+    }
+
+    fn remember_good(&mut self, weights: Vec<f32>) {
+        self.good = GoodState {
+            iteration: self.iteration,
+            weights,
+            m: self.adam.m.to_weights().flatten(),
+            v: self.adam.v.to_weights().flatten(),
+            t: self.adam.t,
+        };
+    }
+
+    fn roll_back(&mut self, failed: u64) -> Result<IterReport, TrainError> {
+        self.rollbacks_in_a_row += 1;
+        if self.rollbacks_in_a_row >= MAX_ROLLBACKS {
+            return Err(TrainError::Diverged { iteration: failed });
+        }
+        // A fresh draw of randomness for the redone iterations, so the same failure is not replayed.
+        self.attempt += 1;
+        let g = self.good.clone();
+        let load = |v: &[f32]| Weights::unflatten(v).expect("snapshot has the right size").to_device(&self.device);
+        self.params = load(&g.weights);
+        self.adam = AdamState { m: load(&g.m), v: load(&g.v), t: g.t };
+        self.iteration = g.iteration;
+        self.history.truncate(g.iteration as usize);
+        Ok(IterReport {
+            iteration: self.iteration,
+            loss: f32::NAN,
+            lr: self.cfg.lr_at(failed),
+            steps: 0,
+            rolled_back: Some((failed, g.iteration)),
+        })
+    }
+
+    /// Mean loss of the last few iterations: the figure a creature file reports.
+    pub fn recent_loss(&self) -> Option<f32> {
+        let k = self.history.len().min(20);
+        (k > 0).then(|| self.history[self.history.len() - k..].iter().sum::<f32>() / k as f32)
+    }
+
+    pub fn checkpoint(&mut self) -> Checkpoint {
+        let weights = self.params.to_weights().flatten();
+        self.remember_good(weights.clone());
+        Checkpoint {
+            name: self.name.clone(),
+            config: self.cfg.clone(),
+            iteration: self.iteration,
+            history: self.history.clone(),
+            target: self.target.clone(),
+            weights,
+            adam_m: self.good.m.clone(),
+            adam_v: self.good.v.clone(),
+            adam_t: self.adam.t,
+            pool: self.pool.as_ref().map(|p| {
+                let [n, h, w, _] = p.dims();
+                Pool { dims: [n, h, w], data: to_host(p) }
+            }),
+        }
+    }
+
+    pub fn resume(ck: Checkpoint, device: B::Device) -> Result<Self, TrainError> {
+        let mut t = Self::new(&ck.name, ck.config.clone(), ck.target.clone(), device)?;
+        let bad = |m: &str| TrainError::Config(format!("checkpoint: {m}"));
+        let load = |v: &[f32]| Weights::unflatten(v).map_err(|e| bad(&e.to_string()));
+        let weights = load(&ck.weights)?;
+        weights.validate().map_err(|e| bad(&e.to_string()))?;
+        t.params = weights.to_device(&t.device);
+        t.adam = AdamState { m: load(&ck.adam_m)?.to_device(&t.device), v: load(&ck.adam_v)?.to_device(&t.device), t: ck.adam_t };
+        t.iteration = ck.iteration;
+        t.history = ck.history;
+        if let (Some(p), Some(_)) = (ck.pool, &t.pool) {
+            let [n, h, w] = p.dims;
+            if n != t.cfg.pool_size || [h, w] != t.dims() {
+                return Err(bad("pool shape does not match its config"));
+            }
+            t.pool = Some(state_tensor(p.data, [n, h, w, CHANNELS], &t.device));
+        }
+        t.good = GoodState { iteration: t.iteration, weights: ck.weights, m: ck.adam_m, v: ck.adam_v, t: ck.adam_t };
+        Ok(t)
+    }
+
+    /// The trained creature, with its target and training record.
+    pub fn creature(&self) -> Creature {
+        let mut meta = CreatureMeta::new(&self.name, self.cfg.mode.name(), "trained by morphogen", self.rule(), self.dims());
+        meta.iterations = self.iteration;
+        meta.final_loss = self.recent_loss();
+        meta.target_options = Some(self.cfg.target);
+        Creature { meta, weights: self.weights(), target: Some(self.target.clone()) }
+    }
+}

@@ -1,0 +1,121 @@
+//! The real binary, end to end.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::common::*;
+
+fn morphogen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_morphogen")).args(args).output().expect("run morphogen")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn import_info_and_eval_the_distill_lizard() {
+    let dir = tmpdir("cli-eval");
+    let out = dir.join("lizard.creature");
+    let model = shared("distill-models/ex3_lizard.json");
+    let o = morphogen(&["import-distill", model.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = morphogen(&["info", out.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(info["meta"]["name"], "ex3_lizard");
+    assert_eq!(info["parameters"], 8336);
+
+    let o = morphogen(&["eval", out.to_str().unwrap(), "--json", "--trials", "1", "--seed", "3", "--backend", "cpu"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    let keys: Vec<&str> = r.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    assert_eq!(keys.len(), 4, "{keys:?}");
+    for k in ["growth_mse", "alive_cells_at_200", "drift", "regrowth"] {
+        assert!(r.get(k).is_some(), "missing {k}");
+    }
+    assert!(r["growth_mse"].is_null(), "no target in an imported model");
+    let alive = r["alive_cells_at_200"].as_u64().unwrap();
+    assert!((600..=760).contains(&alive), "{alive}");
+    assert!(r["drift"]["500"].as_f64().unwrap() < 1e-3 && r["drift"]["2000"].as_f64().unwrap() < 1e-3);
+    for k in ["disc", "left", "right", "top", "bottom", "square"] {
+        let v = &r["regrowth"][k];
+        assert_eq!(v[1], 1, "{k}: one trial run");
+        assert!(v[0].as_u64().unwrap() <= 1);
+    }
+    let regrown: u64 = ["left", "right", "top", "bottom", "square"].iter().map(|k| r["regrowth"][k][0].as_u64().unwrap()).sum();
+    assert!(regrown >= 4, "the ex3 lizard regrows: {r}");
+}
+
+#[test]
+fn bad_files_fail_with_the_file_named() {
+    let dir = tmpdir("cli-bad");
+    let bad = dir.join("junk.creature");
+    std::fs::write(&bad, b"definitely not a creature").unwrap();
+    for cmd in ["info", "eval"] {
+        let o = morphogen(&[cmd, bad.to_str().unwrap()]);
+        assert!(!o.status.success());
+        let t = text(&o);
+        assert!(t.contains("junk.creature") && t.contains("not a morphogen creature"), "{t}");
+    }
+    let png = dir.join("broken.png");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\nbroken").unwrap();
+    let o = morphogen(&["train", png.to_str().unwrap(), "--mode", "grow", "--out", dir.join("x.creature").to_str().unwrap(), "--backend", "cpu"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("broken.png"), "{}", text(&o));
+    let json = dir.join("model.json");
+    std::fs::write(&json, "[1, 2]").unwrap();
+    let o = morphogen(&["import-distill", json.to_str().unwrap(), "--out", dir.join("y.creature").to_str().unwrap()]);
+    assert!(!o.status.success() && text(&o).contains("model.json"), "{}", text(&o));
+}
+
+fn write_target(dir: &Path) -> std::path::PathBuf {
+    let img = image::RgbaImage::from_fn(16, 16, |x, y| {
+        if (x as i32 - 8).pow(2) + (y as i32 - 8).pow(2) < 40 { image::Rgba([200, 30, 30, 255]) } else { image::Rgba([0, 0, 0, 0]) }
+    });
+    let p = dir.join("dot.png");
+    img.save(&p).unwrap();
+    p
+}
+
+#[test]
+fn train_checkpoints_survive_ctrl_c_and_resume() {
+    let dir = tmpdir("cli-train");
+    let png = write_target(&dir);
+    let cfg = dir.join("small.json");
+    std::fs::write(&cfg, r#"{"batch": 2, "pool_size": 4, "damage_n": 1, "min_steps": 4, "max_steps": 6, "checkpoint_every": 2,
+        "target": {"size": 8, "padding": 4}}"#).unwrap();
+    let out = dir.join("dot.creature");
+    let ckpt = dir.join("dot.creature.ckpt");
+    let args = |iters: &str| {
+        vec!["train".to_string(), png.to_str().unwrap().into(), "--mode".into(), "regenerate".into(), "--config".into(),
+             cfg.to_str().unwrap().into(), "--out".into(), out.to_str().unwrap().into(), "--iterations".into(), iters.into(),
+             "--backend".into(), "cpu".into()]
+    };
+    // A long run, interrupted once it has written a checkpoint.
+    let child = Command::new(env!("CARGO_BIN_EXE_morphogen")).args(args("1000000")).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let t0 = std::time::Instant::now();
+    while !ckpt.exists() {
+        assert!(t0.elapsed().as_secs() < 120, "no checkpoint written");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o));
+    assert!(text(&o).contains("checkpoint saved"), "{}", text(&o));
+    let ck = morphogen::train::checkpoint::Checkpoint::load(&ckpt).unwrap();
+    assert!(ck.iteration >= 2);
+    assert!(!out.exists());
+
+    let target_iters = (ck.iteration + 2).to_string();
+    let mut resume = args(&target_iters);
+    resume.push("--resume".into());
+    let o = Command::new(env!("CARGO_BIN_EXE_morphogen")).args(&resume).output().unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains(&format!("at iteration {}", ck.iteration)), "{}", text(&o));
+    let c = morphogen::creature::Creature::load(&out).unwrap();
+    assert_eq!(c.meta.iterations, ck.iteration + 2);
+    assert_eq!(c.meta.mode, "regenerate");
+    assert!(c.target.is_some());
+    assert!(!ckpt.exists(), "the checkpoint is removed once the creature is saved");
+}

@@ -1,0 +1,47 @@
+//! The wgpu path (a software Vulkan driver in CI). Few and small: shader compilation is slow there.
+
+use burn::backend::wgpu::WgpuDevice;
+use burn::backend::{Autodiff, Wgpu};
+use burn::tensor::{Tensor, TensorData};
+use morphogen::nca::{CHANNELS, FireMasks, NcaConfig, StepMode, nca_step};
+use morphogen::train::{Mode, TrainConfig, Trainer};
+
+use crate::common::*;
+
+#[test]
+fn the_wgpu_backend_steps_like_the_cpu_and_trains() {
+    match morphogen::backend::probe_gpu() {
+        Ok(info) => eprintln!("GPU adapter: {info}"),
+        Err(e) => {
+            assert!(std::env::var_os("MORPHOGEN_REQUIRE_GPU").is_none(), "a GPU adapter is required here: {e}");
+            eprintln!("skipping the GPU test: {e}");
+            return;
+        }
+    }
+    let gdev = WgpuDevice::DefaultDevice;
+    let (n, h, w) = (2, 20, 20);
+    let weights = random_weights(4);
+    let x = blob_state(n, h, w, 6);
+    let cfg = NcaConfig { angle: 0.4, ..Default::default() };
+    let mut cpu = tensor4(x.clone(), [n, h, w, CHANNELS]);
+    let mut gpu = Tensor::<Wgpu, 4>::from_data(TensorData::new(x, [n, h, w, CHANNELS]), &gdev);
+    let (pc, pg) = (weights.to_device::<Cpu>(&dev()), weights.to_device::<Wgpu>(&gdev));
+    let mut fire = FireMasks::new(2);
+    for _ in 0..4 {
+        let f = fire.draw(n * h * w, 0.5);
+        cpu = nca_step(cpu, &pc, &cfg, &f, StepMode::Sparse);
+        gpu = nca_step(gpu, &pg, &cfg, &f, StepMode::Dense);
+    }
+    let g: Vec<f32> = gpu.into_data().convert::<f32>().into_vec().unwrap();
+    let d = max_abs_diff(&host(&cpu), &g);
+    assert!(d < 1e-4, "GPU and CPU differ by {d}");
+
+    let target = morphogen::target::Target { width: 16, height: 16, rgba: vec![0.5; 16 * 16 * 4] };
+    let tc = TrainConfig { mode: Mode::Regenerate, batch: 2, pool_size: 4, damage_n: 1, min_steps: 4, max_steps: 6, ..Default::default() };
+    let mut t = Trainer::<Autodiff<Wgpu>>::new("gpu", tc, target, gdev).unwrap();
+    for _ in 0..2 {
+        let r = t.iterate().unwrap();
+        assert!(r.loss.is_finite() && r.rolled_back.is_none());
+    }
+    assert_ne!(t.weights(), morphogen::nca::Weights::init(0), "the weights moved");
+}

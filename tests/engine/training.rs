@@ -1,0 +1,130 @@
+//! The trainer on the CPU backend, with small settings.
+
+use image::{DynamicImage, Rgba, RgbaImage};
+use morphogen::target::{Target, TargetOptions};
+use morphogen::train::checkpoint::Checkpoint;
+use morphogen::train::{Mode, TrainConfig, Trainer};
+use morphogen::nca::StepMode;
+
+use crate::common::*;
+
+fn disc_target(size: u32, padding: u32) -> Target {
+    let img = RgbaImage::from_fn(32, 32, |x, y| {
+        let d = ((x as f32 - 15.5).powi(2) + (y as f32 - 15.5).powi(2)).sqrt();
+        if d < 14.0 { Rgba([230, 60 + (y * 5) as u8, 20, 255]) } else { Rgba([0, 0, 0, 0]) }
+    });
+    Target::from_image(&DynamicImage::ImageRgba8(img), &TargetOptions { size, padding, ..Default::default() }).unwrap()
+}
+
+fn small(mode: Mode) -> TrainConfig {
+    TrainConfig { mode, batch: 4, pool_size: 16, min_steps: 8, max_steps: 12, damage_n: 1, checkpoint_every: 2, seed: 5, ..Default::default() }
+}
+
+#[test]
+fn a_short_training_run_lowers_the_loss() {
+    let cfg = TrainConfig { mode: Mode::Grow, batch: 4, min_steps: 20, max_steps: 28, iterations: 150, seed: 1, ..Default::default() };
+    let mut t = Trainer::<CpuAd>::new("disc", cfg, disc_target(12, 6), dev()).unwrap().with_step_mode(StepMode::Sparse);
+    let mut first = None;
+    while !t.done() {
+        let r = t.iterate().unwrap();
+        assert!(r.rolled_back.is_none());
+        first.get_or_insert(r.loss);
+    }
+    let first = first.unwrap();
+    let last = t.recent_loss().unwrap();
+    eprintln!("loss {first} -> {last}");
+    assert!(last < first / 4.0, "loss went from {first} to {last}");
+    let c = t.creature();
+    assert_eq!(c.meta.iterations, 150);
+    assert_eq!(c.meta.mode, "grow");
+}
+
+#[test]
+fn every_mode_runs_and_the_lr_drops_on_schedule() {
+    for mode in [Mode::Grow, Mode::Persist, Mode::Regenerate] {
+        let cfg = TrainConfig { lr_drop_at: 2, iterations: 3, ..small(mode) };
+        let mut t = Trainer::<CpuAd>::new("m", cfg, disc_target(8, 4), dev()).unwrap();
+        t.keep_batch_view = true;
+        let lrs: Vec<f32> = (0..3).map(|_| t.iterate().unwrap().lr).collect();
+        assert_eq!(lrs, vec![2e-3, 2e-3, 2e-4]);
+        let view = t.last_batch.as_ref().unwrap();
+        assert_eq!(view.dims, [4, 16, 16]);
+        let wounded = view.wounded.iter().filter(|&&w| w).count();
+        assert_eq!(wounded, if mode == Mode::Regenerate { 1 } else { 0 }, "{mode:?}");
+        assert!(t.history.iter().all(|l| l.is_finite()));
+    }
+}
+
+#[test]
+fn resuming_from_a_checkpoint_continues_exactly() {
+    let cfg = small(Mode::Regenerate);
+    let mut straight = Trainer::<CpuAd>::new("r", cfg.clone(), disc_target(8, 4), dev()).unwrap();
+    for _ in 0..6 {
+        straight.iterate().unwrap();
+    }
+    let mut first = Trainer::<CpuAd>::new("r", cfg, disc_target(8, 4), dev()).unwrap();
+    for _ in 0..3 {
+        first.iterate().unwrap();
+    }
+    let dir = tmpdir("ckpt");
+    let path = dir.join("r.ckpt");
+    first.checkpoint().save(&path).unwrap();
+    drop(first); // as if killed
+    let ck = Checkpoint::load(&path).unwrap();
+    assert_eq!(ck.iteration, 3);
+    let mut resumed = Trainer::<CpuAd>::resume(ck, dev()).unwrap();
+    for _ in 0..3 {
+        resumed.iterate().unwrap();
+    }
+    assert_eq!(resumed.iteration, 6);
+    assert_eq!(resumed.history, straight.history);
+    assert_eq!(resumed.weights(), straight.weights());
+}
+
+#[test]
+fn damaged_checkpoints_are_refused() {
+    let mut t = Trainer::<CpuAd>::new("r", small(Mode::Persist), disc_target(8, 4), dev()).unwrap();
+    t.iterate().unwrap();
+    let b = t.checkpoint().to_bytes();
+    assert!(Checkpoint::from_bytes(&b[..b.len() - 10]).unwrap_err().contains("corrupt"));
+    assert!(Checkpoint::from_bytes(b"nonsense").unwrap_err().contains("not a morphogen"));
+    assert_eq!(Checkpoint::from_bytes(&b).unwrap().iteration, 1);
+}
+
+#[test]
+fn a_non_finite_step_rolls_back_to_the_last_good_checkpoint() {
+    let mut t = Trainer::<CpuAd>::new("nan", small(Mode::Persist), disc_target(8, 4), dev()).unwrap();
+    for _ in 0..3 {
+        t.iterate().unwrap();
+    }
+    // Snapshots are taken every 2 iterations: the last good one is iteration 2.
+    let mut w = t.weights();
+    w.b2[3] = f32::NAN;
+    t.set_weights(&w);
+    let r = t.iterate().unwrap();
+    assert_eq!(r.rolled_back, Some((3, 2)));
+    assert_eq!(t.iteration, 2);
+    assert_eq!(t.history.len(), 2);
+    assert!(t.weights().validate().is_ok());
+    let r = t.iterate().unwrap();
+    assert!(r.rolled_back.is_none() && r.loss.is_finite());
+}
+
+#[test]
+fn bad_configs_are_refused() {
+    let target = disc_target(8, 4);
+    for cfg in [
+        TrainConfig { batch: 0, ..Default::default() },
+        TrainConfig { min_steps: 10, max_steps: 5, ..Default::default() },
+        TrainConfig { damage_n: 8, ..Default::default() },
+        TrainConfig { lr: f32::NAN, ..Default::default() },
+        TrainConfig { pool_size: 4, ..Default::default() },
+    ] {
+        assert!(Trainer::<CpuAd>::new("bad", cfg, target.clone(), dev()).is_err());
+    }
+    let json = r#"{"mode": "persist", "iterations": 10, "bogus": 1}"#;
+    assert!(serde_json::from_str::<TrainConfig>(json).unwrap_err().to_string().contains("bogus"));
+    let json = r#"{"mode": "persist", "iterations": 10}"#;
+    let c: TrainConfig = serde_json::from_str(json).unwrap();
+    assert_eq!((c.mode, c.iterations, c.batch, c.pool_size, c.lr), (Mode::Persist, 10, 8, 1024, 2e-3));
+}
