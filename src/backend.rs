@@ -93,9 +93,18 @@ impl Resolved {
         }
     }
 
-    /// Sparse stepping skips dead and resting cells but reads the alive mask back each step:
-    /// a win on the CPU, a stall on a GPU.
+    /// How to simulate (no gradients): the fused host kernel on the CPU, whole-grid tensor ops on
+    /// a GPU.
     pub fn step_mode(&self) -> StepMode {
+        match self {
+            Resolved::Cpu => StepMode::Host,
+            Resolved::Gpu(_) => StepMode::Dense,
+        }
+    }
+
+    /// How to step under autodiff: sparse stepping skips dead and resting cells but reads the
+    /// alive mask back each step, a win on the CPU and a stall on a GPU.
+    pub fn train_step_mode(&self) -> StepMode {
         match self {
             Resolved::Cpu => StepMode::Sparse,
             Resolved::Gpu(_) => StepMode::Dense,

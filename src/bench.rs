@@ -6,7 +6,7 @@ use std::time::Instant;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
-use crate::nca::sim::{state_tensor, to_host};
+use crate::nca::sim::state_tensor;
 use crate::nca::{CHANNELS, NcaConfig, Simulation, StepMode, Weights};
 use crate::target::Target;
 use crate::train::{Mode, TrainConfig, Trainer};
@@ -22,25 +22,20 @@ pub fn bench_weights() -> Weights {
     w
 }
 
-fn sync<B: Backend>(sim: &Simulation<B>) {
-    // Reading one value back waits for every queued kernel.
-    let _ = to_host(&sim.state.clone().narrow(1, 0, 1).narrow(2, 0, 1));
-}
-
 /// Cell updates per second on a `grid` x `grid` world where every cell is alive (channels 3.. =
 /// 0.5, as in the anchor), for at least `seconds`.
 pub fn sim_cell_updates_per_s<B: Backend>(device: &B::Device, grid: usize, seconds: f64, mode: StepMode) -> f64 {
     let mut host = vec![0.0f32; grid * grid * CHANNELS];
     host.chunks_exact_mut(CHANNELS).for_each(|c| c[3..].iter_mut().for_each(|v| *v = 0.5));
     let state = state_tensor::<B>(host, [1, grid, grid, CHANNELS], device);
-    let mut sim = Simulation::from_state(bench_weights().to_device(device), NcaConfig::default(), state, 1).with_mode(mode);
+    let mut sim = Simulation::from_state(&bench_weights(), NcaConfig::default(), state, 1).with_mode(mode);
     sim.run(3);
-    sync(&sim);
+    sim.sync();
     let t0 = Instant::now();
     let mut steps = 0u64;
     while t0.elapsed().as_secs_f64() < seconds {
         sim.run(5);
-        sync(&sim);
+        sim.sync();
         steps += 5;
     }
     steps as f64 * (grid * grid) as f64 / t0.elapsed().as_secs_f64()

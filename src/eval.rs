@@ -83,27 +83,27 @@ pub fn evaluate<B: Backend>(c: &Creature, opts: &EvalOptions, device: &B::Device
     sim.run(GROWTH_STEP);
     let growth_mse = c.target.as_ref().map(|t| {
         let target = Tensor::<B, 4>::from_data(TensorData::new(t.fit(h, w), [1, h, w, 4]), device);
-        let d = sim.state.clone().narrow(3, 0, 4) - target;
+        let d = sim.state().narrow(3, 0, 4) - target;
         let per: Vec<f32> = crate::nca::sim::to_host(&(d.clone() * d).reshape([n as i32, -1]).mean_dim(1));
         mean(&per)
     });
     sim.run(SETTLE_STEP - GROWTH_STEP);
-    let settled = sim.state.clone();
+    let settled = sim.state();
     let alive = sim.alive_counts();
     let alive_cells_at_200 = (alive.iter().sum::<usize>() as f32 / n as f32).round() as usize;
     sim.run(500 - SETTLE_STEP);
-    let at_500 = mean(&rgba_mse(&sim.state, &settled));
+    let at_500 = mean(&rgba_mse(&sim.state(), &settled));
     sim.run(2000 - 500);
-    let at_2000 = mean(&rgba_mse(&sim.state, &settled));
+    let at_2000 = mean(&rgba_mse(&sim.state(), &settled));
 
     let mut rng = StdRng::seed_from_u64(opts.seed ^ 0x5EED_0F_D15C);
     let trial = |k: u64, wounds: Vec<Wound>| -> [usize; 2] {
         let keep: Vec<f32> = wounds.iter().flat_map(|wd| wd.keep_mask(h, w)).collect();
-        let mut s = Simulation::from_state(sim.params.clone(), c.meta.rule, settled.clone(), opts.seed.wrapping_add(1000 + k))
+        let mut s = Simulation::from_state(&c.weights, c.meta.rule, settled.clone(), opts.seed.wrapping_add(1000 + k))
             .with_mode(opts.step_mode);
         s.apply_keep_mask(keep);
         s.run(REGROW_STEPS);
-        let err = rgba_mse(&s.state, &settled);
+        let err = rgba_mse(&s.state(), &settled);
         [err.iter().filter(|&&e| e < REGROWN_MSE).count(), n]
     };
     let discs: Vec<Wound> = (0..n).map(|_| Wound::random_disc(&mut rng)).collect();

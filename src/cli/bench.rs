@@ -47,7 +47,7 @@ impl Job for BenchJob<'_> {
             }
         }
         if a.train_iters > 0 {
-            let ips = train_iters_per_s::<B>(&device, a.train_iters, on.step_mode());
+            let ips = train_iters_per_s::<B>(&device, a.train_iters, on.train_step_mode());
             if a.json {
                 println!("{}", serde_json::json!({"backend": label, "train_iters_per_s": ips, "device": device_name}));
             } else {

@@ -86,7 +86,7 @@ impl Job for TrainJob {
             Start::Resume(ck) => Trainer::<B>::resume(ck, device),
         }
         .map_err(|e| e.to_string())?
-        .with_step_mode(on.step_mode());
+        .with_step_mode(on.train_step_mode());
         eprintln!(
             "training '{}' ({} mode, {} iterations, grid {}x{}) on {}",
             t.name,

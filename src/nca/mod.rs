@@ -6,6 +6,7 @@
 //! is two plain matrix products over `[cells, features]`.
 
 pub mod config;
+pub mod host_kernel;
 pub mod masks;
 pub mod params;
 pub mod perceive;

@@ -5,6 +5,7 @@ use burn::tensor::{Tensor, TensorData, backend::Backend};
 use super::config::{ALIVE_THRESHOLD, ALPHA, CHANNELS, NcaConfig};
 use super::masks::FireMasks;
 use super::params::{NcaParams, Weights};
+use super::host_kernel::step_host;
 use super::step::{StepMode, nca_step};
 
 /// Host state of `n` grids of `h` x `w` holding one seed cell each at (h/2, w/2), channels 3.. = 1.
@@ -40,11 +41,22 @@ pub fn alive_counts(host: &[f32], n: usize) -> Vec<usize> {
         .collect()
 }
 
+/// Where a simulation's state lives: on the device, or (for the fused host kernel) in host
+/// memory, so that a CPU run never converts between the two inside its loop.
+enum Store<B: Backend> {
+    Device(Tensor<B, 4>),
+    Host(Vec<f32>),
+}
+
 pub struct Simulation<B: Backend> {
-    pub state: Tensor<B, 4>,
-    pub params: NcaParams<B>,
+    store: Store<B>,
+    dims: [usize; 4],
+    device: B::Device,
+    /// The rule on the host (the fused kernel reads it) and on the device.
+    weights: Weights,
+    params: NcaParams<B>,
     pub cfg: NcaConfig,
-    pub mode: StepMode,
+    mode: StepMode,
     pub steps: u64,
     fire: FireMasks,
 }
@@ -53,26 +65,68 @@ impl<B: Backend> Simulation<B> {
     /// `n` grids of `h` x `w`, each starting from a seed; `seed` fixes every random draw.
     pub fn from_seed(weights: &Weights, cfg: NcaConfig, [n, h, w]: [usize; 3], seed: u64, device: &B::Device) -> Self {
         let state = state_tensor(seed_state(n, h, w), [n, h, w, CHANNELS], device);
-        Self::from_state(weights.to_device(device), cfg, state, seed)
+        Self::from_state(weights, cfg, state, seed)
     }
 
-    pub fn from_state(params: NcaParams<B>, cfg: NcaConfig, state: Tensor<B, 4>, seed: u64) -> Self {
-        Self { state, params, cfg, mode: StepMode::Dense, steps: 0, fire: FireMasks::new(seed) }
+    pub fn from_state(weights: &Weights, cfg: NcaConfig, state: Tensor<B, 4>, seed: u64) -> Self {
+        let device = state.device();
+        Self {
+            dims: state.dims(),
+            params: weights.to_device(&device),
+            device,
+            store: Store::Device(state),
+            weights: weights.clone(),
+            cfg,
+            mode: StepMode::Dense,
+            steps: 0,
+            fire: FireMasks::new(seed),
+        }
     }
 
     pub fn with_mode(mut self, mode: StepMode) -> Self {
+        let state = self.state();
         self.mode = mode;
+        self.set_state(state);
         self
     }
 
+    pub fn mode(&self) -> StepMode {
+        self.mode
+    }
+
+    pub fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    pub fn set_weights(&mut self, w: &Weights) {
+        self.params = w.to_device(&self.device);
+        self.weights = w.clone();
+    }
+
     pub fn dims(&self) -> [usize; 4] {
-        self.state.dims()
+        self.dims
+    }
+
+    /// The state as a tensor `[n, h, w, 16]` on the simulation's device.
+    pub fn state(&self) -> Tensor<B, 4> {
+        match &self.store {
+            Store::Device(t) => t.clone(),
+            Store::Host(v) => state_tensor(v.clone(), self.dims, &self.device),
+        }
+    }
+
+    pub fn set_state(&mut self, t: Tensor<B, 4>) {
+        self.dims = t.dims();
+        self.store = if self.mode == StepMode::Host { Store::Host(to_host(&t)) } else { Store::Device(t) };
     }
 
     pub fn step(&mut self) {
-        let [n, h, w, _] = self.dims();
+        let [n, h, w, _] = self.dims;
         let fire = self.fire.draw(n * h * w, self.cfg.fire_rate);
-        self.state = nca_step(self.state.clone(), &self.params, &self.cfg, &fire, self.mode);
+        self.store = match std::mem::replace(&mut self.store, Store::Host(Vec::new())) {
+            Store::Host(v) => Store::Host(step_host(&v, [n, h, w], &self.weights, &self.cfg, &fire)),
+            Store::Device(t) => Store::Device(nca_step(t, &self.params, &self.cfg, &fire, self.mode)),
+        };
         self.steps += 1;
     }
 
@@ -82,19 +136,38 @@ impl<B: Backend> Simulation<B> {
         }
     }
 
+    /// Waits for queued device work (a one-value read-back); nothing to wait for on the host.
+    pub fn sync(&self) {
+        if let Store::Device(t) = &self.store {
+            let _ = to_host(&t.clone().narrow(1, 0, 1).narrow(2, 0, 1).narrow(3, 0, 1));
+        }
+    }
+
+    /// Row-major `[n, h, w, 16]` copy of the state.
     pub fn host_state(&self) -> Vec<f32> {
-        to_host(&self.state)
+        match &self.store {
+            Store::Device(t) => to_host(t),
+            Store::Host(v) => v.clone(),
+        }
     }
 
     /// Multiplies every channel by a per-cell keep mask of `n * h * w` values (0 = wounded).
     pub fn apply_keep_mask(&mut self, keep: Vec<f32>) {
-        let [n, h, w, _] = self.dims();
-        let device = self.state.device();
-        let keep = Tensor::<B, 4>::from_data(TensorData::new(keep, [n, h, w, 1]), &device);
-        self.state = self.state.clone() * keep;
+        let [n, h, w, _] = self.dims;
+        match &mut self.store {
+            Store::Host(v) => {
+                for (cell, k) in v.chunks_exact_mut(CHANNELS).zip(&keep) {
+                    cell.iter_mut().for_each(|c| *c *= k);
+                }
+            }
+            Store::Device(t) => {
+                let keep = Tensor::<B, 4>::from_data(TensorData::new(keep, [n, h, w, 1]), &self.device);
+                *t = t.clone() * keep;
+            }
+        }
     }
 
     pub fn alive_counts(&self) -> Vec<usize> {
-        alive_counts(&self.host_state(), self.dims()[0])
+        alive_counts(&self.host_state(), self.dims[0])
     }
 }

@@ -4,7 +4,7 @@
 use burn::tensor::{Bool, Int, Tensor, TensorData, activation::relu, backend::Backend};
 use burn::tensor::IndexingUpdateOp;
 
-use super::config::{ALIVE_THRESHOLD, ALPHA, CHANNELS, FEATURES, NcaConfig};
+use super::config::{ALIVE_THRESHOLD, ALPHA, Border, CHANNELS, FEATURES, NcaConfig};
 use super::params::NcaParams;
 use super::perceive::{max3x3, perceive};
 
@@ -19,6 +19,9 @@ pub enum StepMode {
     /// the masks anyway). Needs the alive mask on the host each step, which is free on the CPU
     /// backend and there saves most of the work: a growing creature covers a fraction of its grid.
     Sparse,
+    /// The fused host kernel ([`host_kernel`](super::host_kernel)): the state goes to host memory
+    /// and back each step, so it is for the CPU backend only, and has no autodiff.
+    Host,
 }
 
 /// Cells whose 3x3 neighbourhood holds an alpha above the threshold: `[n, h, w, 1]`.
@@ -46,21 +49,87 @@ pub fn nca_step<B: Backend>(
 ) -> Tensor<B, 4> {
     let [n, h, w, c] = x.dims();
     debug_assert_eq!(c, CHANNELS);
-    let cells = n * h * w;
-    assert_eq!(fire.len(), cells, "fire mask length");
-    let device = x.device();
-    let pre = alive_mask(&x, cfg);
-    let features = perceive(x.clone(), cfg.angle, cfg.border).reshape([cells, FEATURES]);
-    let dx = match mode {
+    assert_eq!(fire.len(), n * h * w, "fire mask length");
+    match mode {
+        // Simulation caches the host weights; this generic entry pays a read-back of them.
+        StepMode::Host => host_step(&x, &params.to_weights(), cfg, fire),
         StepMode::Dense => {
+            let pre = alive_mask(&x, cfg);
+            step_core(x, params, cfg, fire, pre, None)
+        }
+        StepMode::Sparse => sparse_step(x, params, cfg, fire),
+    }
+}
+
+/// Sparse stepping also crops to the box around the living cells: nothing outside it can change
+/// (every cell there is dead before the step and so zero after it), and a growing creature covers
+/// a small part of its grid.
+fn sparse_step<B: Backend>(x: Tensor<B, 4>, params: &NcaParams<B>, cfg: &NcaConfig, fire: &[bool]) -> Tensor<B, 4> {
+    let [n, h, w, c] = x.dims();
+    let pre = alive_mask(&x, cfg);
+    let alive = bool_to_host(pre.clone());
+    let Some([y0, y1, x0, x1]) = bounding_box(&alive, n, h, w) else {
+        return x.zeros_like();
+    };
+    // Two cells of margin: the living cells' neighbours (their perception inputs and the cells
+    // whose new alpha decides their survival) are inside the crop with their true values.
+    let (cy0, cy1, cx0, cx1) = (y0.saturating_sub(2), (y1 + 3).min(h), x0.saturating_sub(2), (x1 + 3).min(w));
+    let whole = (cy0, cy1, cx0, cx1) == (0, h, 0, w);
+    // On a torus the crop must not reach an edge, or the wrapped neighbours would be lost.
+    let wraps = cfg.border == Border::Wrap && (cy0 == 0 || cx0 == 0 || cy1 == h || cx1 == w);
+    if whole || wraps {
+        return step_core(x, params, cfg, fire, pre, Some(alive));
+    }
+    let (ch, cw) = (cy1 - cy0, cx1 - cx0);
+    let mut fire_c = Vec::with_capacity(n * ch * cw);
+    for b in 0..n {
+        for y in cy0..cy1 {
+            fire_c.extend_from_slice(&fire[(b * h + y) * w + cx0..(b * h + y) * w + cx1]);
+        }
+    }
+    let crop_cfg = NcaConfig { border: Border::Zero, ..*cfg };
+    let xc = x.clone().slice([0..n, cy0..cy1, cx0..cx1, 0..c]);
+    let pre_c = alive_mask(&xc, &crop_cfg);
+    let alive_c = bool_to_host(pre_c.clone());
+    let out = step_core(xc, params, &crop_cfg, &fire_c, pre_c, Some(alive_c));
+    x.zeros_like().slice_assign([0..n, cy0..cy1, cx0..cx1, 0..c], out)
+}
+
+/// [y0, y1, x0, x1] (inclusive) of the true cells over all samples of an `[n, h, w]` mask.
+fn bounding_box(mask: &[bool], n: usize, h: usize, w: usize) -> Option<[usize; 4]> {
+    let mut b: Option<[usize; 4]> = None;
+    for i in (0..n * h * w).filter(|&i| mask[i]) {
+        let (y, x) = (i / w % h, i % w);
+        b = Some(match b {
+            None => [y, y, x, x],
+            Some([y0, y1, x0, x1]) => [y0.min(y), y1.max(y), x0.min(x), x1.max(x)],
+        });
+    }
+    b
+}
+
+/// Update and masking, given the alive mask before the update. With `alive` (its host copy) only
+/// the cells that fire and live run the network; without it every cell does.
+fn step_core<B: Backend>(
+    x: Tensor<B, 4>,
+    params: &NcaParams<B>,
+    cfg: &NcaConfig,
+    fire: &[bool],
+    pre: Tensor<B, 4, Bool>,
+    alive: Option<Vec<bool>>,
+) -> Tensor<B, 4> {
+    let [n, h, w, c] = x.dims();
+    let cells = n * h * w;
+    let device = x.device();
+    let features = perceive(x.clone(), cfg.angle, cfg.border).reshape([cells, FEATURES]);
+    let dx = match alive {
+        None => {
             let fire: Vec<f32> = fire.iter().map(|&f| f as u8 as f32).collect();
             let fire = Tensor::<B, 2>::from_data(TensorData::new(fire, [cells, 1]), &device);
             Some(update_rule(features, params) * fire)
         }
-        StepMode::Sparse => {
-            let alive = bool_to_host(pre.clone());
-            let rows: Vec<i64> =
-                (0..cells).filter(|&i| fire[i] && alive[i]).map(|i| i as i64).collect();
+        Some(alive) => {
+            let rows: Vec<i64> = (0..cells).filter(|&i| fire[i] && alive[i]).map(|i| i as i64).collect();
             if rows.is_empty() {
                 None
             } else {
@@ -78,4 +147,12 @@ pub fn nca_step<B: Backend>(
     let post = alive_mask(&x, cfg);
     let life = pre.bool_and(post).float();
     x * life
+}
+
+/// A step through the fused host kernel, from and back to a tensor.
+pub fn host_step<B: Backend>(x: &Tensor<B, 4>, weights: &super::Weights, cfg: &NcaConfig, fire: &[bool]) -> Tensor<B, 4> {
+    let [n, h, w, c] = x.dims();
+    let host = x.to_data().convert::<f32>().into_vec::<f32>().expect("f32 state");
+    let out = super::host_kernel::step_host(&host, [n, h, w], weights, cfg, fire);
+    Tensor::from_data(TensorData::new(out, [n, h, w, c]), &x.device())
 }

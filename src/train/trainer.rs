@@ -131,7 +131,8 @@ impl<B: AutodiffBackend> Trainer<B> {
     }
 
     pub fn with_step_mode(mut self, mode: StepMode) -> Self {
-        self.step_mode = mode;
+        // The host kernel has no gradients; its autodiff equivalent on the CPU is Sparse.
+        self.step_mode = if mode == StepMode::Host { StepMode::Sparse } else { mode };
         self
     }
 

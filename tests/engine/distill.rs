@@ -13,27 +13,27 @@ fn lizard() -> morphogen::nca::Weights {
 #[test]
 fn the_imported_ex3_lizard_grows_persists_and_regrows() {
     let w = lizard();
-    let mut sim = Simulation::<Cpu>::from_seed(&w, NcaConfig::default(), [2, 72, 72], 42, &dev()).with_mode(StepMode::Sparse);
+    let mut sim = Simulation::<Cpu>::from_seed(&w, NcaConfig::default(), [2, 72, 72], 42, &dev()).with_mode(StepMode::Host);
     sim.run(200);
     let alive = sim.alive_counts();
     eprintln!("alive at 200: {alive:?}");
     for a in &alive {
         assert!((600..=760).contains(a), "about 680 alive cells expected, got {a}");
     }
-    let grown = sim.state.clone();
+    let grown = sim.state();
     sim.run(300);
-    let drift = rgba_mse(&sim.state, &grown);
+    let drift = rgba_mse(&sim.state(), &grown);
     assert!(drift.iter().all(|&d| d < 1e-3), "stable after growing: {drift:?}");
 
     for wound in [Wound::Left, Wound::Bottom] {
-        let mut cut = Simulation::<Cpu>::from_state(w.to_device(&dev()), NcaConfig::default(), grown.clone(), 7).with_mode(StepMode::Sparse);
+        let mut cut = Simulation::<Cpu>::from_state(&w, NcaConfig::default(), grown.clone(), 7).with_mode(StepMode::Host);
         cut.apply_keep_mask([wound.keep_mask(72, 72), wound.keep_mask(72, 72)].concat());
-        let wounded = rgba_mse(&cut.state, &grown);
+        let wounded = rgba_mse(&cut.state(), &grown);
         assert!(wounded.iter().all(|&e| e > 0.01), "{wound:?} removed a real part: {wounded:?}");
         let after = cut.alive_counts();
         assert!(after.iter().zip(&alive).all(|(a, b)| *a < b * 3 / 4));
         cut.run(200);
-        let err = rgba_mse(&cut.state, &grown);
+        let err = rgba_mse(&cut.state(), &grown);
         assert!(err.iter().all(|&e| e < 2e-3), "{wound:?}: regrown within 2e-3: {err:?}");
     }
 }

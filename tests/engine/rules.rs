@@ -182,7 +182,7 @@ fn a_zero_initialised_model_changes_nothing() {
     let fresh = Weights::init(1);
     assert!(fresh.w2.iter().chain(&fresh.b2).all(|&v| v == 0.0), "last layer starts at zero");
     let x = blob_state(2, h, w, 4);
-    let mut sim = Simulation::<Cpu>::from_state(fresh.to_device(&dev()), NcaConfig::default(), tensor4(x.clone(), [2, h, w, CHANNELS]), 3);
+    let mut sim = Simulation::<Cpu>::from_state(&fresh, NcaConfig::default(), tensor4(x.clone(), [2, h, w, CHANNELS]), 3);
     sim.run(10);
     assert_eq!(sim.host_state(), x);
 }
@@ -231,7 +231,7 @@ fn runs_repeat_exactly_for_a_seed() {
     let start = blob_state(2, 24, 24, 1);
     let run = |seed| {
         let x = tensor4(start.clone(), [2, 24, 24, CHANNELS]);
-        let mut s = Simulation::<Cpu>::from_state(w.to_device(&dev()), NcaConfig::default(), x, seed);
+        let mut s = Simulation::<Cpu>::from_state(&w, NcaConfig::default(), x, seed);
         s.run(20);
         s.host_state()
     };
@@ -282,4 +282,59 @@ fn alive_counts_use_the_alpha_threshold() {
     s[CHANNELS + 3] = 0.1;
     s[4 * CHANNELS + 3] = 0.9;
     assert_eq!(alive_counts(&s, 2), vec![1, 1]);
+}
+
+/// A state whose living cells touch the grid's edges (the wrapped neighbours matter).
+fn edge_state(n: usize, h: usize, w: usize) -> Vec<f32> {
+    let mut v = blob_state(n, h, w, 21);
+    for b in 0..n {
+        for (y, x) in [(0, 0), (0, w - 1), (h - 1, 3), (5, w - 1)] {
+            let i = ((b * h + y) * w + x) * CHANNELS;
+            v[i + 3] = 0.8;
+            v[i + 6] = -0.4;
+        }
+    }
+    v
+}
+
+#[test]
+fn every_step_mode_agrees_with_the_dense_reference() {
+    let (n, h, w) = (2, 19, 23);
+    let weights = random_weights(12);
+    let params = weights.to_device::<Cpu>(&dev());
+    for border in [Border::Zero, Border::Wrap] {
+        for (label, start) in [("centred", blob_state(n, h, w, 8)), ("edges", edge_state(n, h, w))] {
+            let cfg = NcaConfig { border, angle: -0.7, fire_rate: 0.6 };
+            let mut dense = tensor4(start.clone(), [n, h, w, CHANNELS]);
+            let mut sparse = dense.clone();
+            let mut host_state = start.clone();
+            let mut fire = FireMasks::new(31);
+            for _ in 0..6 {
+                let f = fire.draw(n * h * w, cfg.fire_rate);
+                dense = nca_step(dense, &params, &cfg, &f, StepMode::Dense);
+                sparse = nca_step(sparse, &params, &cfg, &f, StepMode::Sparse);
+                host_state = morphogen::nca::host_kernel::step_host(&host_state, [n, h, w], &weights, &cfg, &f);
+            }
+            let d = host(&dense);
+            assert!(max_abs_diff(&d, &start) > 1e-3, "{border:?} {label}: the steps did something");
+            let ds = max_abs_diff(&d, &host(&sparse));
+            let dh = max_abs_diff(&d, &host_state);
+            assert!(ds < 1e-5 && dh < 1e-5, "{border:?} {label}: sparse {ds}, host {dh}");
+        }
+    }
+}
+
+#[test]
+fn a_simulation_in_host_mode_matches_one_on_the_device() {
+    let w = random_weights(6);
+    let run = |mode| {
+        let mut s = Simulation::<Cpu>::from_seed(&w, NcaConfig::default(), [2, 30, 30], 5, &dev()).with_mode(mode);
+        s.apply_keep_mask(Wound::Left.keep_mask(30, 30).repeat(2));
+        s.run(12);
+        (s.host_state(), s.alive_counts())
+    };
+    let (a, ca) = run(StepMode::Dense);
+    let (b, cb) = run(StepMode::Host);
+    assert!(max_abs_diff(&a, &b) < 1e-5);
+    assert_eq!(ca, cb);
 }
