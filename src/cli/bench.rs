@@ -39,7 +39,14 @@ impl Job for BenchJob<'_> {
             println!("{device_name}");
         }
         for &g in &a.sizes {
-            let cups = sim_cell_updates_per_s::<B::InnerBackend>(&device, g, a.seconds, on.step_mode());
+            let measured = catch(|| sim_cell_updates_per_s::<B::InnerBackend>(&device, g, a.seconds, on.step_mode()));
+            let cups = match measured {
+                Ok(v) => v,
+                Err(e) => {
+                    report_failure(a.json, label, Some(g), &e);
+                    continue;
+                }
+            };
             if a.json {
                 println!("{}", serde_json::json!({"backend": label, "grid": g, "cell_updates_per_s": cups, "device": device_name}));
             } else {
@@ -47,13 +54,32 @@ impl Job for BenchJob<'_> {
             }
         }
         if a.train_iters > 0 {
-            let ips = train_iters_per_s::<B>(&device, a.train_iters, on.train_step_mode());
+            let ips = match catch(|| train_iters_per_s::<B>(&device, a.train_iters, on.train_step_mode())) {
+                Ok(v) => v,
+                Err(e) => return report_failure(a.json, label, None, &e),
+            };
             if a.json {
                 println!("{}", serde_json::json!({"backend": label, "train_iters_per_s": ips, "device": device_name}));
             } else {
                 println!("  training   batch 8, 72x72, 80 steps: {ips:.3} iterations/s");
             }
         }
+    }
+}
+
+/// A backend that fails one measure (out of GPU memory, say) must not end the whole benchmark.
+fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|e| {
+        e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "panic".into())
+    })
+}
+
+fn report_failure(json: bool, backend: &str, grid: Option<usize>, e: &str) {
+    let first = e.lines().next().unwrap_or(e);
+    if json {
+        println!("{}", serde_json::json!({"backend": backend, "grid": grid, "error": first}));
+    } else {
+        println!("  {backend} {}: failed: {first}", grid.map(|g| format!("grid {g}")).unwrap_or("training".into()));
     }
 }
 

@@ -35,6 +35,22 @@ pub fn update_rule<B: Backend>(features: Tensor<B, 2>, p: &NcaParams<B>) -> Tens
     hidden.matmul(p.w2.clone()) + p.b2.clone()
 }
 
+/// Rows per network evaluation on big grids: the hidden activations of 2^17 cells take 64 MiB, under
+/// the 128 MiB storage-buffer limit that many GPUs (and wgpu's defaults) impose.
+const MAX_ROWS: usize = 1 << 17;
+
+fn update_rule_chunked<B: Backend>(features: Tensor<B, 2>, p: &NcaParams<B>) -> Tensor<B, 2> {
+    let rows = features.dims()[0];
+    if rows <= MAX_ROWS {
+        return update_rule(features, p);
+    }
+    let parts = (0..rows)
+        .step_by(MAX_ROWS)
+        .map(|r| update_rule(features.clone().narrow(0, r, MAX_ROWS.min(rows - r)), p))
+        .collect();
+    Tensor::cat(parts, 0)
+}
+
 pub fn bool_to_host<B: Backend, const D: usize>(t: Tensor<B, D, Bool>) -> Vec<bool> {
     t.int().into_data().convert::<i64>().into_vec::<i64>().expect("int data").into_iter().map(|v| v != 0).collect()
 }
@@ -126,7 +142,7 @@ fn step_core<B: Backend>(
         None => {
             let fire: Vec<f32> = fire.iter().map(|&f| f as u8 as f32).collect();
             let fire = Tensor::<B, 2>::from_data(TensorData::new(fire, [cells, 1]), &device);
-            Some(update_rule(features, params) * fire)
+            Some(update_rule_chunked(features, params) * fire)
         }
         Some(alive) => {
             let rows: Vec<i64> = (0..cells).filter(|&i| fire[i] && alive[i]).map(|i| i as i64).collect();
