@@ -99,7 +99,8 @@ fn train_checkpoints_survive_ctrl_c_and_resume() {
         assert!(t0.elapsed().as_secs() < 120, "no checkpoint written");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    // The shell builtin, so that no procps package is needed.
+    Command::new("sh").args(["-c", &format!("kill -INT {}", child.id())]).status().unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(130), "{}", text(&o));
     assert!(text(&o).contains("checkpoint saved"), "{}", text(&o));
