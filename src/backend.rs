@@ -102,11 +102,11 @@ impl Resolved {
         }
     }
 
-    /// How to step under autodiff: sparse stepping skips dead and resting cells but reads the
-    /// alive mask back each step, a win on the CPU and a stall on a GPU.
+    /// How to train: the host rollout with its hand-written gradient on the CPU, burn's autodiff
+    /// over whole-grid steps on a GPU.
     pub fn train_step_mode(&self) -> StepMode {
         match self {
-            Resolved::Cpu => StepMode::Sparse,
+            Resolved::Cpu => StepMode::Host,
             Resolved::Gpu(_) => StepMode::Dense,
         }
     }

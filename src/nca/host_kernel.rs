@@ -11,7 +11,7 @@ use super::params::Weights;
 
 /// Index of the neighbour (dy, dx) of (y, x), or None outside a zero border.
 #[inline]
-fn neighbour(y: usize, x: usize, dy: isize, dx: isize, h: usize, w: usize, border: Border) -> Option<usize> {
+pub(crate) fn neighbour(y: usize, x: usize, dy: isize, dx: isize, h: usize, w: usize, border: Border) -> Option<usize> {
     let (yy, xx) = (y as isize + dy, x as isize + dx);
     match border {
         Border::Zero => (yy >= 0 && xx >= 0 && yy < h as isize && xx < w as isize).then(|| yy as usize * w + xx as usize),
@@ -20,7 +20,7 @@ fn neighbour(y: usize, x: usize, dy: isize, dx: isize, h: usize, w: usize, borde
 }
 
 /// Per cell of one grid: does the 3x3 neighbourhood hold an alpha above the threshold?
-fn alive(grid: &[f32], h: usize, w: usize, border: Border, out: &mut [bool]) {
+pub(crate) fn alive(grid: &[f32], h: usize, w: usize, border: Border, out: &mut [bool]) {
     // Separable maximum: along rows, then along columns.
     let alpha: Vec<f32> = grid.chunks_exact(CHANNELS).map(|c| c[ALPHA]).collect();
     let mut rowmax = vec![0.0f32; h * w];
@@ -49,7 +49,7 @@ fn alive(grid: &[f32], h: usize, w: usize, border: Border, out: &mut [bool]) {
 }
 
 /// The 48 perception features of cell (y, x) of one grid into `f`.
-fn perceive_cell(grid: &[f32], y: usize, x: usize, h: usize, w: usize, cfg: &NcaConfig, f: &mut [f32]) {
+pub(crate) fn perceive_cell(grid: &[f32], y: usize, x: usize, h: usize, w: usize, cfg: &NcaConfig, f: &mut [f32]) {
     const ZERO: [f32; CHANNELS] = [0.0; CHANNELS];
     let at = |dy: isize, dx: isize| -> &[f32] {
         match neighbour(y, x, dy, dx, h, w, cfg.border) {
@@ -75,8 +75,23 @@ fn perceive_cell(grid: &[f32], y: usize, x: usize, h: usize, w: usize, cfg: &Nca
     }
 }
 
+/// C[m, n] = A[m, k] B[k, n] + beta C, with A and B given by their row and column strides (so a
+/// transpose costs nothing).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm(m: usize, k: usize, n: usize, a: &[f32], (rsa, csa): (usize, usize), b: &[f32], (rsb, csb): (usize, usize), beta: f32, c: &mut [f32]) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(c.len() >= m * n);
+    assert!(k == 0 || (a.len() > (m - 1) * rsa + (k - 1) * csa && b.len() > (k - 1) * rsb + (n - 1) * csb));
+    // SAFETY: the asserts above keep every index the strides reach inside the slices.
+    unsafe {
+        matrixmultiply::sgemm(m, k, n, 1.0, a.as_ptr(), rsa as isize, csa as isize, b.as_ptr(), rsb as isize, csb as isize, beta, c.as_mut_ptr(), n as isize, 1);
+    }
+}
+
 /// C[m, n] = A[m, k] B[k, n] + bias (row-major, contiguous).
-fn gemm_bias(a: &[f32], b: &[f32], bias: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
+pub(crate) fn gemm_bias(a: &[f32], b: &[f32], bias: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
     let mut c: Vec<f32> = Vec::with_capacity(m * n);
     for _ in 0..m {
         c.extend_from_slice(bias);

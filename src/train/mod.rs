@@ -4,6 +4,7 @@
 pub mod adam;
 pub mod checkpoint;
 pub mod config;
+pub mod host_grad;
 pub mod trainer;
 
 pub use config::{Mode, TrainConfig};

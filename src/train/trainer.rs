@@ -6,6 +6,7 @@ use burn::tensor::IndexingUpdateOp;
 use rand::{Rng, RngCore, SeedableRng, rngs::StdRng};
 
 use super::adam::{self, AdamHyper, AdamState};
+use super::host_grad;
 use super::checkpoint::{Checkpoint, Pool};
 use super::config::{Mode, TrainConfig};
 use crate::creature::{Creature, CreatureMeta};
@@ -130,9 +131,9 @@ impl<B: AutodiffBackend> Trainer<B> {
         })
     }
 
+    /// Dense or Sparse: rollouts through burn's autodiff; Host: the hand-written host gradient.
     pub fn with_step_mode(mut self, mode: StepMode) -> Self {
-        // The host kernel has no gradients; its autodiff equivalent on the CPU is Sparse.
-        self.step_mode = if mode == StepMode::Host { StepMode::Sparse } else { mode };
+        self.step_mode = mode;
         self
     }
 
@@ -204,26 +205,19 @@ impl<B: AutodiffBackend> Trainer<B> {
         let n = self.cfg.batch;
         let rule = self.rule();
 
-        let lift = |t: &Tensor<Inner<B>, 2>| Tensor::<B, 2>::from_inner(t.clone()).require_grad();
-        let q = &self.params;
-        let p: NcaParams<B> = NcaParams { w1: lift(&q.w1), b1: lift(&q.b1), w2: lift(&q.w2), b2: lift(&q.b2) };
         let mut fire = FireMasks::new(rng.next_u64());
-        let mut x = Tensor::<B, 4>::from_inner(x0.clone());
-        for _ in 0..steps {
-            x = nca_step(x, &p, &rule, &fire.draw(n * h * w, rule.fire_rate), self.step_mode);
-        }
-        let d = x.clone().narrow(3, 0, 4) - Tensor::from_inner(self.target_t.clone());
-        let loss = (d.clone() * d).mean();
-        let loss_v: f32 = loss.clone().into_scalar().elem();
-        let grads = loss.backward();
-        let g = |t: &Tensor<B, 2>| t.grad(&grads).unwrap_or_else(|| t.clone().inner().zeros_like());
+        let fires: Vec<Vec<bool>> = (0..steps).map(|_| fire.draw(n * h * w, rule.fire_rate)).collect();
+        let (loss_v, grads, xf) = if self.step_mode == StepMode::Host {
+            self.rollout_host(&x0, &fires)
+        } else {
+            self.rollout_autodiff(x0.clone(), &fires)
+        };
         let eps = self.cfg.grad_norm_eps;
-        let gn = NcaParams { w1: g(&p.w1), b1: g(&p.b1), w2: g(&p.w2), b2: g(&p.b2) }.map(|t| adam::normalise(t, eps));
+        let gn = grads.map(|t| adam::normalise(t, eps));
         let lr = self.cfg.lr_at(i);
         let hyper = AdamHyper { lr, beta1: self.cfg.beta1, beta2: self.cfg.beta2, eps: self.cfg.adam_eps };
         let mut adam_next = self.adam.clone();
         let next = adam::step(self.params.clone(), gn, &mut adam_next, &hyper);
-        let xf = x.inner();
 
         let state_max: f32 = xf.clone().abs().max().into_scalar().elem();
         let next_weights = next.to_weights();
@@ -249,6 +243,31 @@ impl<B: AutodiffBackend> Trainer<B> {
             self.remember_good(next_weights.flatten());
         }
         Ok(IterReport { iteration: self.iteration, loss: loss_v, lr, steps, rolled_back: None })
+    }
+
+    /// Rollout and gradients through burn's autodiff (any backend).
+    fn rollout_autodiff(&self, x0: Tensor<Inner<B>, 4>, fires: &[Vec<bool>]) -> (f32, NcaParams<Inner<B>>, Tensor<Inner<B>, 4>) {
+        let rule = self.rule();
+        let lift = |t: &Tensor<Inner<B>, 2>| Tensor::<B, 2>::from_inner(t.clone()).require_grad();
+        let q = &self.params;
+        let p: NcaParams<B> = NcaParams { w1: lift(&q.w1), b1: lift(&q.b1), w2: lift(&q.w2), b2: lift(&q.b2) };
+        let mut x = Tensor::<B, 4>::from_inner(x0);
+        for f in fires {
+            x = nca_step(x, &p, &rule, f, self.step_mode);
+        }
+        let d = x.clone().narrow(3, 0, 4) - Tensor::from_inner(self.target_t.clone());
+        let loss = (d.clone() * d).mean();
+        let loss_v: f32 = loss.clone().into_scalar().elem();
+        let grads = loss.backward();
+        let g = |t: &Tensor<B, 2>| t.grad(&grads).unwrap_or_else(|| t.clone().inner().zeros_like());
+        (loss_v, NcaParams { w1: g(&p.w1), b1: g(&p.b1), w2: g(&p.w2), b2: g(&p.b2) }, x.inner())
+    }
+
+    /// The same on host memory with the hand-written gradient (the CPU path).
+    fn rollout_host(&self, x0: &Tensor<Inner<B>, 4>, fires: &[Vec<bool>]) -> (f32, NcaParams<Inner<B>>, Tensor<Inner<B>, 4>) {
+        let dims = x0.dims();
+        let r = host_grad::rollout_grad(&to_host(x0), [dims[0], dims[1], dims[2]], &self.params.to_weights(), &self.rule(), fires, &self.target.rgba);
+        (r.loss, r.grads.to_device(&self.device), state_tensor(r.final_state, dims, &self.device))
     }
 
     fn remember_good(&mut self, weights: Vec<f32>) {

@@ -23,7 +23,7 @@ fn small(mode: Mode) -> TrainConfig {
 #[test]
 fn a_short_training_run_lowers_the_loss() {
     let cfg = TrainConfig { mode: Mode::Grow, batch: 4, min_steps: 20, max_steps: 28, iterations: 150, seed: 1, ..Default::default() };
-    let mut t = Trainer::<CpuAd>::new("disc", cfg, disc_target(12, 6), dev()).unwrap().with_step_mode(StepMode::Sparse);
+    let mut t = Trainer::<CpuAd>::new("disc", cfg, disc_target(12, 6), dev()).unwrap().with_step_mode(StepMode::Host);
     let mut first = None;
     while !t.done() {
         let r = t.iterate().unwrap();
@@ -127,4 +127,52 @@ fn bad_configs_are_refused() {
     let json = r#"{"mode": "persist", "iterations": 10}"#;
     let c: TrainConfig = serde_json::from_str(json).unwrap();
     assert_eq!((c.mode, c.iterations, c.batch, c.pool_size, c.lr), (Mode::Persist, 10, 8, 1024, 2e-3));
+}
+
+#[test]
+fn the_host_gradient_equals_burns_autodiff() {
+    use burn::tensor::{Tensor, TensorData};
+    use morphogen::nca::{Border, CHANNELS, FireMasks, NcaConfig, NcaParams, nca_step};
+    use morphogen::train::host_grad::rollout_grad;
+
+    let (n, h, w) = (2, 14, 13);
+    let weights = random_weights(17);
+    let mut rng_target = 0.0f32;
+    let target: Vec<f32> = (0..h * w * 4).map(|_| { rng_target = (rng_target + 0.37) % 1.0; rng_target }).collect();
+    for border in [Border::Zero, Border::Wrap] {
+        let cfg = NcaConfig { border, angle: 0.6, fire_rate: 0.5 };
+        let x0 = blob_state(n, h, w, 23);
+        let mut fm = FireMasks::new(3);
+        let fires: Vec<Vec<bool>> = (0..7).map(|_| fm.draw(n * h * w, 0.5)).collect();
+        let host = rollout_grad(&x0, [n, h, w], &weights, &cfg, &fires, &target);
+
+        let p0 = weights.to_device::<Cpu>(&dev());
+        let lift = |t: &Tensor<Cpu, 2>| Tensor::<CpuAd, 2>::from_inner(t.clone()).require_grad();
+        let p = NcaParams { w1: lift(&p0.w1), b1: lift(&p0.b1), w2: lift(&p0.w2), b2: lift(&p0.b2) };
+        let mut x = Tensor::<CpuAd, 4>::from_data(TensorData::new(x0.clone(), [n, h, w, CHANNELS]), &dev());
+        for f in &fires {
+            x = nca_step(x, &p, &cfg, f, morphogen::nca::StepMode::Dense);
+        }
+        let t = Tensor::<CpuAd, 4>::from_data(TensorData::new(target.clone(), [1, h, w, 4]), &dev());
+        let d = x.clone().narrow(3, 0, 4) - t;
+        let loss = (d.clone() * d).mean();
+        let loss_v = loss.clone().into_scalar();
+        let grads = loss.backward();
+        let g = |t: &Tensor<CpuAd, 2>| t.grad(&grads).unwrap().into_data().into_vec::<f32>().unwrap();
+
+        assert!((host.loss - loss_v).abs() <= 1e-5 * loss_v.abs(), "{border:?}: loss {} vs {loss_v}", host.loss);
+        let final_auto: Vec<f32> = x.inner().into_data().into_vec().unwrap();
+        assert!(max_abs_diff(&host.final_state, &final_auto) < 1e-5);
+        for (name, hg, ag) in [
+            ("w1", &host.grads.w1, g(&p.w1)),
+            ("b1", &host.grads.b1, g(&p.b1)),
+            ("w2", &host.grads.w2, g(&p.w2)),
+            ("b2", &host.grads.b2, g(&p.b2)),
+        ] {
+            let scale = ag.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            assert!(scale > 0.0, "{border:?} {name}: a gradient to compare");
+            let diff = max_abs_diff(hg, &ag);
+            assert!(diff <= 1e-4 * scale, "{border:?} {name}: max diff {diff}, scale {scale}");
+        }
+    }
 }
