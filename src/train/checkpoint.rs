@@ -111,27 +111,29 @@ impl Checkpoint {
         let header: Header = serde_json::from_slice(body.get(pos..pos + hlen).ok_or("checkpoint header truncated")?)
             .map_err(|e| format!("checkpoint header: {e}"))?;
         pos += hlen;
-        let mut f32s = |n: usize| -> Result<Vec<f32>, String> {
-            let bytes = body.get(pos..pos + n * 4).ok_or("checkpoint data truncated")?;
-            pos += n * 4;
+        let f32s = |n: usize, pos: &mut usize| -> Result<Vec<f32>, String> {
+            let bytes = body.get(*pos..*pos + n * 4).ok_or("checkpoint data truncated")?;
+            *pos += n * 4;
             Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
         };
         let [th, tw] = header.target_dims;
-        let target = Target { width: tw, height: th, rgba: f32s(th * tw * 4)? };
-        let weights = f32s(PARAM_COUNT)?;
-        let adam_m = f32s(PARAM_COUNT)?;
-        let adam_v = f32s(PARAM_COUNT)?;
+        let target = Target { width: tw, height: th, rgba: f32s(th * tw * 4, &mut pos)? };
+        let weights = f32s(PARAM_COUNT, &mut pos)?;
+        let adam_m = f32s(PARAM_COUNT, &mut pos)?;
+        let adam_v = f32s(PARAM_COUNT, &mut pos)?;
         let pool = match header.pool_dims {
             Some(dims) => {
                 let cells = dims[0] * dims[1] * dims[2];
                 let mut data = vec![0.0; cells * CHANNELS];
                 for _ in 0..header.pool_live {
-                    let e = f32s(1 + CHANNELS)?;
-                    let i = e[0].to_bits() as usize;
+                    let raw = body.get(pos..pos + 4).ok_or("checkpoint data truncated")?;
+                    let i = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]) as usize;
+                    pos += 4;
                     if i >= cells {
                         return Err("checkpoint pool entry out of range".into());
                     }
-                    data[i * CHANNELS..(i + 1) * CHANNELS].copy_from_slice(&e[1..]);
+                    let v = f32s(CHANNELS, &mut pos)?;
+                    data[i * CHANNELS..(i + 1) * CHANNELS].copy_from_slice(&v);
                 }
                 Some(Pool { dims, data })
             }
