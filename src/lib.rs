@@ -9,3 +9,4 @@ pub mod fsio;
 pub mod nca;
 pub mod target;
 pub mod train;
+pub mod world;

@@ -8,3 +8,4 @@ mod rules;
 mod target;
 mod training;
 mod cli;
+mod world;

@@ -1,0 +1,68 @@
+//! How a backend runs the world kernels. The defaults run on host memory (the CPU backend, and
+//! ECS tests); the wgpu backend overrides them with the WGSL kernels (see `gpu.rs`).
+
+use burn::backend::NdArray;
+use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
+
+use super::params::{Params, row_stride};
+use super::{WorldSize, host, int_words};
+use crate::nca::sim::to_host;
+
+/// A packed display image: on the host, or RGBA8 words in a device buffer (rows padded to
+/// [`row_stride`]) that the display copies into a texture without leaving the GPU.
+pub enum Frame<B: Backend> {
+    Host(Vec<u8>),
+    Device(Tensor<B, 1, Int>),
+}
+
+impl<B: Backend> Frame<B> {
+    /// RGBA8 rows without padding.
+    pub fn to_host(&self, size: WorldSize) -> Vec<u8> {
+        match self {
+            Frame::Host(v) => v.clone(),
+            Frame::Device(t) => {
+                let words = int_words(t);
+                let stride = row_stride(size.width);
+                let mut out = Vec::with_capacity(size.cells() * 4);
+                for y in 0..size.height {
+                    for w in &words[y * stride..y * stride + size.width] {
+                        out.extend(w.to_le_bytes());
+                    }
+                }
+                out
+            }
+        }
+    }
+}
+
+fn upload<B: Backend>(v: Vec<f32>, device: &B::Device) -> Tensor<B, 1> {
+    let n = v.len();
+    Tensor::from_data(TensorData::new(v, [n]), device)
+}
+
+pub trait WorldBackend: Backend {
+    fn world_step(state: Tensor<Self, 1>, aux: &Tensor<Self, 1>, weights: &Tensor<Self, 1>, p: &Params) -> Tensor<Self, 1> {
+        let out = host::step(&to_host(&state), &to_host(aux), &to_host(weights), p);
+        upload(out, &state.device())
+    }
+
+    fn world_edit(state: Tensor<Self, 1>, aux: Tensor<Self, 1>, edits: &[u32], p: &Params) -> (Tensor<Self, 1>, Tensor<Self, 1>) {
+        let (mut x, mut a) = (to_host(&state), to_host(&aux));
+        host::edit(&mut x, &mut a, edits, p);
+        let device = state.device();
+        (upload(x, &device), upload(a, &device))
+    }
+
+    fn world_pack(state: Tensor<Self, 1>, aux: Tensor<Self, 1>, p: &Params) -> (Tensor<Self, 1>, Frame<Self>) {
+        let mut a = to_host(&aux);
+        let img = host::pack(&to_host(&state), &mut a, p);
+        (upload(a, &aux.device()), Frame::Host(img))
+    }
+
+    /// The device buffer behind a packed frame, for a copy into a texture on the same device.
+    fn frame_buffer(_frame: &Tensor<Self, 1, Int>) -> Option<super::gpu::FrameBuffer> {
+        None
+    }
+}
+
+impl WorldBackend for NdArray {}

@@ -1,0 +1,247 @@
+//! The sandbox world: one grid shared by several species, each with its own layer of state and
+//! its own rule. No Bevy here; generic over the burn backend through [`WorldBackend`], whose GPU
+//! implementation runs the WGSL kernels in `shaders/` and whose default runs on host memory.
+//!
+//! Semantics (both implementations): per species, the paper's step (perceive, rule, fire mask,
+//! alive before and after); a cell alive for one species (3x3 alpha maximum over 0.1) is closed to
+//! the others, and walls are closed to all. Edits (wounds, seeds, walls) are lists of cells.
+
+pub mod backend;
+pub mod brush;
+pub mod fire;
+pub mod gpu;
+pub mod host;
+pub mod params;
+
+use burn::tensor::{Int, Tensor, TensorData};
+
+pub use backend::{Frame, WorldBackend};
+pub use brush::Shape;
+pub use params::{Params, ViewMode};
+
+use crate::nca::{CHANNELS, PARAM_COUNT, Weights};
+
+/// Most species one world holds (the parameter block has room for them, and the per-cell
+/// closure test reads every layer).
+pub const MAX_SPECIES: usize = 8;
+/// Largest side of a world.
+pub const MAX_SIDE: usize = 2048;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WorldSize {
+    pub width: usize,
+    pub height: usize,
+    /// Toroidal world (the sandbox default) or zeros beyond the edge.
+    pub wrap: bool,
+}
+
+impl WorldSize {
+    pub fn new(width: usize, height: usize, wrap: bool) -> Result<Self, String> {
+        if !(8..=MAX_SIDE).contains(&width) || !(8..=MAX_SIDE).contains(&height) {
+            return Err(format!("world size {width}x{height} is outside 8..={MAX_SIDE} per side"));
+        }
+        Ok(Self { width, height, wrap })
+    }
+    pub fn cells(&self) -> usize {
+        self.width * self.height
+    }
+    /// Flat index of (x, y), wrapping or clipping by the border mode.
+    pub fn cell(&self, x: i64, y: i64) -> Option<u32> {
+        let (w, h) = (self.width as i64, self.height as i64);
+        if self.wrap {
+            Some((y.rem_euclid(h) * w + x.rem_euclid(w)) as u32)
+        } else if x >= 0 && y >= 0 && x < w && y < h {
+            Some((y * w + x) as u32)
+        } else {
+            None
+        }
+    }
+}
+
+/// What a species does in the world besides its weights.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpeciesRule {
+    pub name: String,
+    pub weights: Weights,
+    /// Perception rotation, radians.
+    pub angle: f32,
+    pub fire_rate: f32,
+}
+
+/// What an edit does to a cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditOp {
+    /// Wound: every species' state there is cleared (and the cell flashes).
+    Erase,
+    WallOn,
+    WallOff,
+    /// A seed of this species: hidden channels and alpha at 1, the other species cleared.
+    Seed(usize),
+}
+
+impl EditOp {
+    pub fn code(self) -> u32 {
+        match self {
+            EditOp::Erase => 0,
+            EditOp::WallOn => 1,
+            EditOp::WallOff => 2,
+            EditOp::Seed(s) => 3 + s as u32,
+        }
+    }
+}
+
+pub struct World<B: WorldBackend> {
+    size: WorldSize,
+    species: Vec<SpeciesRule>,
+    /// `[S, H, W, 16]`, flat.
+    state: Tensor<B, 1>,
+    /// `[H, W, 2]`, flat: wall flag, wound flash.
+    aux: Tensor<B, 1>,
+    /// `[S, 8336]`, flat, in the creature file's order (w1, b1, w2, b2).
+    weights: Tensor<B, 1>,
+    steps: u64,
+    seed: u32,
+    device: B::Device,
+}
+
+impl<B: WorldBackend> World<B> {
+    pub fn new(size: WorldSize, seed: u32, device: &B::Device) -> Self {
+        Self {
+            size,
+            species: Vec::new(),
+            state: Tensor::zeros([0], device),
+            aux: Tensor::zeros([size.cells() * 2], device),
+            weights: Tensor::zeros([0], device),
+            steps: 0,
+            seed,
+            device: device.clone(),
+        }
+    }
+
+    pub fn size(&self) -> WorldSize {
+        self.size
+    }
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+    pub fn species(&self) -> &[SpeciesRule] {
+        &self.species
+    }
+    pub fn device(&self) -> &B::Device {
+        &self.device
+    }
+
+    /// Adds a species with an empty layer; returns its index.
+    pub fn add_species(&mut self, rule: SpeciesRule) -> Result<usize, String> {
+        if self.species.len() >= MAX_SPECIES {
+            return Err(format!("a world holds at most {MAX_SPECIES} species"));
+        }
+        rule.weights.validate().map_err(|e| format!("{}: {e}", rule.name))?;
+        let layer = Tensor::zeros([self.size.cells() * CHANNELS], &self.device);
+        self.state = Tensor::cat(vec![self.state.clone(), layer], 0);
+        let w = Tensor::from_data(TensorData::new(rule.weights.flatten(), [PARAM_COUNT]), &self.device);
+        self.weights = Tensor::cat(vec![self.weights.clone(), w], 0);
+        self.species.push(rule);
+        Ok(self.species.len() - 1)
+    }
+
+    /// Index of the species with this name, if any.
+    pub fn find_species(&self, name: &str) -> Option<usize> {
+        self.species.iter().position(|s| s.name == name)
+    }
+
+    pub fn set_angle(&mut self, s: usize, angle: f32) {
+        if let Some(r) = self.species.get_mut(s) {
+            r.angle = angle;
+        }
+    }
+    pub fn set_fire_rate(&mut self, s: usize, rate: f32) {
+        if let Some(r) = self.species.get_mut(s) {
+            r.fire_rate = rate.clamp(0.0, 1.0);
+        }
+    }
+
+    pub fn params(&self, view: ViewMode) -> Params {
+        Params::new(self.size, &self.species, self.seed, self.steps, view)
+    }
+
+    /// One step of every species.
+    pub fn step(&mut self) {
+        if !self.species.is_empty() {
+            let p = self.params(ViewMode::Rgba);
+            self.state = B::world_step(self.state.clone(), &self.aux, &self.weights, &p);
+        }
+        self.steps += 1;
+    }
+
+    /// Applies edits; later edits of a cell win.
+    pub fn edit(&mut self, edits: &[(u32, EditOp)]) {
+        let cells = self.size.cells() as u32;
+        let mut list = Vec::with_capacity(edits.len() * 2);
+        for &(cell, op) in edits {
+            if cell < cells && !matches!(op, EditOp::Seed(s) if s >= self.species.len()) {
+                list.extend([cell, op.code()]);
+            }
+        }
+        if list.is_empty() {
+            return;
+        }
+        let p = self.params(ViewMode::Rgba);
+        let (state, aux) = B::world_edit(self.state.clone(), self.aux.clone(), &list, &p);
+        self.state = state;
+        self.aux = aux;
+    }
+
+    /// Clears every species and wall.
+    pub fn clear(&mut self) {
+        self.state = Tensor::zeros([self.size.cells() * CHANNELS * self.species.len()], &self.device);
+        self.aux = Tensor::zeros([self.size.cells() * 2], &self.device);
+    }
+
+    /// The display image; fades the wound flash by one frame.
+    pub fn pack(&mut self, view: ViewMode) -> Frame<B> {
+        let p = self.params(view);
+        let (aux, frame) = B::world_pack(self.state.clone(), self.aux.clone(), &p);
+        self.aux = aux;
+        frame
+    }
+
+    /// RGBA8 rows of the display image on the host (captures and tests; not the display path).
+    pub fn snapshot(&mut self, view: ViewMode) -> Vec<u8> {
+        let frame = self.pack(view);
+        frame.to_host(self.size)
+    }
+
+    /// Host copy of the state, `[S, H, W, 16]`.
+    pub fn host_state(&self) -> Vec<f32> {
+        crate::nca::sim::to_host(&self.state)
+    }
+    /// Host copy of `[H, W, 2]` (wall, flash).
+    pub fn host_aux(&self) -> Vec<f32> {
+        crate::nca::sim::to_host(&self.aux)
+    }
+
+    /// Cells alive (own alpha over 0.1) per species.
+    pub fn alive_cells(&self) -> Vec<usize> {
+        let x = self.host_state();
+        let cells = self.size.cells();
+        (0..self.species.len())
+            .map(|s| (0..cells).filter(|&i| x[(s * cells + i) * CHANNELS + 3] > crate::nca::config::ALIVE_THRESHOLD).count())
+            .collect()
+    }
+
+    /// Replaces the whole state (tests, levels); `host` is `[S, H, W, 16]`.
+    pub fn set_state(&mut self, host: Vec<f32>) -> Result<(), String> {
+        let want = self.species.len() * self.size.cells() * CHANNELS;
+        if host.len() != want {
+            return Err(format!("state has {} values, expected {want}", host.len()));
+        }
+        self.state = Tensor::from_data(TensorData::new(host, [want]), &self.device);
+        Ok(())
+    }
+}
+
+/// Host bytes of an int tensor holding packed RGBA8 words.
+pub(crate) fn int_words<B: burn::tensor::backend::Backend>(t: &Tensor<B, 1, Int>) -> Vec<u32> {
+    t.to_data().convert::<i32>().into_vec::<i32>().expect("int tensor").into_iter().map(|v| v as u32).collect()
+}

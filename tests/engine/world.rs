@@ -1,0 +1,168 @@
+//! The sandbox world (no Bevy): its host kernels against the engine's reference step, the rules
+//! between species and walls, brushes, and the WGSL kernels against the host ones.
+
+use burn::backend::Wgpu;
+use burn::backend::wgpu::WgpuDevice;
+use morphogen::nca::{Border, CHANNELS, NcaConfig, StepMode, nca_step};
+use morphogen::world::{EditOp, Shape, SpeciesRule, ViewMode, World, WorldBackend, WorldSize};
+
+use crate::common::*;
+
+fn rule(name: &str, seed: u64, fire_rate: f32, angle: f32) -> SpeciesRule {
+    SpeciesRule { name: name.into(), weights: random_weights(seed), angle, fire_rate }
+}
+
+fn seed_at<B: WorldBackend>(world: &mut World<B>, s: usize, x: f32, y: f32, r: f32) {
+    let cells = Shape::Disc { x, y, r }.cells(world.size());
+    let edits: Vec<_> = cells.into_iter().map(|c| (c, EditOp::Seed(s))).collect();
+    world.edit(&edits);
+}
+
+#[test]
+fn one_species_world_steps_like_the_engine() {
+    for (wrap, border) in [(false, Border::Zero), (true, Border::Wrap)] {
+        let size = WorldSize::new(24, 20, wrap).unwrap();
+        let mut world = World::<Cpu>::new(size, 3, &dev());
+        world.add_species(rule("a", 5, 1.0, 0.3)).unwrap();
+        let x = blob_state(1, 20, 24, 8);
+        world.set_state(x.clone()).unwrap();
+        let cfg = NcaConfig { fire_rate: 1.0, angle: 0.3, border };
+        let params = random_weights(5).to_device::<Cpu>(&dev());
+        let mut reference = tensor4(x, [1, 20, 24, CHANNELS]);
+        for _ in 0..3 {
+            world.step();
+            reference = nca_step(reference, &params, &cfg, &vec![true; 480], StepMode::Dense);
+        }
+        let (a, b) = (world.host_state(), host(&reference));
+        let worst = a.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+        assert!(worst < 1e-4, "wrap={wrap}: world and engine differ by {worst}");
+        assert!(world.alive_cells()[0] > 50, "the blob should live");
+    }
+}
+
+#[test]
+fn species_never_share_a_cell_and_walls_stay_dead() {
+    let size = WorldSize::new(48, 32, true).unwrap();
+    let mut world = World::<Cpu>::new(size, 1, &dev());
+    let a = world.add_species(rule("a", 11, 0.5, 0.0)).unwrap();
+    let b = world.add_species(rule("b", 12, 0.5, 0.0)).unwrap();
+    // A blob of each, side by side, touching; a wall across the top rows.
+    let mut x = vec![0.0f32; 2 * 48 * 32 * CHANNELS];
+    let blob = blob_state(1, 32, 48, 2);
+    for y in 8..24 {
+        for xx in 12..36 {
+            let s = if xx < 24 { a } else { b };
+            let i = (y * 48 + xx) * CHANNELS;
+            let j = ((s * 32 + y) * 48 + xx) * CHANNELS;
+            x[j..j + CHANNELS].copy_from_slice(&blob[i..i + CHANNELS]);
+            x[j + 3] = 0.9;
+        }
+    }
+    world.set_state(x).unwrap();
+    let wall = Shape::Line { x0: 0.0, y0: 10.5, x1: 48.0, y1: 10.5, width: 1.0 }.cells(size);
+    assert_eq!(wall.len(), 48);
+    world.edit(&wall.iter().map(|&c| (c, EditOp::WallOn)).collect::<Vec<_>>());
+    for _ in 0..12 {
+        world.step();
+        let s = world.host_state();
+        let cells = size.cells();
+        let alive = |sp: usize, c: usize| s[(sp * cells + c) * CHANNELS + 3] > 0.1;
+        for c in 0..cells {
+            assert!(!(alive(a, c) && alive(b, c)), "cell {c} is alive for both species at step {}", world.steps());
+        }
+        for &c in &wall {
+            for sp in [a, b] {
+                assert!(s[(sp * cells + c as usize) * CHANNELS..][..CHANNELS].iter().all(|v| *v == 0.0), "wall cell {c} holds state");
+            }
+        }
+    }
+    let alive = world.alive_cells();
+    assert!(alive[a] > 0 && alive[b] > 0, "both species should survive: {alive:?}");
+    // Removing the wall reopens the cells; erasing clears every species.
+    world.edit(&wall.iter().map(|&c| (c, EditOp::WallOff)).collect::<Vec<_>>());
+    assert!(world.host_aux().chunks(2).all(|p| p[0] == 0.0));
+    let everything = Shape::Square { x: 24.0, y: 16.0, half: 40.0 }.cells(size);
+    assert_eq!(everything.len(), size.cells());
+    world.edit(&everything.iter().map(|&c| (c, EditOp::Erase)).collect::<Vec<_>>());
+    assert_eq!(world.alive_cells(), vec![0, 0]);
+}
+
+#[test]
+fn brushes_cover_the_cells_they_should() {
+    let size = WorldSize::new(64, 64, false).unwrap();
+    let disc = Shape::Disc { x: 32.0, y: 32.0, r: 10.0 }.cells(size);
+    assert!((disc.len() as f32 - std::f32::consts::PI * 100.0).abs() < 20.0, "disc of r 10 covers {}", disc.len());
+    let one = Shape::Disc { x: 5.5, y: 7.5, r: 0.5 }.cells(size);
+    assert_eq!(one, vec![7 * 64 + 5]);
+    // A clipped disc at the corner, and the same wrapping around on a torus.
+    let corner = Shape::Disc { x: 0.0, y: 0.0, r: 4.0 }.cells(size);
+    let torus = Shape::Disc { x: 0.0, y: 0.0, r: 4.0 }.cells(WorldSize { wrap: true, ..size });
+    assert!(torus.len() > 3 * corner.len() && torus.contains(&(63 * 64 + 63)));
+    let cut = Shape::Line { x0: 10.0, y0: 20.5, x1: 30.0, y1: 20.5, width: 1.0 }.cells(size);
+    assert_eq!(cut.len(), 22, "10..30 and the round caps");
+    assert!(cut.iter().all(|c| c / 64 == 20));
+    let half = Shape::Half { x: 32.0, y: 32.0, side: 0.0, reach: 100.0 }.cells(size);
+    assert_eq!(half.len(), 32 * 64, "the right half");
+    assert!(half.iter().all(|c| c % 64 >= 32));
+    let ring = Shape::Ring { x: 32.0, y: 32.0, r_in: 5.0, r_out: 8.0 }.cells(size);
+    assert!(!ring.contains(&(32 * 64 + 32)) && ring.contains(&(32 * 64 + 38)));
+    // A huge shape on a torus walks the world once.
+    let huge = Shape::Disc { x: 0.0, y: 0.0, r: 1e6 }.cells(WorldSize { wrap: true, ..size });
+    assert_eq!(huge.len(), 64 * 64);
+}
+
+#[test]
+fn the_wgsl_world_matches_the_host_world() {
+    if let Err(e) = morphogen::backend::probe_gpu() {
+        assert!(std::env::var_os("MORPHOGEN_REQUIRE_GPU").is_none(), "a GPU adapter is required here: {e}");
+        eprintln!("skipping: {e}");
+        return;
+    }
+    let gdev = WgpuDevice::DefaultDevice;
+    let size = WorldSize::new(40, 36, true).unwrap();
+    let mut cpu = World::<Cpu>::new(size, 9, &dev());
+    let mut gpu = World::<Wgpu>::new(size, 9, &gdev);
+    for w in [&mut cpu as &mut dyn AnyWorld, &mut gpu] {
+        w.setup();
+    }
+    for step in 0..10 {
+        cpu.step();
+        gpu.step();
+        if step == 5 {
+            let cut: Vec<_> = Shape::Line { x0: 0.0, y0: 18.0, x1: 40.0, y1: 18.0, width: 3.0 }.cells(size).into_iter().map(|c| (c, EditOp::Erase)).collect();
+            cpu.edit(&cut);
+            gpu.edit(&cut);
+        }
+    }
+    let (a, b) = (cpu.host_state(), gpu.host_state());
+    let worst = a.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+    assert!(worst < 1e-3, "GPU and CPU worlds differ by {worst}");
+    assert!(cpu.alive_cells().iter().all(|&n| n > 20), "{:?}", cpu.alive_cells());
+    for view in [ViewMode::Rgba, ViewMode::Alpha, ViewMode::Channel(7)] {
+        let (p, q) = (cpu.snapshot(view), gpu.snapshot(view));
+        assert_eq!(p.len(), q.len());
+        eprintln!("{:?}\n{:?}", &p[..16], &q[..16]);
+        let off = p.iter().zip(&q).filter(|(x, y)| x.abs_diff(**y) > 2).count();
+        assert!(off < p.len() / 200, "{view:?}: {off} bytes differ");
+    }
+    // The display buffer is reachable for a copy on the device.
+    let frame = gpu.pack(ViewMode::Rgba);
+    let morphogen::world::Frame::Device(t) = frame else { panic!("the wgpu world packs on the device") };
+    let buf = <Wgpu as WorldBackend>::frame_buffer(&t).expect("frame buffer");
+    assert!(buf.size >= (64 * 36 * 4) as u64);
+}
+
+/// The same setup on both worlds.
+trait AnyWorld {
+    fn setup(&mut self);
+}
+impl<B: WorldBackend> AnyWorld for World<B> {
+    fn setup(&mut self) {
+        let a = self.add_species(rule("a", 21, 0.5, 0.0)).unwrap();
+        let b = self.add_species(rule("b", 22, 0.5, 1.0)).unwrap();
+        seed_at(self, a, 10.0, 10.0, 3.0);
+        seed_at(self, b, 30.0, 26.0, 3.0);
+        let wall: Vec<_> = Shape::Square { x: 20.0, y: 5.0, half: 2.0 }.cells(self.size()).into_iter().map(|c| (c, EditOp::WallOn)).collect();
+        self.edit(&wall);
+    }
+}
