@@ -4,7 +4,7 @@
 // state  [S, H, W, 16] f32, premultiplied RGBA then 12 hidden channels, one layer per species;
 // aux    [H, W, 2] f32: wall flag, wound flash;
 // p      u32 parameters: 0 W, 1 H, 2 S, 3 wrap, 4 seed, 5 step, 6 view mode, 7 view channel,
-//        8 row stride of the packed image in u32, then 4 words per species from 16:
+//        8 row stride of the packed image in u32, 9 snapshot (no flash), then 4 words per species from 16:
 //        fire rate, cos and sin of the perception angle (f32 bits), unused.
 
 const CH: u32 = 16u;

@@ -1,5 +1,5 @@
 // Composes the species layers into one RGBA8 image for display (rows padded to the copy
-// alignment) and fades the wound flash. View modes: 0 colour over the light background,
+// alignment) and fades the wound flash (unless p[9] asks for a plain snapshot). View modes: 0 colour over the light background,
 // 1 alpha, 2 one channel as a blue-white-red heat map.
 
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
@@ -37,7 +37,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
     if (aux[id * 2u] != 0.0) { col = vec3<f32>(0.28, 0.28, 0.32); }
     let fl = aux[id * 2u + 1u];
-    if (fl > 0.01) {
+    if (p[9] != 0u) {
+        // A snapshot: the world alone, no flash, nothing faded.
+    } else if (fl > 0.01) {
         col = mix(col, vec3<f32>(1.0, 0.35, 0.2), 0.6 * fl);
         aux[id * 2u + 1u] = fl * 0.85;
     } else if (fl != 0.0) {

@@ -10,3 +10,4 @@ pub mod nca;
 pub mod target;
 pub mod train;
 pub mod world;
+pub mod app;

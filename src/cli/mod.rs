@@ -4,6 +4,7 @@ mod bench;
 mod eval;
 mod import;
 mod info;
+mod play;
 mod progress;
 mod train;
 
@@ -14,14 +15,17 @@ use clap::{Parser, Subcommand};
 use morphogen::backend::BackendChoice;
 
 #[derive(Parser)]
-#[command(name = "morphogen", version, about = "Growing Neural Cellular Automata: train, evaluate and import creatures")]
+#[command(name = "morphogen", version, about = "Growing Neural Cellular Automata: play with, train, evaluate and import creatures")]
 pub struct Cli {
+    /// With no command, the game opens.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open the game window (the default): a live world to grow, wound and regrow creatures in.
+    Play(play::PlayArgs),
     /// Train a creature for an image (the paper's grow / persist / regenerate regimes).
     Train(train::TrainArgs),
     /// The creature's report card: growth, persistence and regeneration figures.
@@ -35,7 +39,8 @@ enum Command {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
-    match cli.command {
+    match cli.command.unwrap_or(Command::Play(play::PlayArgs::default())) {
+        Command::Play(a) => play::run(a),
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Info(a) => info::run(a),

@@ -60,14 +60,15 @@ impl Shape {
     /// The cells covered, wrapped or clipped by the world's border, without repeats.
     pub fn cells(&self, size: WorldSize) -> Vec<u32> {
         let (x0, y0, x1, y1) = self.bounds();
-        // Walk the bounding box; a huge shape only around its centre, a few worlds wide (every cell
-        // of the world is then tested, and the repeats removed below), never its whole extent.
+        // Walk the bounding box, clipped to the world; on a torus at most one period, centred on
+        // the shape, so that each cell is tested once, at its image nearest the shape.
         let lim = |a: f32, b: f32, n: usize| -> (i64, i64) {
-            let (a, b) = (a.floor() as i64 - 1, b.ceil() as i64 + 1);
-            let n = n as i64;
-            if b - a > 4 * n {
-                let mid = a / 2 + b / 2;
-                (mid - 2 * n, mid + 2 * n)
+            let (a, b, n) = (a.floor() as i64 - 1, b.ceil() as i64 + 1, n as i64);
+            if !size.wrap {
+                (a.max(0), b.min(n - 1))
+            } else if b - a >= n {
+                let start = (a + b) / 2 - n / 2;
+                (start, start + n - 1)
             } else {
                 (a, b)
             }

@@ -168,7 +168,9 @@ pub fn pack(x: &[f32], aux: &mut [f32], p: &Params) -> Vec<u8> {
             col = [0.28, 0.28, 0.32];
         }
         let fl = aux[i * 2 + 1];
-        if fl > 0.01 {
+        if p.0[9] != 0 {
+            // A snapshot: no flash, nothing faded.
+        } else if fl > 0.01 {
             col = mix3(col, [1.0, 0.35, 0.2], 0.6 * fl);
             aux[i * 2 + 1] = fl * 0.85;
         } else if fl != 0.0 {

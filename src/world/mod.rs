@@ -207,8 +207,12 @@ impl<B: WorldBackend> World<B> {
     }
 
     /// RGBA8 rows of the display image on the host (captures and tests; not the display path).
+    /// The wound flash is left out and left as it is.
     pub fn snapshot(&mut self, view: ViewMode) -> Vec<u8> {
-        let frame = self.pack(view);
+        let mut p = self.params(view);
+        p.0[9] = 1;
+        let (aux, frame) = B::world_pack(self.state.clone(), self.aux.clone(), &p);
+        self.aux = aux;
         frame.to_host(self.size)
     }
 

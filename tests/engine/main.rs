@@ -9,3 +9,5 @@ mod target;
 mod training;
 mod cli;
 mod world;
+mod play;
+mod sandbox;

@@ -106,6 +106,9 @@ fn brushes_cover_the_cells_they_should() {
     assert!(half.iter().all(|c| c % 64 >= 32));
     let ring = Shape::Ring { x: 32.0, y: 32.0, r_in: 5.0, r_out: 8.0 }.cells(size);
     assert!(!ring.contains(&(32 * 64 + 32)) && ring.contains(&(32 * 64 + 38)));
+    // On a torus a half-plane is half the world, not all of it.
+    let torus_half = Shape::Half { x: 32.0, y: 32.0, side: 0.0, reach: 1000.0 }.cells(WorldSize { wrap: true, ..size });
+    assert_eq!(torus_half.len(), 32 * 64);
     // A huge shape on a torus walks the world once.
     let huge = Shape::Disc { x: 0.0, y: 0.0, r: 1e6 }.cells(WorldSize { wrap: true, ..size });
     assert_eq!(huge.len(), 64 * 64);

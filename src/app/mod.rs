@@ -1,0 +1,92 @@
+//! The game: a Bevy app with one plugin per feature. The world lives on Bevy's own wgpu device
+//! (burn is initialised on it), is stepped by WGSL kernels and copied into the world texture on
+//! the GPU every frame.
+
+pub mod capture;
+pub mod display;
+pub mod gpu;
+pub mod library;
+pub mod script;
+pub mod sim;
+pub mod speed;
+pub mod tools;
+pub mod ui;
+pub mod view;
+
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+use bevy::window::{PresentMode, WindowResolution};
+
+use crate::world::WorldSize;
+
+/// The scenes of the window; the lab and the challenges join here.
+#[derive(States, Default, Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scene {
+    #[default]
+    Sandbox,
+}
+
+/// How the game was started.
+#[derive(Resource, Clone, Debug)]
+pub struct PlayOptions {
+    pub size: WorldSize,
+    pub script: Option<PathBuf>,
+    /// Where the library looks for creature files.
+    pub creatures_dir: PathBuf,
+    /// Where screenshots and recordings go.
+    pub captures_dir: PathBuf,
+    pub seed: u32,
+}
+
+impl PlayOptions {
+    pub fn new(size: WorldSize) -> Self {
+        Self {
+            size,
+            script: None,
+            creatures_dir: PathBuf::from("assets/creatures"),
+            captures_dir: capture::default_dir(),
+            seed: 1,
+        }
+    }
+}
+
+/// Opens the window and runs until it is closed (or a script quits).
+pub fn run(opts: PlayOptions) -> Result<(), String> {
+    // Bevy panics without an adapter; say so plainly instead.
+    crate::backend::probe_gpu().map_err(|e| {
+        format!("{e}\nThe game needs a Vulkan, Metal or DX12 device. On Linux without a GPU, install Mesa's software driver (Debian: mesa-vulkan-drivers libvulkan1).")
+    })?;
+    let script = match &opts.script {
+        Some(p) => Some(script::Script::load(p)?),
+        None => None,
+    };
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: "morphogen".into(),
+                    resolution: WindowResolution::new(1280, 800),
+                    // A script's timing is counted in frames and steps, so no vsync wait is needed.
+                    present_mode: if script.is_some() { PresentMode::AutoNoVsync } else { PresentMode::AutoVsync },
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(bevy::log::LogPlugin { filter: "wgpu=error,naga=warn,bevy_render=warn,cubecl=warn".into(), ..default() }),
+    );
+    app.add_plugins(bevy_egui::EguiPlugin::default());
+    app.init_state::<Scene>();
+    app.insert_resource(opts);
+    app.add_plugins((gpu::BurnOnBevyPlugin, sim::SimPlugin::<burn::backend::Wgpu>::default(), display::DisplayPlugin));
+    app.add_plugins((view::ViewPlugin, tools::ToolsPlugin::<burn::backend::Wgpu>::default(), library::LibraryPlugin::<burn::backend::Wgpu>::default()));
+    app.add_plugins((ui::UiPlugin::<burn::backend::Wgpu>::default(), capture::CapturePlugin::<burn::backend::Wgpu>::default()));
+    if let Some(s) = script {
+        app.add_plugins(script::ScriptPlugin::<burn::backend::Wgpu>::new(s));
+    }
+    match app.run() {
+        AppExit::Success => Ok(()),
+        AppExit::Error(code) => Err(format!("the game stopped with code {code}")),
+    }
+}

@@ -1,0 +1,226 @@
+//! `morphogen play --script FILE.ron`: a timed list of actions, for tests, demos and bug reports.
+//! Waits are counted in steps or frames, never in seconds, and the world's fire masks depend only
+//! on its seed and step, so a script plays the same way on every machine.
+
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use bevy::prelude::*;
+use serde::Deserialize;
+
+use super::capture::{CaptureRequests, write_png};
+use super::library::{Library, Notices, load_entry, plant};
+use super::sim::{Clock, EditWorld, Sandbox};
+use super::speed::Speed;
+use crate::world::{EditOp, Shape, ViewMode, WorldBackend};
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub enum Action {
+    /// Adds a creature file or Distill model to the library and selects it.
+    Import(String),
+    /// Selects a library creature by name.
+    Select(String),
+    /// Plants a seed of the selected creature at cell (x, y).
+    Seed { x: i64, y: i64 },
+    /// Wounds every species with a shape.
+    Wound(Shape),
+    Wall(Shape),
+    RemoveWall(Shape),
+    /// Perception rotation of the selected creature's species, degrees.
+    Rotation(f32),
+    FireRate(f32),
+    Speed(Speed),
+    Pause(bool),
+    View(ViewMode),
+    WaitSteps(u64),
+    WaitFrames(u64),
+    /// The whole window, as a PNG.
+    Screenshot(String),
+    /// The world alone, pixel for pixel, as a PNG.
+    Snapshot(String),
+    Clear,
+    Quit,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Script {
+    pub actions: Vec<Action>,
+    /// Paths in the script are relative to this (the script's folder).
+    #[serde(skip)]
+    pub base: PathBuf,
+}
+
+impl Script {
+    pub fn parse(text: &str, base: &Path) -> Result<Self, String> {
+        let mut s: Script = ron::from_str(text).map_err(|e| format!("line {}, column {}: {}", e.span.start.line, e.span.start.col, e.code))?;
+        s.base = base.to_path_buf();
+        Ok(s)
+    }
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::parse(&text, path.parent().unwrap_or(Path::new("."))).map_err(|e| format!("{}: {e}", path.display()))
+    }
+    fn path(&self, p: &str) -> PathBuf {
+        let p = PathBuf::from(p);
+        if p.is_absolute() { p } else { self.base.join(p) }
+    }
+}
+
+#[derive(Resource)]
+pub struct Runner {
+    pub script: Script,
+    pub next: usize,
+    wait: Wait,
+    /// Set when the script has failed; the app exits with an error.
+    pub failed: Option<String>,
+}
+
+enum Wait {
+    None,
+    Steps(u64),
+    Frames(u64),
+    /// Frames for a window capture, with the world held still.
+    Capture(u64),
+    Quit,
+}
+
+pub struct ScriptPlugin<B> {
+    script: Script,
+    _b: PhantomData<B>,
+}
+
+impl<B> ScriptPlugin<B> {
+    pub fn new(script: Script) -> Self {
+        Self { script, _b: PhantomData }
+    }
+}
+
+impl<B: WorldBackend> Plugin for ScriptPlugin<B> {
+    fn build(&self, app: &mut App) {
+        app.insert_resource(Runner { script: self.script.clone(), next: 0, wait: Wait::None, failed: None })
+            .add_systems(Update, run_script::<B>.in_set(EditWorld).after(super::view::ViewUpdate));
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn run_script<B: WorldBackend>(
+    mut runner: ResMut<Runner>,
+    sandbox: Option<ResMut<Sandbox<B>>>,
+    mut lib: ResMut<Library>,
+    mut clock: ResMut<Clock>,
+    mut capture: Option<ResMut<CaptureRequests>>,
+    mut notices: ResMut<Notices>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let Some(mut sandbox) = sandbox else { return };
+    if let Some(e) = &runner.failed {
+        error!("script failed: {e}");
+        exit.write(AppExit::from_code(2));
+        return;
+    }
+    // Finish the current wait first.
+    match runner.wait {
+        Wait::None => {}
+        Wait::Steps(target) => {
+            if sandbox.world.steps() < target {
+                return;
+            }
+            clock.step_limit = None;
+        }
+        Wait::Frames(ref mut n) => {
+            if *n > 0 {
+                *n -= 1;
+                return;
+            }
+        }
+        Wait::Capture(ref mut n) => {
+            if *n > 0 {
+                *n -= 1;
+                return;
+            }
+            clock.step_limit = None;
+        }
+        Wait::Quit => {
+            if capture.as_ref().is_none_or(|c| c.in_flight.load(Ordering::SeqCst) == 0) {
+                exit.write(AppExit::Success);
+            }
+            return;
+        }
+    }
+    runner.wait = Wait::None;
+    while runner.next < runner.script.actions.len() {
+        let action = runner.script.actions[runner.next].clone();
+        runner.next += 1;
+        let size = sandbox.world.size();
+        let result: Result<(), String> = (|| {
+            match action {
+                Action::Import(p) => {
+                    let e = load_entry(&runner.script.path(&p))?;
+                    notices.say(format!("imported {}", e.name));
+                    lib.add(e);
+                }
+                Action::Select(name) => {
+                    lib.selected = Some(lib.find(&name).ok_or(format!("no creature named {name} in the library"))?);
+                }
+                Action::Seed { x, y } => {
+                    let e = lib.selected.ok_or("no creature selected")?;
+                    plant(&mut sandbox, &lib, e, x, y)?;
+                }
+                Action::Wound(s) => sandbox.pending.extend(s.cells(size).into_iter().map(|c| (c, EditOp::Erase))),
+                Action::Wall(s) => sandbox.pending.extend(s.cells(size).into_iter().map(|c| (c, EditOp::WallOn))),
+                Action::RemoveWall(s) => sandbox.pending.extend(s.cells(size).into_iter().map(|c| (c, EditOp::WallOff))),
+                Action::Rotation(deg) | Action::FireRate(deg) => {
+                    let e = lib.selected.and_then(|e| lib.entries.get(e)).ok_or("no creature selected")?;
+                    let s = sandbox.world.find_species(&e.name).ok_or(format!("{} is not planted", e.name))?;
+                    if matches!(action, Action::Rotation(_)) {
+                        sandbox.world.set_angle(s, deg.to_radians());
+                    } else {
+                        sandbox.world.set_fire_rate(s, deg);
+                    }
+                }
+                Action::Speed(s) => clock.speed = s,
+                Action::Pause(p) => clock.paused = p,
+                Action::View(v) => clock.view = v,
+                Action::WaitSteps(n) => {
+                    let target = sandbox.world.steps() + n;
+                    clock.step_limit = Some(target);
+                    runner.wait = Wait::Steps(target);
+                }
+                Action::WaitFrames(n) => runner.wait = Wait::Frames(n),
+                Action::Screenshot(p) => {
+                    let c = capture.as_mut().ok_or("no window to take a screenshot of")?;
+                    c.screenshot = true;
+                    c.screenshot_path = Some(runner.script.path(&p));
+                    // The capture happens on a later frame: hold the world still for two.
+                    clock.step_limit = Some(sandbox.world.steps());
+                    runner.wait = Wait::Capture(2);
+                }
+                Action::Snapshot(p) => {
+                    // Edits queued so far belong in the picture.
+                    let edits = std::mem::take(&mut sandbox.pending);
+                    sandbox.world.edit(&edits);
+                    let view = clock.view;
+                    let img = sandbox.world.snapshot(view);
+                    write_png(&runner.script.path(&p), size.width as u32, size.height as u32, &img)?;
+                }
+                Action::Clear => sandbox.world.clear(),
+                Action::Quit => {
+                    // Hold the world still while captures finish.
+                    clock.step_limit = Some(sandbox.world.steps());
+                    runner.wait = Wait::Quit;
+                }
+            }
+            Ok(())
+        })();
+        if let Err(e) = result {
+            let msg = format!("action {} ({:?}): {e}", runner.next, runner.script.actions[runner.next - 1]);
+            notices.say(format!("script stopped at {msg}"));
+            runner.failed = Some(msg);
+            return;
+        }
+        if !matches!(runner.wait, Wait::None) {
+            return;
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The world as a resource and the system that advances it: edits first, then as many steps as
+//! the speed asks for, then the display image.
+
+use std::marker::PhantomData;
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+
+use super::speed::{Speed, StepBudget};
+use crate::world::{EditOp, Frame, ViewMode, World, WorldBackend};
+
+/// The burn device the world lives on.
+#[derive(Resource, Clone)]
+pub struct BackendDevice<B: WorldBackend>(pub B::Device);
+
+#[derive(Resource)]
+pub struct Sandbox<B: WorldBackend> {
+    pub world: World<B>,
+    /// Edits gathered this frame from tools and scripts, applied before the next step.
+    pub pending: Vec<(u32, EditOp)>,
+    /// The latest display image when it is on the host (the CPU backend).
+    pub host_frame: Option<Vec<u8>>,
+}
+
+/// Pause, speed, single step and the live counters.
+#[derive(Resource, Debug)]
+pub struct Clock {
+    pub paused: bool,
+    pub speed: Speed,
+    pub step_once: bool,
+    pub view: ViewMode,
+    /// Scripts: never step past this many steps (a wait ends exactly on its step).
+    pub step_limit: Option<u64>,
+    pub steps_per_sec: f32,
+    pub fps: f32,
+    /// Seconds of the last frame spent stepping (including waiting for the device).
+    pub step_ms: f32,
+    budget: StepBudget,
+    window_start: Option<(Instant, u64, u64)>,
+    frames: u64,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self {
+            paused: false,
+            speed: Speed::default(),
+            step_once: false,
+            view: ViewMode::Rgba,
+            step_limit: None,
+            steps_per_sec: 0.0,
+            fps: 0.0,
+            step_ms: 0.0,
+            budget: StepBudget::default(),
+            window_start: None,
+            frames: 0,
+        }
+    }
+}
+
+/// The display image of this frame, on the device, for the render world to copy.
+#[derive(Resource, Default, Clone)]
+pub struct DeviceFrame(pub Option<crate::world::gpu::FrameBuffer>);
+
+/// Systems that change the world run in this set, before it is stepped.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EditWorld;
+/// The step itself.
+#[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct StepWorld;
+
+pub struct SimPlugin<B>(PhantomData<B>);
+impl<B> Default for SimPlugin<B> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<B: WorldBackend> Plugin for SimPlugin<B> {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<Clock>()
+            .init_resource::<DeviceFrame>()
+            .configure_sets(Update, EditWorld.before(StepWorld))
+            .add_systems(Startup, create_world::<B>)
+            .add_systems(Update, advance::<B>.in_set(StepWorld));
+    }
+}
+
+fn create_world<B: WorldBackend>(mut commands: Commands, opts: Res<super::PlayOptions>, device: Res<BackendDevice<B>>) {
+    let world = World::<B>::new(opts.size, opts.seed, &device.0);
+    commands.insert_resource(Sandbox { world, pending: Vec::new(), host_frame: None });
+}
+
+/// Frame time budget when the speed is "max": leaves room for drawing at about 30 fps.
+const MAX_SPEED_BUDGET: Duration = Duration::from_millis(25);
+
+pub fn advance<B: WorldBackend>(sandbox: Option<ResMut<Sandbox<B>>>, mut clock: ResMut<Clock>, mut device_frame: ResMut<DeviceFrame>) {
+    let Some(mut sandbox) = sandbox else { return };
+    let sb = &mut *sandbox;
+    if !sb.pending.is_empty() {
+        let edits = std::mem::take(&mut sb.pending);
+        sb.world.edit(&edits);
+    }
+    let start = Instant::now();
+    let room = clock.step_limit.map(|l| l.saturating_sub(sb.world.steps()) as usize).unwrap_or(usize::MAX);
+    let mut ran = 0usize;
+    if clock.paused {
+        if clock.step_once && room > 0 {
+            sb.world.step();
+            ran = 1;
+        }
+    } else {
+        match clock.speed {
+            Speed::PerFrame(f) => {
+                let n = clock.budget.take(f).min(room);
+                for _ in 0..n {
+                    sb.world.step();
+                }
+                ran = n;
+            }
+            Speed::Max => {
+                while ran < room && start.elapsed() < MAX_SPEED_BUDGET {
+                    let k = 4.min(room - ran);
+                    for _ in 0..k {
+                        sb.world.step();
+                    }
+                    ran += k;
+                    B::sync(sb.world.device()).ok();
+                }
+            }
+        }
+    }
+    clock.step_once = false;
+    let view = clock.view;
+    match sb.world.pack(view) {
+        Frame::Host(img) => sb.host_frame = Some(img),
+        Frame::Device(t) => device_frame.0 = B::frame_buffer(&t),
+    }
+    if ran > 0 {
+        // Waiting here keeps the counters honest and the queue short.
+        B::sync(sb.world.device()).ok();
+    }
+    clock.step_ms = start.elapsed().as_secs_f32() * 1000.0;
+    // Counters over windows of about half a second.
+    clock.frames += 1;
+    let now = Instant::now();
+    let steps = sb.world.steps();
+    let frames = clock.frames;
+    match clock.window_start {
+        None => clock.window_start = Some((now, steps, frames)),
+        Some((t0, s0, f0)) => {
+            let dt = now.duration_since(t0).as_secs_f32();
+            if dt >= 0.5 {
+                clock.steps_per_sec = (steps - s0) as f32 / dt;
+                clock.fps = (frames - f0) as f32 / dt;
+                clock.window_start = Some((now, steps, frames));
+            }
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! The mouse tools and the keyboard shortcuts. Positions become cells through the view's
+//! mapping; the tool turns a press, a drag or a click into edits queued for the next step.
+
+use std::marker::PhantomData;
+
+use bevy::prelude::*;
+
+use super::library::{Library, Notices, plant};
+use super::sim::{Clock, EditWorld, Sandbox};
+use super::speed::Speed;
+use super::view::{PointerOverUi, ViewState};
+use crate::world::{EditOp, Shape, ViewMode, WorldBackend, WorldSize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Tool {
+    #[default]
+    Eraser,
+    Scalpel,
+    Seed,
+    Wall,
+    Stamp,
+    Rotate,
+}
+
+impl Tool {
+    pub const ALL: [(Tool, &'static str, KeyCode, &'static str); 6] = [
+        (Tool::Eraser, "Eraser", KeyCode::KeyE, "E"),
+        (Tool::Scalpel, "Scalpel", KeyCode::KeyC, "C"),
+        (Tool::Seed, "Seed", KeyCode::KeyS, "S"),
+        (Tool::Wall, "Wall", KeyCode::KeyW, "W"),
+        (Tool::Stamp, "Stamp", KeyCode::KeyT, "T"),
+        (Tool::Rotate, "Rotate", KeyCode::KeyR, "R"),
+    ];
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Stamp {
+    /// The half of the world to the right of the cursor (as the paper's half cuts).
+    #[default]
+    Half,
+    /// The paper's 16 x 16 square.
+    Square,
+    Ring,
+}
+
+#[derive(Resource, Debug, Clone)]
+pub struct ToolSettings {
+    pub tool: Tool,
+    pub eraser_radius: f32,
+    pub scalpel_width: f32,
+    pub wall_radius: f32,
+    pub stamp: Stamp,
+    pub stamp_angle_deg: f32,
+}
+
+impl Default for ToolSettings {
+    fn default() -> Self {
+        Self { tool: Tool::Eraser, eraser_radius: 6.0, scalpel_width: 2.0, wall_radius: 1.5, stamp: Stamp::Half, stamp_angle_deg: 0.0 }
+    }
+}
+
+/// Drag state between frames.
+#[derive(Resource, Default, Debug)]
+pub struct ToolDrag {
+    /// Cell position where the current press started, and where it was last frame.
+    pub start: Option<Vec2>,
+    pub last: Option<Vec2>,
+}
+
+fn cells_of(shape: Shape, size: WorldSize, op: EditOp) -> Vec<(u32, EditOp)> {
+    shape.cells(size).into_iter().map(|c| (c, op)).collect()
+}
+
+/// The shape a stamp makes at (x, y).
+pub fn stamp_shape(stamp: Stamp, x: f32, y: f32, angle_deg: f32, size: WorldSize) -> Shape {
+    match stamp {
+        Stamp::Half => Shape::Half { x, y, side: angle_deg.to_radians(), reach: (size.width.max(size.height)) as f32 },
+        Stamp::Square => Shape::Square { x, y, half: 8.0 },
+        Stamp::Ring => Shape::Ring { x, y, r_in: 8.0, r_out: 12.0 },
+    }
+}
+
+/// Edits of a drag segment from `from` to `to` (cell coordinates) with a painting tool.
+pub fn stroke(tool: Tool, s: &ToolSettings, from: Vec2, to: Vec2, erase_walls: bool, size: WorldSize) -> Vec<(u32, EditOp)> {
+    let line = |r: f32| Shape::Line { x0: from.x, y0: from.y, x1: to.x, y1: to.y, width: 2.0 * r };
+    match tool {
+        Tool::Eraser => cells_of(line(s.eraser_radius), size, EditOp::Erase),
+        Tool::Wall => cells_of(line(s.wall_radius), size, if erase_walls { EditOp::WallOff } else { EditOp::WallOn }),
+        _ => Vec::new(),
+    }
+}
+
+pub struct ToolsPlugin<B>(PhantomData<B>);
+impl<B> Default for ToolsPlugin<B> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<B: WorldBackend> Plugin for ToolsPlugin<B> {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<ToolSettings>()
+            .init_resource::<ToolDrag>()
+            .add_systems(Update, (keyboard, mouse::<B>).in_set(EditWorld).after(super::view::ViewUpdate));
+    }
+}
+
+/// Set by the UI while egui has keyboard focus (a text field), so shortcuts stay out of the way.
+#[derive(Resource, Default, Debug)]
+pub struct KeyboardOverUi(pub bool);
+
+fn keyboard(
+    keys: Res<ButtonInput<KeyCode>>,
+    over: Option<Res<KeyboardOverUi>>,
+    mut settings: ResMut<ToolSettings>,
+    mut clock: ResMut<Clock>,
+    mut capture: ResMut<super::capture::CaptureRequests>,
+) {
+    if over.is_some_and(|o| o.0) {
+        return;
+    }
+    for (tool, _, key, _) in Tool::ALL {
+        if keys.just_pressed(key) {
+            settings.tool = tool;
+        }
+    }
+    if keys.just_pressed(KeyCode::Space) {
+        clock.paused = !clock.paused;
+    }
+    if keys.just_pressed(KeyCode::Period) {
+        clock.paused = true;
+        clock.step_once = true;
+    }
+    let level = clock.speed.level();
+    if keys.just_pressed(KeyCode::Equal) || keys.just_pressed(KeyCode::NumpadAdd) {
+        clock.speed = Speed::from_level(level + 1);
+    }
+    if keys.just_pressed(KeyCode::Minus) || keys.just_pressed(KeyCode::NumpadSubtract) {
+        clock.speed = Speed::from_level(level.saturating_sub(1));
+    }
+    if keys.just_pressed(KeyCode::KeyV) {
+        clock.view = match clock.view {
+            ViewMode::Rgba => ViewMode::Alpha,
+            ViewMode::Alpha => ViewMode::Channel(4),
+            ViewMode::Channel(c) if c < 15 => ViewMode::Channel(c + 1),
+            ViewMode::Channel(_) => ViewMode::Rgba,
+        };
+    }
+    if keys.just_pressed(KeyCode::KeyP) || keys.just_pressed(KeyCode::F12) {
+        capture.screenshot = true;
+    }
+    if keys.just_pressed(KeyCode::KeyG) {
+        capture.toggle_recording = true;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mouse<B: WorldBackend>(
+    windows: Query<&Window>,
+    view: Option<Res<ViewState>>,
+    buttons: Res<ButtonInput<MouseButton>>,
+    keys: Res<ButtonInput<KeyCode>>,
+    over_ui: Res<PointerOverUi>,
+    settings: Res<ToolSettings>,
+    mut drag: ResMut<ToolDrag>,
+    sandbox: Option<ResMut<Sandbox<B>>>,
+    lib: Res<Library>,
+    mut notices: ResMut<Notices>,
+) {
+    let (Some(window), Some(view), Some(mut sandbox)) = (windows.iter().next(), view, sandbox) else { return };
+    let Some(cursor) = window.cursor_position() else { return };
+    let size = sandbox.world.size();
+    let cell = view.window_to_cell(cursor, window.size(), size.width, size.height);
+    if buttons.just_pressed(MouseButton::Left) {
+        if over_ui.0 {
+            return;
+        }
+        drag.start = Some(cell);
+        drag.last = Some(cell);
+    }
+    let Some(start) = drag.start else { return };
+    let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
+    let sb = &mut *sandbox;
+    match settings.tool {
+        Tool::Eraser | Tool::Wall => {
+            if buttons.pressed(MouseButton::Left) || buttons.just_released(MouseButton::Left) {
+                let from = drag.last.unwrap_or(cell);
+                sb.pending.extend(stroke(settings.tool, &settings, from, cell, shift, size));
+                drag.last = Some(cell);
+            }
+        }
+        Tool::Scalpel => {
+            if buttons.just_released(MouseButton::Left) {
+                let cut = Shape::Line { x0: start.x, y0: start.y, x1: cell.x, y1: cell.y, width: settings.scalpel_width };
+                sb.pending.extend(cells_of(cut, size, EditOp::Erase));
+            }
+        }
+        Tool::Seed => {
+            if buttons.just_pressed(MouseButton::Left) {
+                match lib.selected {
+                    Some(e) => {
+                        if let Err(msg) = plant(sb, &lib, e, cell.x.floor() as i64, cell.y.floor() as i64) {
+                            notices.say(msg);
+                        }
+                    }
+                    None => notices.say("pick a creature in the library first (or drop a creature file on the window)"),
+                }
+            }
+        }
+        Tool::Stamp => {
+            if buttons.just_pressed(MouseButton::Left) {
+                let shape = stamp_shape(settings.stamp, cell.x, cell.y, settings.stamp_angle_deg, size);
+                sb.pending.extend(cells_of(shape, size, EditOp::Erase));
+            }
+        }
+        Tool::Rotate => {
+            if buttons.pressed(MouseButton::Left)
+                && let Some(last) = drag.last
+                && let Some(e) = lib.selected.and_then(|e| lib.entries.get(e))
+                && let Some(s) = sb.world.find_species(&e.name)
+            {
+                // Half a degree per cell dragged to the right.
+                let a = sb.world.species()[s].angle + (cell.x - last.x) * 0.5f32.to_radians();
+                sb.world.set_angle(s, a);
+            }
+            drag.last = Some(cell);
+        }
+    }
+    if buttons.just_released(MouseButton::Left) || !buttons.pressed(MouseButton::Left) {
+        drag.start = None;
+        drag.last = None;
+    }
+}

@@ -1,0 +1,226 @@
+//! The side panel (egui): counters, time controls, view, tools, library and species, capture,
+//! notices and the shortcuts.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
+use super::capture::CaptureRequests;
+use super::library::{Library, Notices, plant};
+use super::sim::{Clock, Sandbox};
+use super::speed::{LEVELS, Speed};
+use super::tools::{KeyboardOverUi, Stamp, Tool, ToolSettings};
+use super::view::PointerOverUi;
+use crate::world::{ViewMode, WorldBackend};
+
+pub struct UiPlugin<B>(PhantomData<B>);
+impl<B> Default for UiPlugin<B> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<B: WorldBackend> Plugin for UiPlugin<B> {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<KeyboardOverUi>().init_resource::<Thumbnails>().add_systems(EguiPrimaryContextPass, panel::<B>);
+    }
+}
+
+/// egui textures of the library's thumbnails, by entry name.
+#[derive(Resource, Default)]
+struct Thumbnails(HashMap<String, egui::TextureHandle>);
+
+#[allow(clippy::too_many_arguments)]
+fn panel<B: WorldBackend>(
+    mut contexts: EguiContexts,
+    sandbox: Option<ResMut<Sandbox<B>>>,
+    mut clock: ResMut<Clock>,
+    mut tools: ResMut<ToolSettings>,
+    mut lib: ResMut<Library>,
+    mut capture: ResMut<CaptureRequests>,
+    mut notices: ResMut<Notices>,
+    mut thumbs: ResMut<Thumbnails>,
+    mut over_ui: ResMut<PointerOverUi>,
+    mut kb_over_ui: ResMut<KeyboardOverUi>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?.clone();
+    let Some(mut sandbox) = sandbox else { return Ok(()) };
+    let mut root = egui::Ui::new(ctx.clone(), "viewport".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()));
+    egui::Panel::left("side").exact_size(300.0).show(&mut root, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.heading("morphogen");
+            let size = sandbox.world.size();
+            ui.label(format!(
+                "step {}   {:.0} steps/s   {:.0} fps\nworld {}x{}{}   stepping {:.1} ms/frame",
+                sandbox.world.steps(),
+                clock.steps_per_sec,
+                clock.fps,
+                size.width,
+                size.height,
+                if size.wrap { " (wrap)" } else { "" },
+                clock.step_ms
+            ));
+            ui.horizontal(|ui| {
+                if ui.button(if clock.paused { "Play [Space]" } else { "Pause [Space]" }).clicked() {
+                    clock.paused = !clock.paused;
+                }
+                if ui.button("Step [.]").clicked() {
+                    clock.paused = true;
+                    clock.step_once = true;
+                }
+            });
+            ui.horizontal(|ui| {
+                if ui.button("Reset").on_hover_text("clear and plant the selected creature in the middle").clicked() {
+                    sandbox.world.clear();
+                    if let Some(e) = lib.selected {
+                        let (w, h) = (size.width as i64, size.height as i64);
+                        if let Err(m) = plant(&mut sandbox, &lib, e, w / 2, h / 2) {
+                            notices.say(m);
+                        }
+                    }
+                }
+                if ui.button("Clear").clicked() {
+                    sandbox.world.clear();
+                }
+            });
+            let mut level = clock.speed.level();
+            ui.add(egui::Slider::new(&mut level, 0..=LEVELS.len() - 1).show_value(false).text(format!("speed {} [-/+]", clock.speed.label())));
+            if level != clock.speed.level() {
+                clock.speed = Speed::from_level(level);
+            }
+
+            ui.separator();
+            ui.label("View [V]");
+            ui.horizontal(|ui| {
+                let v = clock.view;
+                if ui.selectable_label(v == ViewMode::Rgba, "RGBA").clicked() {
+                    clock.view = ViewMode::Rgba;
+                }
+                if ui.selectable_label(v == ViewMode::Alpha, "alpha").clicked() {
+                    clock.view = ViewMode::Alpha;
+                }
+                if ui.selectable_label(matches!(v, ViewMode::Channel(_)), "hidden").clicked() && !matches!(v, ViewMode::Channel(_)) {
+                    clock.view = ViewMode::Channel(4);
+                }
+            });
+            if let ViewMode::Channel(mut c) = clock.view {
+                ui.add(egui::Slider::new(&mut c, 4..=15).text("channel"));
+                clock.view = ViewMode::Channel(c);
+            }
+
+            ui.separator();
+            ui.label("Tools");
+            ui.horizontal_wrapped(|ui| {
+                for (tool, name, _, key) in Tool::ALL {
+                    if ui.selectable_label(tools.tool == tool, format!("{name} [{key}]")).clicked() {
+                        tools.tool = tool;
+                    }
+                }
+            });
+            match tools.tool {
+                Tool::Eraser => {
+                    ui.add(egui::Slider::new(&mut tools.eraser_radius, 1.0..=40.0).text("radius"));
+                }
+                Tool::Scalpel => {
+                    ui.add(egui::Slider::new(&mut tools.scalpel_width, 1.0..=8.0).text("gap width"));
+                    ui.small("drag a line to cut");
+                }
+                Tool::Wall => {
+                    ui.add(egui::Slider::new(&mut tools.wall_radius, 0.5..=10.0).text("radius"));
+                    ui.small("drag to build; hold Shift to remove");
+                }
+                Tool::Seed => {
+                    ui.small("click to plant the selected creature");
+                }
+                Tool::Stamp => {
+                    ui.horizontal(|ui| {
+                        for (s, n) in [(Stamp::Half, "half"), (Stamp::Square, "square"), (Stamp::Ring, "ring")] {
+                            if ui.selectable_label(tools.stamp == s, n).clicked() {
+                                tools.stamp = s;
+                            }
+                        }
+                    });
+                    if tools.stamp == Stamp::Half {
+                        ui.add(egui::Slider::new(&mut tools.stamp_angle_deg, 0.0..=359.0).text("side (deg)"));
+                    }
+                }
+                Tool::Rotate => {
+                    ui.small("drag left/right to turn the selected species' perception");
+                }
+            }
+
+            ui.separator();
+            ui.label("Library (drop creature files or Distill .json models on the window)");
+            let mut pick = None;
+            for (i, e) in lib.entries.iter().enumerate() {
+                ui.horizontal(|ui| {
+                    if let Some((w, h, rgba)) = &e.thumbnail {
+                        let tex = thumbs.0.entry(e.name.clone()).or_insert_with(|| {
+                            ctx.load_texture(e.name.clone(), egui::ColorImage::from_rgba_unmultiplied([*w, *h], rgba), egui::TextureOptions::NEAREST)
+                        });
+                        ui.image((tex.id(), egui::vec2(28.0, 28.0)));
+                    } else {
+                        ui.add_sized([28.0, 28.0], egui::Label::new("?"));
+                    }
+                    if ui.selectable_label(lib.selected == Some(i), &e.name).clicked() {
+                        pick = Some(i);
+                    }
+                });
+            }
+            if let Some(i) = pick {
+                lib.selected = Some(i);
+                tools.tool = Tool::Seed;
+            }
+
+            let n = sandbox.world.species().len();
+            if n > 0 {
+                ui.separator();
+                ui.label("Species in the world");
+                for s in 0..n {
+                    let r = sandbox.world.species()[s].clone();
+                    ui.label(&r.name);
+                    let mut deg = r.angle.to_degrees();
+                    ui.add(egui::Slider::new(&mut deg, -180.0..=180.0).text("rotation"));
+                    let mut fire = r.fire_rate;
+                    ui.add(egui::Slider::new(&mut fire, 0.05..=1.0).text("fire rate"));
+                    if deg != r.angle.to_degrees() {
+                        sandbox.world.set_angle(s, deg.to_radians());
+                    }
+                    if fire != r.fire_rate {
+                        sandbox.world.set_fire_rate(s, fire);
+                    }
+                }
+            }
+
+            ui.separator();
+            ui.horizontal(|ui| {
+                if ui.button("Screenshot [P]").clicked() {
+                    capture.screenshot = true;
+                }
+                let rec = capture.recording.is_some();
+                if ui.button(if rec { "Stop GIF [G]" } else { "Record GIF [G]" }).clicked() {
+                    capture.toggle_recording = true;
+                }
+            });
+
+            let recent: Vec<&String> = notices.0.iter().rev().filter(|(t, _)| t.elapsed() < Duration::from_secs(12)).take(5).map(|(_, m)| m).collect();
+            if !recent.is_empty() {
+                ui.separator();
+                for m in recent {
+                    ui.small(m.as_str());
+                }
+            }
+            ui.separator();
+            ui.collapsing("Controls", |ui| {
+                ui.small("Left drag: use the tool   Wheel: zoom   Middle/right drag: pan\nSpace pause, . step, -/+ speed, V view, P screenshot, G record\nE eraser, C scalpel, S seed, W wall, T stamp, R rotate");
+            });
+        });
+    });
+    over_ui.0 = ctx.is_pointer_over_egui() || ctx.egui_wants_pointer_input();
+    kb_over_ui.0 = ctx.egui_wants_keyboard_input();
+    notices.0.retain(|(t, _)| t.elapsed() < Duration::from_secs(60));
+    Ok(())
+}

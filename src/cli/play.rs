@@ -1,0 +1,47 @@
+//! `morphogen play` (and `morphogen` alone): the game window.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use morphogen::app::PlayOptions;
+use morphogen::world::WorldSize;
+
+#[derive(clap::Args, Default)]
+pub struct PlayArgs {
+    /// A RON script of timed actions to play (see the README).
+    #[arg(long)]
+    pub script: Option<PathBuf>,
+    /// World width and height in cells (up to 2048).
+    #[arg(long, default_value_t = 256)]
+    pub size: usize,
+    /// World height, when it differs from the width.
+    #[arg(long)]
+    pub height: Option<usize>,
+    /// Zeros beyond the edge instead of a wrap-around world.
+    #[arg(long)]
+    pub no_wrap: bool,
+    /// Folder of creature files for the library.
+    #[arg(long, default_value = "assets/creatures")]
+    pub creatures: PathBuf,
+    /// Folder for screenshots and recordings (default: your pictures folder).
+    #[arg(long)]
+    pub captures: Option<PathBuf>,
+    /// Seed of the world's fire masks.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u32,
+}
+
+pub fn run(a: PlayArgs) -> Result<ExitCode, String> {
+    // `Default` gives 0 for the size when no arguments were parsed (plain `morphogen`).
+    let side = if a.size == 0 { 256 } else { a.size };
+    let size = WorldSize::new(side, a.height.unwrap_or(side), !a.no_wrap)?;
+    let mut opts = PlayOptions::new(size);
+    opts.script = a.script;
+    opts.creatures_dir = if a.creatures.as_os_str().is_empty() { PathBuf::from("assets/creatures") } else { a.creatures };
+    if let Some(c) = a.captures {
+        opts.captures_dir = c;
+    }
+    opts.seed = if a.size == 0 && a.seed == 0 { 1 } else { a.seed };
+    morphogen::app::run(opts)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,138 @@
+//! The game's systems on the CPU backend, without a window or a GPU: scripts run in order and
+//! exactly, tools hit the cells under the cursor at any zoom and pan.
+
+use bevy::input::ButtonState;
+use bevy::input::mouse::MouseButtonInput;
+use bevy::prelude::*;
+use bevy::window::FileDragAndDrop;
+use morphogen::app::capture::CaptureRequests;
+use morphogen::app::library::LibraryPlugin;
+use morphogen::app::script::{Script, ScriptPlugin};
+use morphogen::app::sim::{BackendDevice, Sandbox, SimPlugin};
+use morphogen::app::tools::{Tool, ToolSettings, ToolsPlugin};
+use morphogen::app::view::{PointerOverUi, ViewState};
+use morphogen::app::PlayOptions;
+use morphogen::creature::{Creature, CreatureMeta};
+use morphogen::nca::NcaConfig;
+use morphogen::world::WorldSize;
+
+use crate::common::*;
+
+fn headless(size: WorldSize, dir: &std::path::Path) -> App {
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    app.add_plugins(bevy::input::InputPlugin);
+    app.add_message::<FileDragAndDrop>();
+    let mut opts = PlayOptions::new(size);
+    opts.creatures_dir = dir.to_path_buf();
+    opts.captures_dir = dir.to_path_buf();
+    app.insert_resource(opts);
+    app.insert_resource(BackendDevice::<Cpu>(dev()));
+    app.init_resource::<CaptureRequests>();
+    app.init_resource::<PointerOverUi>();
+    app.add_plugins((SimPlugin::<Cpu>::default(), LibraryPlugin::<Cpu>::default()));
+    app
+}
+
+fn write_creature(dir: &std::path::Path, name: &str, seed: u64) {
+    let meta = CreatureMeta::new(name, "grow", "test", NcaConfig::default(), [40, 40]);
+    let c = Creature { meta, weights: random_weights(seed), target: None };
+    c.save(&dir.join(format!("{name}.creature"))).unwrap();
+}
+
+#[test]
+fn a_script_runs_its_actions_in_order_and_stops_on_its_step() {
+    let dir = tmpdir("script");
+    write_creature(&dir, "blobby", 3);
+    let size = WorldSize::new(48, 40, true).unwrap();
+    let mut app = headless(size, &dir);
+    let text = r#"Script(actions: [
+        Select("blobby"),
+        Seed(x: 12, y: 20),
+        Speed(PerFrame(3.0)),
+        WaitSteps(7),
+        Snapshot("a.png"),
+        Wound(Disc(x: 12.5, y: 20.5, r: 4.0)),
+        WaitSteps(2),
+        Snapshot("b.png"),
+        Quit,
+    ])"#;
+    let script = Script::parse(text, &dir).unwrap();
+    app.add_plugins(ScriptPlugin::<Cpu>::new(script));
+    let mut exited = false;
+    for _ in 0..40 {
+        app.update();
+        if app.should_exit().is_some() {
+            exited = true;
+            break;
+        }
+    }
+    assert!(exited, "the script should have quit");
+    assert_eq!(app.should_exit(), Some(AppExit::Success));
+    let sb = app.world().resource::<Sandbox<Cpu>>();
+    // 7 steps, then 2: the world stopped exactly there although 3 steps run per frame.
+    assert_eq!(sb.world.steps(), 9);
+    assert_eq!(sb.world.species().len(), 1);
+    let a = image::open(dir.join("a.png")).unwrap().to_rgba8();
+    let b = image::open(dir.join("b.png")).unwrap().to_rgba8();
+    assert_eq!((a.width(), a.height()), (48, 40));
+    let differs = |img: &image::RgbaImage| img.pixels().filter(|p| p.0 != [247, 247, 242, 255]).count();
+    assert!(differs(&a) > 0, "the seed should have grown into something visible");
+    assert!(differs(&b) < differs(&a), "the wound should have removed cells");
+    // Bad scripts are refused with the place of the error.
+    let err = Script::parse("Script(actions: [Seed(x: 1)])", &dir).unwrap_err();
+    assert!(err.contains("line 1"), "{err}");
+    let err = Script::parse("Script(actions: [Explode])", &dir).unwrap_err();
+    assert!(err.contains("Explode"), "{err}");
+}
+
+#[test]
+fn a_failing_action_stops_the_script_with_an_error() {
+    let dir = tmpdir("script-bad");
+    std::fs::write(dir.join("junk.json"), "not a model").unwrap();
+    let mut app = headless(WorldSize::new(32, 32, true).unwrap(), &dir);
+    let script = Script::parse(r#"Script(actions: [Import("junk.json"), Quit])"#, &dir).unwrap();
+    app.add_plugins(ScriptPlugin::<Cpu>::new(script));
+    for _ in 0..5 {
+        app.update();
+    }
+    assert_eq!(app.should_exit(), Some(AppExit::from_code(2)));
+}
+
+#[test]
+fn tools_hit_the_cell_under_the_cursor_at_any_zoom_and_pan() {
+    let dir = tmpdir("tools");
+    let size = WorldSize::new(64, 48, false).unwrap();
+    let mut app = headless(size, &dir);
+    app.add_plugins(ToolsPlugin::<Cpu>::default());
+    app.insert_resource(ToolSettings { tool: Tool::Eraser, eraser_radius: 0.5, ..Default::default() });
+    let window_size = Vec2::new(1280.0, 720.0);
+    let window = app.world_mut().spawn(Window::default()).id();
+    app.update();
+    for (scale, center, target) in [
+        (0.25, Vec2::ZERO, (10, 7)),
+        (0.05, Vec2::new(-20.0, 5.0), (12, 18)),
+        (1.5, Vec2::new(7.0, -3.0), (40, 30)),
+        (0.125, Vec2::new(30.0, -20.0), (63, 47)),
+    ] {
+        let view = ViewState { center, scale };
+        app.insert_resource(view);
+        // The window position of the target cell's centre, by inverting the view by hand.
+        let (cx, cy) = (target.0 as f32 + 0.5, target.1 as f32 + 0.5);
+        let world = Vec2::new(cx - 32.0, 24.0 - cy);
+        let d = (world - center) / scale;
+        let cursor = window_size / 2.0 + Vec2::new(d.x, -d.y);
+        assert!(cursor.x >= 0.0 && cursor.y >= 0.0 && cursor.x < window_size.x && cursor.y < window_size.y, "{cursor}");
+        app.world_mut().get_mut::<Window>(window).unwrap().set_cursor_position(Some(cursor));
+        // As winit would deliver them: input messages, turned into button state by the input plugin.
+        for state in [ButtonState::Pressed, ButtonState::Released] {
+            app.world_mut().write_message(MouseButtonInput { button: MouseButton::Left, state, window });
+            app.update();
+        }
+        let aux = app.world().resource::<Sandbox<Cpu>>().world.host_aux();
+        let flashed: Vec<usize> = (0..size.cells()).filter(|&c| aux[c * 2 + 1] > 0.0).collect();
+        assert_eq!(flashed, vec![target.1 * 64 + target.0], "scale {scale}, centre {center}");
+        // Let the flash fade out before the next probe.
+        app.world_mut().resource_mut::<Sandbox<Cpu>>().world.clear();
+    }
+}
