@@ -39,6 +39,8 @@ pub enum Action {
     Screenshot(String),
     /// The world alone, pixel for pixel, as a PNG.
     Snapshot(String),
+    /// Writes the live counters (step, steps/s, fps, stepping time) as JSON: benchmarks.
+    Report(String),
     Clear,
     Quit,
 }
@@ -203,6 +205,20 @@ pub fn run_script<B: WorldBackend>(
                     let view = clock.view;
                     let img = sandbox.world.snapshot(view);
                     write_png(&runner.script.path(&p), size.width as u32, size.height as u32, &img)?;
+                }
+                Action::Report(p) => {
+                    let size = sandbox.world.size();
+                    let report = serde_json::json!({
+                        "world": [size.width, size.height],
+                        "species": sandbox.world.species().len(),
+                        "speed": clock.speed.label(),
+                        "step": sandbox.world.steps(),
+                        "steps_per_sec": clock.steps_per_sec,
+                        "fps": clock.fps,
+                        "step_ms": clock.step_ms,
+                    });
+                    let path = runner.script.path(&p);
+                    crate::fsio::write_atomic(&path, report.to_string().as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
                 }
                 Action::Clear => sandbox.world.clear(),
                 Action::Quit => {

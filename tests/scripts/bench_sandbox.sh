@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Game frame rate and simulation speed for docs/BENCHMARKS.md: worlds of 256, 512 and 1024
+# cells a side, 1 and 4 species (4 seeds each), 1, 4 and 16 steps per frame, in a real window
+# (Xvfb when there is no display). Usage: tests/scripts/bench_sandbox.sh [binary] > results.jsonl
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=${1:-target/release/morphogen}
+shared=$(cd .. && pwd)/shared/distill-models
+tmp=$(mktemp -d)
+run() { if [ -n "${DISPLAY:-}" ]; then "$@"; else xvfb-run -a -s "-screen 0 1280x800x24" "$@"; fi; }
+for size in 256 512 1024; do
+  for species in 1 4; do
+    for spf in 1 4 16; do
+      # Frames to measure over: the counters average over half-second windows.
+      frames=$(( size == 1024 ? (spf == 16 ? 6 : 12) : 60 ))
+      {
+        echo "Script(actions: ["
+        i=0
+        for m in ex3_lizard ex3_butterfly ex3_smiley ex3_ladybug; do
+          [ $i -ge $species ] && break
+          echo "Import(\"$shared/$m.json\"),"
+          for q in 1 3; do for r in 1 3; do
+            echo "Seed(x: $(( size * q / 4 + i * 7 )), y: $(( size * r / 4 + i * 5 ))),"
+          done; done
+          i=$((i + 1))
+        done
+        echo "Speed(PerFrame($spf.0)), WaitFrames(10), WaitFrames($frames), Report(\"$tmp/r.json\"), Quit])"
+      } > "$tmp/s.ron"
+      run "$bin" play --size "$size" --script "$tmp/s.ron" >/dev/null 2>&1
+      cat "$tmp/r.json"; echo
+    done
+  done
+done
+rm -rf "$tmp"
