@@ -16,8 +16,11 @@ use morphogen::backend::BackendChoice;
 
 #[derive(Parser)]
 #[command(name = "morphogen", version, about = "Growing Neural Cellular Automata: play with, train, evaluate and import creatures")]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
-    /// With no command, the game opens.
+    /// With no command, the game opens (these options are `play`'s).
+    #[command(flatten)]
+    play: play::PlayArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -39,7 +42,7 @@ enum Command {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
-    match cli.command.unwrap_or(Command::Play(play::PlayArgs::default())) {
+    match cli.command.unwrap_or(Command::Play(cli.play)) {
         Command::Play(a) => play::run(a),
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval::run(a),

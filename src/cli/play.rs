@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use morphogen::app::PlayOptions;
 use morphogen::world::WorldSize;
 
-#[derive(clap::Args, Default)]
+#[derive(clap::Args)]
 pub struct PlayArgs {
     /// A RON script of timed actions to play (see the README).
     #[arg(long)]
@@ -32,16 +32,14 @@ pub struct PlayArgs {
 }
 
 pub fn run(a: PlayArgs) -> Result<ExitCode, String> {
-    // `Default` gives 0 for the size when no arguments were parsed (plain `morphogen`).
-    let side = if a.size == 0 { 256 } else { a.size };
-    let size = WorldSize::new(side, a.height.unwrap_or(side), !a.no_wrap)?;
+    let size = WorldSize::new(a.size, a.height.unwrap_or(a.size), !a.no_wrap)?;
     let mut opts = PlayOptions::new(size);
     opts.script = a.script;
-    opts.creatures_dir = if a.creatures.as_os_str().is_empty() { PathBuf::from("assets/creatures") } else { a.creatures };
+    opts.creatures_dir = a.creatures;
     if let Some(c) = a.captures {
         opts.captures_dir = c;
     }
-    opts.seed = if a.size == 0 && a.seed == 0 { 1 } else { a.seed };
+    opts.seed = a.seed;
     morphogen::app::run(opts)?;
     Ok(ExitCode::SUCCESS)
 }

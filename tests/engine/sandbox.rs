@@ -6,7 +6,7 @@ use bevy::input::mouse::MouseButtonInput;
 use bevy::prelude::*;
 use bevy::window::FileDragAndDrop;
 use morphogen::app::capture::CaptureRequests;
-use morphogen::app::library::LibraryPlugin;
+use morphogen::app::library::{Library, LibraryPlugin, Notices};
 use morphogen::app::script::{Script, ScriptPlugin};
 use morphogen::app::sim::{BackendDevice, Sandbox, SimPlugin};
 use morphogen::app::tools::{Tool, ToolSettings, ToolsPlugin};
@@ -135,4 +135,37 @@ fn tools_hit_the_cell_under_the_cursor_at_any_zoom_and_pan() {
         // Let the flash fade out before the next probe.
         app.world_mut().resource_mut::<Sandbox<Cpu>>().world.clear();
     }
+}
+
+#[test]
+fn a_bad_drop_says_why_and_changes_nothing() {
+    let dir = tmpdir("drops");
+    write_creature(&dir, "good", 4);
+    let mut app = headless(WorldSize::new(32, 32, true).unwrap(), &dir);
+    app.update();
+    assert_eq!(app.world().resource::<Library>().entries.len(), 1);
+    let window = app.world_mut().spawn(Window::default()).id();
+    // Not a creature, a truncated creature, and a demo model that is not one.
+    std::fs::write(dir.join("photo.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    let good = std::fs::read(dir.join("good.creature")).unwrap();
+    std::fs::write(dir.join("cut.creature"), &good[..good.len() / 2]).unwrap();
+    std::fs::write(dir.join("model.json"), "[{\"oops\": 1}]").unwrap();
+    for name in ["photo.png", "cut.creature", "model.json"] {
+        app.world_mut().write_message(FileDragAndDrop::DroppedFile { window, path_buf: dir.join(name) });
+    }
+    app.update();
+    let lib = app.world().resource::<Library>();
+    assert_eq!(lib.entries.len(), 1, "nothing bad joined the library");
+    assert_eq!(lib.selected, Some(0));
+    let said: Vec<&String> = app.world().resource::<Notices>().0.iter().map(|(_, m)| m).collect();
+    for name in ["photo.png", "cut.creature", "model.json"] {
+        assert!(said.iter().any(|m| m.starts_with("not added") && m.contains(name)), "no message for {name}: {said:?}");
+    }
+    // A good drop still works afterwards, and selects the new creature.
+    write_creature(&dir, "other", 5);
+    app.world_mut().write_message(FileDragAndDrop::DroppedFile { window, path_buf: dir.join("other.creature") });
+    app.update();
+    let lib = app.world().resource::<Library>();
+    assert_eq!(lib.entries.len(), 2);
+    assert_eq!(lib.entries[lib.selected.unwrap()].name, "other");
 }
