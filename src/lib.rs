@@ -5,6 +5,7 @@ pub mod bench;
 pub mod creature;
 pub mod distill;
 pub mod eval;
+pub mod lab;
 pub mod fsio;
 pub mod nca;
 pub mod target;

@@ -118,20 +118,25 @@ impl<B: WorldBackend> Plugin for LibraryPlugin<B> {
     }
 }
 
+/// The shipped creatures, then the user's own (trained in the lab).
 fn load_folder(opts: Res<super::PlayOptions>, mut lib: ResMut<Library>, mut notices: ResMut<Notices>) {
-    let dir = &opts.creatures_dir;
-    let Ok(read) = std::fs::read_dir(dir) else {
-        notices.say(format!("no creature folder at {}", dir.display()));
-        return;
-    };
-    let mut paths: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "creature")).collect();
-    paths.sort();
-    for p in paths {
-        match load_entry(&p) {
-            Ok(e) => {
-                lib.add(e);
+    let user = crate::lab::store::creatures_dir(&opts.data_dir);
+    for (dir, required) in [(&opts.creatures_dir, true), (&user, false)] {
+        let Ok(read) = std::fs::read_dir(dir) else {
+            if required {
+                notices.say(format!("no creature folder at {}", dir.display()));
             }
-            Err(e) => notices.say(format!("skipped {e}")),
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "creature")).collect();
+        paths.sort();
+        for p in paths {
+            match load_entry(&p) {
+                Ok(e) => {
+                    lib.add(e);
+                }
+                Err(e) => notices.say(format!("skipped {e}")),
+            }
         }
     }
     lib.selected = if lib.entries.is_empty() { None } else { Some(0) };
@@ -139,7 +144,9 @@ fn load_folder(opts: Res<super::PlayOptions>, mut lib: ResMut<Library>, mut noti
 
 fn take_drops(mut drops: MessageReader<FileDragAndDrop>, mut lib: ResMut<Library>, mut notices: ResMut<Notices>) {
     for d in drops.read() {
-        if let FileDragAndDrop::DroppedFile { path_buf, .. } = d {
+        if let FileDragAndDrop::DroppedFile { path_buf, .. } = d
+            && !super::lab::is_image(path_buf)
+        {
             match load_entry(path_buf) {
                 Ok(e) => {
                     let name = e.name.clone();

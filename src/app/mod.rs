@@ -5,6 +5,7 @@
 pub mod capture;
 pub mod display;
 pub mod gpu;
+pub mod lab;
 pub mod library;
 pub mod script;
 pub mod sim;
@@ -20,11 +21,12 @@ use bevy::window::{PresentMode, WindowResolution};
 
 use crate::world::WorldSize;
 
-/// The scenes of the window; the lab and the challenges join here.
-#[derive(States, Default, Debug, Clone, PartialEq, Eq, Hash)]
+/// The scenes of the window; the challenges join here.
+#[derive(States, Default, Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
 pub enum Scene {
     #[default]
     Sandbox,
+    Lab,
 }
 
 /// How the game was started.
@@ -36,6 +38,8 @@ pub struct PlayOptions {
     pub creatures_dir: PathBuf,
     /// Where screenshots and recordings go.
     pub captures_dir: PathBuf,
+    /// The user's data folder: trained creatures, the lab's checkpoints.
+    pub data_dir: PathBuf,
     pub seed: u32,
 }
 
@@ -46,6 +50,7 @@ impl PlayOptions {
             script: None,
             creatures_dir: PathBuf::from("assets/creatures"),
             captures_dir: capture::default_dir(),
+            data_dir: capture::data_dir(),
             seed: 1,
         }
     }
@@ -78,10 +83,12 @@ pub fn run(opts: PlayOptions) -> Result<(), String> {
     );
     app.add_plugins(bevy_egui::EguiPlugin::default());
     app.init_state::<Scene>();
+    app.insert_resource(lab::LabOptions { data_dir: opts.data_dir.clone(), backend: crate::backend::BackendChoice::Auto, defaults: Default::default() });
     app.insert_resource(opts);
     app.add_plugins((gpu::BurnOnBevyPlugin, sim::SimPlugin::<burn::backend::Wgpu>::default(), display::DisplayPlugin));
     app.add_plugins((view::ViewPlugin, tools::ToolsPlugin::<burn::backend::Wgpu>::default(), library::LibraryPlugin::<burn::backend::Wgpu>::default()));
     app.add_plugins((ui::UiPlugin::<burn::backend::Wgpu>::default(), capture::CapturePlugin::<burn::backend::Wgpu>::default()));
+    app.add_plugins(lab::LabPlugin::<burn::backend::Wgpu>::default());
     if let Some(s) = script {
         app.add_plugins(script::ScriptPlugin::<burn::backend::Wgpu>::new(s));
     }

@@ -13,7 +13,13 @@ use super::capture::{CaptureRequests, write_png};
 use super::library::{Library, Notices, load_entry, plant};
 use super::sim::{Clock, EditWorld, Sandbox};
 use super::speed::Speed;
+use super::Scene;
+use super::lab::LabState;
+use crate::lab::JobState;
+use crate::train::session::Stop;
+use crate::train::{Mode, TrainConfig};
 use crate::world::{EditOp, Shape, ViewMode, WorldBackend};
+use bevy::window::FileDragAndDrop;
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub enum Action {
@@ -42,7 +48,65 @@ pub enum Action {
     /// Writes the live counters (step, steps/s, fps, stepping time) as JSON: benchmarks.
     Report(String),
     Clear,
+    /// Switches to a scene (Sandbox, Lab).
+    Scene(Scene),
+    /// Handles a file as if it were dropped on the window (images go to the lab).
+    Drop(String),
+    /// Changes the lab's settings for the dropped image; fields left out stay as they are.
+    LabSettings(LabPatch),
+    /// Queues the dropped image for training.
+    Train,
+    /// Waits until no training is queued or running; fails if the last one failed.
+    WaitTrained,
+    /// Waits until the running training has done this many iterations in all.
+    WaitIteration(u64),
+    LabPause(bool),
+    /// Stops the running training, keeping its checkpoint.
+    LabStop,
+    /// Ends the running training now and saves the creature as it is.
+    LabFinish,
+    /// Queues an unfinished training from an earlier run, by name.
+    Resume(String),
     Quit,
+}
+
+/// Lab settings a script may set (see `TrainConfig` and `TargetOptions`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LabPatch {
+    pub name: Option<String>,
+    pub mode: Option<Mode>,
+    pub size: Option<u32>,
+    pub padding: Option<u32>,
+    /// keep, corner or a colour like "#ffffff".
+    pub background: Option<String>,
+    pub iterations: Option<u64>,
+    pub batch: Option<usize>,
+    pub pool_size: Option<usize>,
+    pub min_steps: Option<usize>,
+    pub max_steps: Option<usize>,
+    pub damage_n: Option<usize>,
+    pub lr: Option<f32>,
+    pub seed: Option<u64>,
+    pub checkpoint_every: Option<u64>,
+}
+
+impl LabPatch {
+    pub fn apply(&self, name: &mut String, c: &mut TrainConfig) -> Result<(), String> {
+        if let Some(v) = &self.name {
+            *name = v.clone();
+        }
+        macro_rules! set {
+            ($($f:ident => $($path:ident).+),*) => {$( if let Some(v) = self.$f.clone() { c.$($path).+ = v; } )*};
+        }
+        set!(mode => mode, size => target.size, padding => target.padding, iterations => iterations, batch => batch,
+             pool_size => pool_size, min_steps => min_steps, max_steps => max_steps, damage_n => damage_n, lr => lr,
+             seed => seed, checkpoint_every => checkpoint_every);
+        if let Some(b) = &self.background {
+            c.target.background = b.parse()?;
+        }
+        c.validate()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -84,6 +148,8 @@ enum Wait {
     Frames(u64),
     /// Frames for a window capture, with the world held still.
     Capture(u64),
+    Training,
+    Iteration(u64),
     Quit,
 }
 
@@ -114,6 +180,9 @@ pub fn run_script<B: WorldBackend>(
     mut capture: Option<ResMut<CaptureRequests>>,
     mut notices: ResMut<Notices>,
     mut exit: MessageWriter<AppExit>,
+    mut lab: Option<ResMut<LabState>>,
+    mut scene: Option<ResMut<NextState<Scene>>>,
+    mut drops: MessageWriter<FileDragAndDrop>,
 ) {
     let Some(mut sandbox) = sandbox else { return };
     if let Some(e) = &runner.failed {
@@ -142,6 +211,28 @@ pub fn run_script<B: WorldBackend>(
                 return;
             }
             clock.step_limit = None;
+        }
+        Wait::Training => {
+            let Some(l) = lab.as_ref() else { return };
+            if l.lab.jobs.iter().any(|j| j.is_active()) {
+                return;
+            }
+            if let Some(JobState::Failed(e)) = l.lab.jobs.last().map(|j| &j.state) {
+                runner.failed = Some(format!("training failed: {e}"));
+                return;
+            }
+        }
+        Wait::Iteration(n) => {
+            let Some(l) = lab.as_ref() else { return };
+            match l.lab.running() {
+                Some(j) if j.live().iteration < n => return,
+                Some(_) => {}
+                None if l.lab.jobs.iter().any(|j| j.state == JobState::Queued) => return,
+                None => {
+                    runner.failed = Some(format!("no training running to reach iteration {n}"));
+                    return;
+                }
+            }
         }
         Wait::Quit => {
             if capture.as_ref().is_none_or(|c| c.in_flight.load(Ordering::SeqCst) == 0) {
@@ -208,7 +299,20 @@ pub fn run_script<B: WorldBackend>(
                 }
                 Action::Report(p) => {
                     let size = sandbox.world.size();
+                    let training = lab.as_ref().and_then(|l| l.shown_job()).map(|j| {
+                        let live = j.live();
+                        serde_json::json!({
+                            "name": j.name,
+                            "iteration": live.iteration,
+                            "iterations": live.iterations,
+                            "it_per_s": live.it_per_s,
+                            "train_secs": live.train_secs,
+                            "history": live.history.len(),
+                            "loss": live.history.last(),
+                        })
+                    });
                     let report = serde_json::json!({
+                        "training": training,
                         "world": [size.width, size.height],
                         "species": sandbox.world.species().len(),
                         "speed": clock.speed.label(),
@@ -221,6 +325,41 @@ pub fn run_script<B: WorldBackend>(
                     crate::fsio::write_atomic(&path, report.to_string().as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
                 }
                 Action::Clear => sandbox.world.clear(),
+                Action::Scene(s) => scene.as_mut().ok_or("no scenes in this app")?.set(s),
+                Action::Drop(p) => {
+                    drops.write(FileDragAndDrop::DroppedFile { window: Entity::PLACEHOLDER, path_buf: runner.script.path(&p) });
+                    // The drop is handled on the next frame.
+                    runner.wait = Wait::Frames(1);
+                }
+                Action::LabSettings(patch) => {
+                    let l = lab.as_mut().ok_or("no lab in this app")?;
+                    let d = l.draft.as_mut().ok_or("no image dropped in the lab")?;
+                    patch.apply(&mut d.name, &mut d.cfg)?;
+                    d.prepare();
+                    d.prepared.as_ref().map_err(|e| e.clone())?;
+                    l.refresh_estimate();
+                }
+                Action::Train => {
+                    let l = lab.as_mut().ok_or("no lab in this app")?;
+                    l.train(&lib)?;
+                }
+                Action::WaitTrained => runner.wait = Wait::Training,
+                Action::WaitIteration(n) => runner.wait = Wait::Iteration(n),
+                Action::LabPause(_) | Action::LabStop | Action::LabFinish => {
+                    let l = lab.as_mut().ok_or("no lab in this app")?;
+                    let id = l.lab.running().map(|j| j.id).ok_or("no training is running")?;
+                    match action {
+                        Action::LabPause(on) => l.lab.pause(id, on),
+                        Action::LabStop => l.lab.stop(id, Stop::Checkpoint),
+                        _ => l.lab.stop(id, Stop::Finish),
+                    }
+                }
+                Action::Resume(name) => {
+                    let l = lab.as_mut().ok_or("no lab in this app")?;
+                    let path = l.lab.unfinished.iter().find(|u| u.summary.name == name).map(|u| u.path.clone()).ok_or(format!("no unfinished training named {name}"))?;
+                    let id = l.lab.resume(&path)?;
+                    l.shown = Some(id);
+                }
                 Action::Quit => {
                     // Hold the world still while captures finish.
                     clock.step_limit = Some(sandbox.world.steps());

@@ -82,12 +82,23 @@ impl<B: WorldBackend> Plugin for SimPlugin<B> {
             .init_resource::<DeviceFrame>()
             .configure_sets(Update, EditWorld.before(StepWorld))
             .add_systems(Startup, create_world::<B>)
-            .add_systems(Update, advance::<B>.in_set(StepWorld));
+            // The world holds still while another scene is on show (the lab wants the CPU).
+            .add_systems(Update, (advance::<B>.run_if(in_state(super::Scene::Sandbox)), count::<B>).chain().in_set(StepWorld));
     }
 }
 
-fn create_world<B: WorldBackend>(mut commands: Commands, opts: Res<super::PlayOptions>, device: Res<BackendDevice<B>>) {
-    let world = World::<B>::new(opts.size, opts.seed, &device.0);
+fn create_world<B: WorldBackend>(
+    mut commands: Commands,
+    opts: Res<super::PlayOptions>,
+    device: Res<BackendDevice<B>>,
+    render: Option<Res<bevy::render::renderer::RenderDevice>>,
+) {
+    let mut world = World::<B>::new(opts.size, opts.seed, &device.0);
+    if let Some(r) = render {
+        let limit = r.limits().max_storage_buffer_binding_size;
+        info!("GPU storage buffers bind at most {} MiB", limit >> 20);
+        world.set_buffer_limit(limit);
+    }
     commands.insert_resource(Sandbox { world, pending: Vec::new(), host_frame: None });
 }
 
@@ -141,7 +152,11 @@ pub fn advance<B: WorldBackend>(sandbox: Option<ResMut<Sandbox<B>>>, mut clock: 
         B::sync(sb.world.device()).ok();
     }
     clock.step_ms = start.elapsed().as_secs_f32() * 1000.0;
-    // Counters over windows of about half a second.
+}
+
+/// Counters over windows of about half a second, in every scene.
+pub fn count<B: WorldBackend>(sandbox: Option<Res<Sandbox<B>>>, mut clock: ResMut<Clock>) {
+    let Some(sb) = sandbox else { return };
     clock.frames += 1;
     let now = Instant::now();
     let steps = sb.world.steps();

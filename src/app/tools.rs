@@ -101,7 +101,7 @@ impl<B: WorldBackend> Plugin for ToolsPlugin<B> {
     fn build(&self, app: &mut App) {
         app.init_resource::<ToolSettings>()
             .init_resource::<ToolDrag>()
-            .add_systems(Update, (keyboard, mouse::<B>).in_set(EditWorld).after(super::view::ViewUpdate));
+            .add_systems(Update, (keyboard, mouse::<B>).in_set(EditWorld).after(super::view::ViewUpdate).run_if(in_state(super::Scene::Sandbox)));
     }
 }
 

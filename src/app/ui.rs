@@ -25,8 +25,20 @@ impl<B> Default for UiPlugin<B> {
 
 impl<B: WorldBackend> Plugin for UiPlugin<B> {
     fn build(&self, app: &mut App) {
-        app.init_resource::<KeyboardOverUi>().init_resource::<Thumbnails>().add_systems(EguiPrimaryContextPass, panel::<B>);
+        app.init_resource::<KeyboardOverUi>().init_resource::<Thumbnails>().add_systems(EguiPrimaryContextPass, panel::<B>.run_if(in_state(super::Scene::Sandbox)));
     }
+}
+
+/// The row of scene buttons at the top of every scene's panel.
+pub fn scene_tabs(ui: &mut egui::Ui, current: super::Scene, next: &mut NextState<super::Scene>) {
+    ui.horizontal(|ui| {
+        for (s, name) in [(super::Scene::Sandbox, "Sandbox"), (super::Scene::Lab, "Lab")] {
+            if ui.selectable_label(current == s, egui::RichText::new(name).heading()).clicked() && current != s {
+                next.set(s);
+            }
+        }
+    });
+    ui.separator();
 }
 
 /// egui textures of the library's thumbnails, by entry name.
@@ -45,13 +57,14 @@ fn panel<B: WorldBackend>(
     mut thumbs: ResMut<Thumbnails>,
     mut over_ui: ResMut<PointerOverUi>,
     mut kb_over_ui: ResMut<KeyboardOverUi>,
+    mut next: ResMut<NextState<super::Scene>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let Some(mut sandbox) = sandbox else { return Ok(()) };
     let mut root = egui::Ui::new(ctx.clone(), "viewport".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()));
     egui::Panel::left("side").exact_size(300.0).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
-            ui.heading("morphogen");
+            scene_tabs(ui, super::Scene::Sandbox, &mut next);
             let size = sandbox.world.size();
             ui.label(format!(
                 "step {}   {:.0} steps/s   {:.0} fps\nworld {}x{}{}   stepping {:.1} ms/frame",

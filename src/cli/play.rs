@@ -26,6 +26,10 @@ pub struct PlayArgs {
     /// Folder for screenshots and recordings (default: your pictures folder).
     #[arg(long)]
     pub captures: Option<PathBuf>,
+    /// Your data folder: creatures trained in the lab and its checkpoints (default:
+    /// $XDG_DATA_HOME/morphogen or ~/.local/share/morphogen).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
     /// Seed of the world's fire masks.
     #[arg(long, default_value_t = 1)]
     pub seed: u32,
@@ -38,6 +42,9 @@ pub fn run(a: PlayArgs) -> Result<ExitCode, String> {
     opts.creatures_dir = a.creatures;
     if let Some(c) = a.captures {
         opts.captures_dir = c;
+    }
+    if let Some(d) = a.data {
+        opts.data_dir = d;
     }
     opts.seed = a.seed;
     morphogen::app::run(opts)?;

@@ -3,12 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::tensor::backend::AutodiffBackend;
 use morphogen::backend::{Job, Resolved, resolve, run_job};
 use morphogen::target::{Background, Target};
 use morphogen::train::checkpoint::Checkpoint;
+use morphogen::train::session::{self, Control, Event, Outcome, Stop};
 use morphogen::train::{Mode, TrainConfig, Trainer};
 
 use super::BackendArg;
@@ -75,7 +75,7 @@ struct TrainJob {
     start: Start,
     out: PathBuf,
     ckpt: PathBuf,
-    stop: Arc<AtomicBool>,
+    control: Arc<Control>,
 }
 
 impl Job for TrainJob {
@@ -97,34 +97,20 @@ impl Job for TrainJob {
             on.describe()
         );
         let mut bar = Progress::new(t.cfg.iterations, t.iteration);
-        let save_ckpt = |t: &mut Trainer<B>| t.checkpoint().save(&self.ckpt);
-        while !t.done() {
-            if self.stop.load(Ordering::SeqCst) {
-                save_ckpt(&mut t)?;
-                bar.message(&format!(
-                    "interrupted at iteration {}; checkpoint saved to {}; carry on with --resume",
-                    t.iteration,
-                    self.ckpt.display()
-                ));
-                return Ok(ExitCode::from(130));
-            }
-            let r = t.iterate().map_err(|e| e.to_string())?;
-            if let Some((failed, back_to)) = r.rolled_back {
-                bar.message(&format!(
-                    "warning: non-finite loss or state at iteration {failed}; rolled back to the last good checkpoint (iteration {back_to})"
-                ));
-                continue;
-            }
-            bar.update(r.iteration, r.loss, r.lr);
-            if t.iteration % t.cfg.checkpoint_every == 0 && !t.done() {
-                save_ckpt(&mut t)?;
-            }
+        let ckpt = self.ckpt.clone();
+        let outcome = session::run(&mut t, &self.ckpt, &self.control, |_, ev| match ev {
+            Event::Iteration(r) => bar.update(r.iteration, r.loss, r.lr),
+            Event::RolledBack { failed, back_to } => bar.message(&format!(
+                "warning: non-finite loss or state at iteration {failed}; rolled back to the last good checkpoint (iteration {back_to})"
+            )),
+            Event::Checkpointed(_) | Event::Before(_) => {}
+        })?;
+        if outcome != Outcome::Finished {
+            bar.message(&format!("interrupted at iteration {}; checkpoint saved to {}; carry on with --resume", t.iteration, ckpt.display()));
+            return Ok(ExitCode::from(130));
         }
         bar.finish();
-        let creature = t.creature();
-        creature.save(&self.out)?;
-        // The creature now holds the result; a stale checkpoint would only confuse --resume.
-        let _ = std::fs::remove_file(&self.ckpt);
+        let creature = session::save_result(&t, &self.out, &self.ckpt)?;
         eprintln!(
             "saved {} ({} iterations, final loss {:.6})",
             self.out.display(),
@@ -186,14 +172,15 @@ pub fn run(a: TrainArgs) -> Result<ExitCode, String> {
         Start::Fresh { name, cfg, target }
     };
     let on = resolve(a.backend.backend)?;
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
+    let control = Arc::new(Control::default());
+    let flag = control.clone();
     ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
+        if flag.stop_requested() != Stop::No {
             // Second Ctrl-C: the user really wants out.
             std::process::exit(130);
         }
+        flag.stop(Stop::Checkpoint);
     })
     .map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?;
-    run_job(&on, TrainJob { start, out: a.out, ckpt, stop })
+    run_job(&on, TrainJob { start, out: a.out, ckpt, control })
 }

@@ -160,4 +160,42 @@ impl Checkpoint {
     pub fn load(path: &Path) -> Result<Self, String> {
         Self::from_bytes(&fsio::read(path)?).map_err(|e| format!("{}: {e}", path.display()))
     }
+
+    /// A training that has not run yet: the weights and state `Trainer::new` would start from,
+    /// so a queued training is a checkpoint like any other and survives a kill.
+    pub fn fresh(name: &str, config: TrainConfig, target: Target) -> Self {
+        let weights = super::trainer::initial_weights(&config).flatten();
+        let zeros = vec![0.0; weights.len()];
+        Checkpoint { name: name.to_string(), config, iteration: 0, history: vec![], target, weights, adam_m: zeros.clone(), adam_v: zeros, adam_t: 0, pool: None }
+    }
+
+    /// Name and progress from the header alone (listing unfinished trainings without reading
+    /// their pools); the full load still checks everything.
+    pub fn peek(path: &Path) -> Result<Summary, String> {
+        use std::io::Read;
+        let bad = |m: &str| format!("{}: {m}", path.display());
+        let mut f = std::fs::File::open(path).map_err(|e| bad(&e.to_string()))?;
+        let mut head = [0u8; 16];
+        f.read_exact(&mut head).map_err(|_| bad("not a morphogen training checkpoint"))?;
+        if &head[..8] != MAGIC {
+            return Err(bad("not a morphogen training checkpoint"));
+        }
+        let hlen = u32::from_le_bytes([head[12], head[13], head[14], head[15]]) as usize;
+        if hlen > 64 << 20 {
+            return Err(bad("checkpoint header is too large"));
+        }
+        let mut h = vec![0u8; hlen];
+        f.read_exact(&mut h).map_err(|_| bad("checkpoint header truncated"))?;
+        let header: Header = serde_json::from_slice(&h).map_err(|e| bad(&format!("checkpoint header: {e}")))?;
+        Ok(Summary { name: header.name, iteration: header.iteration, iterations: header.config.iterations, mode: header.config.mode })
+    }
+}
+
+/// What [`Checkpoint::peek`] tells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub name: String,
+    pub iteration: u64,
+    pub iterations: u64,
+    pub mode: super::Mode,
 }

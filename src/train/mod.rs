@@ -5,6 +5,7 @@ pub mod adam;
 pub mod checkpoint;
 pub mod config;
 pub mod host_grad;
+pub mod session;
 pub mod trainer;
 
 pub use config::{Mode, TrainConfig};

@@ -31,7 +31,7 @@ impl std::fmt::Display for TrainError {
         match self {
             TrainError::Diverged { iteration } => write!(
                 f,
-                "training diverged: non-finite values at iteration {iteration} in {MAX_ROLLBACKS} attempts in a row, even after rolling back"
+                "training diverged: non-finite values at iteration {iteration}, {MAX_ROLLBACKS} times from the same checkpoint; try a lower learning rate"
             ),
             TrainError::Config(e) => write!(f, "{e}"),
         }
@@ -87,6 +87,7 @@ pub struct Trainer<B: AutodiffBackend> {
     adam: AdamState<Inner<B>>,
     pool: Option<Tensor<Inner<B>, 4>>,
     good: GoodState,
+    /// Rollbacks since the last good snapshot.
     rollbacks_in_a_row: u32,
     attempt: u64,
 }
@@ -99,10 +100,15 @@ fn mix(seed: u64, iteration: u64, attempt: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The weights a training with this config starts from.
+pub fn initial_weights(cfg: &TrainConfig) -> Weights {
+    Weights::init(mix(cfg.seed, u64::MAX, 0))
+}
+
 impl<B: AutodiffBackend> Trainer<B> {
     pub fn new(name: &str, cfg: TrainConfig, target: Target, device: B::Device) -> Result<Self, TrainError> {
         cfg.validate().map_err(TrainError::Config)?;
-        let weights = Weights::init(mix(cfg.seed, u64::MAX, 0));
+        let weights = initial_weights(&cfg);
         let params = weights.to_device::<Inner<B>>(&device);
         let adam = AdamState::new(&params);
         let (h, w) = (target.height, target.width);
@@ -224,7 +230,6 @@ impl<B: AutodiffBackend> Trainer<B> {
         if !loss_v.is_finite() || !state_max.is_finite() || next_weights.validate().is_err() {
             return self.roll_back(i);
         }
-        self.rollbacks_in_a_row = 0;
         if self.keep_batch_view {
             let rgba = |t: &Tensor<Inner<B>, 4>| to_host(&t.clone().narrow(3, 0, 4));
             self.last_batch = Some(BatchView { dims: [n, h, w], before: rgba(&x0), after: rgba(&xf), wounded });
@@ -271,6 +276,9 @@ impl<B: AutodiffBackend> Trainer<B> {
     }
 
     fn remember_good(&mut self, weights: Vec<f32>) {
+        // Failures count from the last good snapshot: a run that keeps blowing up a few
+        // iterations after it is rolled back must end, not loop.
+        self.rollbacks_in_a_row = 0;
         self.good = GoodState {
             iteration: self.iteration,
             weights,

@@ -102,6 +102,9 @@ pub struct World<B: WorldBackend> {
     steps: u64,
     seed: u32,
     device: B::Device,
+    /// The device's largest storage buffer binding, when known: every species' layers share one
+    /// binding, and a dispatch over a larger one fails without a word on some drivers.
+    buffer_limit: Option<u64>,
 }
 
 impl<B: WorldBackend> World<B> {
@@ -115,6 +118,7 @@ impl<B: WorldBackend> World<B> {
             steps: 0,
             seed,
             device: device.clone(),
+            buffer_limit: None,
         }
     }
 
@@ -137,12 +141,33 @@ impl<B: WorldBackend> World<B> {
             return Err(format!("a world holds at most {MAX_SPECIES} species"));
         }
         rule.weights.validate().map_err(|e| format!("{}: {e}", rule.name))?;
+        let layer_bytes = (self.size.cells() * CHANNELS * 4) as u64;
+        if let Some(limit) = self.buffer_limit {
+            let need = layer_bytes * (self.species.len() as u64 + 1);
+            if need > limit {
+                let fit = limit / layer_bytes;
+                return Err(format!(
+                    "cannot add {}: {} species in a {}x{} world need {} MiB of state and this GPU binds at most {} MiB, room for {fit} species at this size; use a smaller world",
+                    rule.name,
+                    self.species.len() + 1,
+                    self.size.width,
+                    self.size.height,
+                    need >> 20,
+                    limit >> 20
+                ));
+            }
+        }
         let layer = Tensor::zeros([self.size.cells() * CHANNELS], &self.device);
         self.state = Tensor::cat(vec![self.state.clone(), layer], 0);
         let w = Tensor::from_data(TensorData::new(rule.weights.flatten(), [PARAM_COUNT]), &self.device);
         self.weights = Tensor::cat(vec![self.weights.clone(), w], 0);
         self.species.push(rule);
         Ok(self.species.len() - 1)
+    }
+
+    /// Tells the world the device's largest storage buffer binding (see `add_species`).
+    pub fn set_buffer_limit(&mut self, bytes: u64) {
+        self.buffer_limit = Some(bytes);
     }
 
     /// Index of the species with this name, if any.

@@ -11,3 +11,4 @@ mod cli;
 mod world;
 mod play;
 mod sandbox;
+mod lab;

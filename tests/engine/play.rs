@@ -21,17 +21,38 @@ fn creature_pixels(path: &Path, split: u32) -> (usize, usize) {
     out
 }
 
-#[test]
-fn the_game_grows_cuts_and_regrows_the_lizard_in_a_real_window() {
+/// Whether this machine can open the game's window; false (test skipped) only where
+/// `MORPHOGEN_REQUIRE_GPU` is unset.
+fn can_play() -> bool {
     let required = std::env::var_os("MORPHOGEN_REQUIRE_GPU").is_some();
     if let Err(e) = morphogen::backend::probe_gpu() {
         assert!(!required, "a GPU adapter is required here: {e}");
         eprintln!("skipping: {e}");
-        return;
+        return false;
     }
     if Command::new("xvfb-run").arg("--help").output().is_err() {
         assert!(!required, "xvfb-run is required here");
         eprintln!("skipping: no xvfb-run");
+        return false;
+    }
+    true
+}
+
+/// The game in a virtual screen, in the project folder, with its data under `dir`.
+fn game(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new("xvfb-run");
+    c.args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_morphogen"))
+        .args(args)
+        .env("XDG_PICTURES_DIR", dir)
+        .env("XDG_DATA_HOME", dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+#[test]
+fn the_game_grows_cuts_and_regrows_the_lizard_in_a_real_window() {
+    if !can_play() {
         return;
     }
     let dir = tmpdir("play");
@@ -44,6 +65,7 @@ fn the_game_grows_cuts_and_regrows_the_lizard_in_a_real_window() {
         .args(["play", "--size", "128", "--script"])
         .arg(dir.join("script.ron"))
         .env("XDG_PICTURES_DIR", &dir)
+        .env("XDG_DATA_HOME", &dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("run the game");
@@ -67,4 +89,111 @@ fn the_game_grows_cuts_and_regrows_the_lizard_in_a_real_window() {
         let distinct: std::collections::HashSet<[u8; 4]> = img.pixels().map(|p| p.0).collect();
         assert!(distinct.len() > 50, "{name} looks blank ({} colours)", distinct.len());
     }
+}
+
+/// Pixels of the window screenshot inside `rect` (x0, y0, x1, y1) close to `colour`.
+fn pixels_like(img: &image::RgbaImage, (x0, y0, x1, y1): (u32, u32, u32, u32), colour: [u8; 3], tol: i32) -> usize {
+    (y0..y1).flat_map(|y| (x0..x1).map(move |x| (x, y))).filter(|&(x, y)| {
+        let p = img.get_pixel(x, y);
+        (0..3).all(|c| (p[c] as i32 - colour[c] as i32).abs() <= tol)
+    }).count()
+}
+
+#[test]
+fn the_lab_trains_a_dropped_image_in_a_real_window_and_the_sandbox_plants_it() {
+    if !can_play() {
+        return;
+    }
+    let dir = tmpdir("lab-e2e");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = std::fs::read_to_string(root.join("tests/scripts/lab_ladybug.ron")).unwrap();
+    std::fs::write(dir.join("script.ron"), script.replace("../../assets", root.join("assets").to_str().unwrap())).unwrap();
+    let out = game(&dir, &["play", "--size", "128", "--data"]).arg(dir.join("data")).arg("--script").arg(dir.join("script.ron")).output().expect("run the game");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the game failed ({}):\n{log}", out.status);
+    let c = morphogen::creature::Creature::load(&dir.join("data/creatures/e2e_ladybug.creature")).unwrap();
+    assert_eq!((c.meta.name.as_str(), c.meta.iterations), ("e2e ladybug", 80));
+    let o = dir.join("out");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(o.join("lab-report.json")).unwrap()).unwrap();
+    eprintln!("lab report: {report}");
+    assert!(report["training"]["iteration"].as_u64().unwrap() >= 40);
+    let shot = |n: &str| image::open(o.join(n)).unwrap().to_rgba8();
+    // Ready: the prepared ladybug (its red) on the left.
+    let ready = shot("lab-1-ready.png");
+    assert!(pixels_like(&ready, (0, 100, 320, 320), [230, 30, 30], 60) > 200, "the target is shown");
+    // Training: the loss curve (its blue) in the plot, the batch beside the preview.
+    let training = shot("lab-2-training.png");
+    assert!(pixels_like(&training, (330, 60, 1270, 270), [40, 90, 180], 40) > 100, "the loss curve is drawn");
+    assert!(pixels_like(&training, (630, 285, 1270, 540), [247, 247, 242], 6) > 2000, "the batch is drawn");
+    // Trained: the preview has grown something red.
+    let trained = shot("lab-3-trained.png");
+    assert!(pixels_like(&trained, (328, 285, 620, 580), [230, 40, 40], 90) > 30, "the preview grows the result");
+    // Planted in the sandbox: red cells in the world.
+    let planted = shot("lab-4-planted.png");
+    assert!(pixels_like(&planted, (300, 0, 1280, 800), [230, 40, 40], 90) > 30, "the result grows in the sandbox");
+}
+
+/// The process ids whose command line mentions `needle` (the test's own folder).
+fn pids_with(needle: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc").unwrap().flatten().filter_map(|e| {
+        let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+        (cmd.contains(needle) && cmd.contains("morphogen") && !cmd.contains("xvfb-run")).then_some(pid)
+    }).collect()
+}
+
+#[test]
+fn a_training_survives_the_game_being_killed() {
+    if !can_play() {
+        return;
+    }
+    let dir = tmpdir("lab-kill-e2e");
+    let data = dir.join("data");
+    let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/targets/smiley.png");
+    let first = format!(
+        r#"Script(actions: [Scene(Lab), Drop("{}"),
+            LabSettings((name: Some("survivor"), size: Some(12), padding: Some(4), iterations: Some(100000), batch: Some(2),
+                         pool_size: Some(16), min_steps: Some(16), max_steps: Some(20), damage_n: Some(1), checkpoint_every: Some(10))),
+            Train, WaitTrained, Quit])"#,
+        png.display()
+    );
+    std::fs::write(dir.join("first.ron"), first).unwrap();
+    let mut child = game(&dir, &["play", "--size", "64", "--data"]).arg(&data).arg("--script").arg(dir.join("first.ron")).spawn().unwrap();
+    // Wait for a checkpoint past iteration 30, then kill the game outright.
+    let t0 = std::time::Instant::now();
+    let ckpt = loop {
+        let found = std::fs::read_dir(data.join("lab")).ok().and_then(|r| r.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "ckpt")));
+        if let Some(p) = found
+            && morphogen::train::checkpoint::Checkpoint::peek(&p).is_ok_and(|s| s.iteration >= 30)
+        {
+            break p;
+        }
+        assert!(t0.elapsed().as_secs() < 180, "no checkpoint past iteration 30");
+        assert!(child.try_wait().unwrap().is_none(), "the game ended early");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let pids = pids_with(data.to_str().unwrap());
+    assert!(!pids.is_empty());
+    for pid in pids {
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    child.wait().unwrap();
+    let at_kill = morphogen::train::checkpoint::Checkpoint::load(&ckpt).expect("the checkpoint is whole after a kill");
+    assert!(at_kill.iteration >= 30 && at_kill.iteration % 10 == 0);
+
+    // The next start lists it; the script resumes it, trains a little further and finishes.
+    let second = format!(
+        r#"Script(actions: [Scene(Lab), Resume("survivor"), WaitIteration({}), Report("report.json"), LabFinish, WaitTrained, Quit])"#,
+        at_kill.iteration + 5
+    );
+    std::fs::write(dir.join("second.ron"), second).unwrap();
+    let out = game(&dir, &["play", "--size", "64", "--data"]).arg(&data).arg("--script").arg(dir.join("second.ron")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    // The loss history runs unbroken from iteration 1 through the kill.
+    assert_eq!(report["training"]["history"].as_u64(), report["training"]["iteration"].as_u64());
+    let c = morphogen::creature::Creature::load(&data.join("creatures/survivor.creature")).unwrap();
+    assert!(c.meta.iterations >= at_kill.iteration + 5, "{} after resuming from {}", c.meta.iterations, at_kill.iteration);
+    assert!(!ckpt.exists(), "the finished training's checkpoint is gone");
 }

@@ -20,8 +20,8 @@ use crate::common::*;
 
 fn headless(size: WorldSize, dir: &std::path::Path) -> App {
     let mut app = App::new();
-    app.add_plugins(MinimalPlugins);
-    app.add_plugins(bevy::input::InputPlugin);
+    app.add_plugins((MinimalPlugins, bevy::input::InputPlugin, bevy::state::app::StatesPlugin));
+    app.init_state::<morphogen::app::Scene>();
     app.add_message::<FileDragAndDrop>();
     let mut opts = PlayOptions::new(size);
     opts.creatures_dir = dir.to_path_buf();
@@ -146,11 +146,11 @@ fn a_bad_drop_says_why_and_changes_nothing() {
     assert_eq!(app.world().resource::<Library>().entries.len(), 1);
     let window = app.world_mut().spawn(Window::default()).id();
     // Not a creature, a truncated creature, and a demo model that is not one.
-    std::fs::write(dir.join("photo.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    std::fs::write(dir.join("notes.txt"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
     let good = std::fs::read(dir.join("good.creature")).unwrap();
     std::fs::write(dir.join("cut.creature"), &good[..good.len() / 2]).unwrap();
     std::fs::write(dir.join("model.json"), "[{\"oops\": 1}]").unwrap();
-    for name in ["photo.png", "cut.creature", "model.json"] {
+    for name in ["notes.txt", "cut.creature", "model.json"] {
         app.world_mut().write_message(FileDragAndDrop::DroppedFile { window, path_buf: dir.join(name) });
     }
     app.update();
@@ -158,7 +158,7 @@ fn a_bad_drop_says_why_and_changes_nothing() {
     assert_eq!(lib.entries.len(), 1, "nothing bad joined the library");
     assert_eq!(lib.selected, Some(0));
     let said: Vec<&String> = app.world().resource::<Notices>().0.iter().map(|(_, m)| m).collect();
-    for name in ["photo.png", "cut.creature", "model.json"] {
+    for name in ["notes.txt", "cut.creature", "model.json"] {
         assert!(said.iter().any(|m| m.starts_with("not added") && m.contains(name)), "no message for {name}: {said:?}");
     }
     // A good drop still works afterwards, and selects the new creature.

@@ -8,11 +8,15 @@ bin=${1:-target/release/morphogen}
 shared=$(cd .. && pwd)/shared/distill-models
 tmp=$(mktemp -d)
 run() { if [ -n "${DISPLAY:-}" ]; then "$@"; else xvfb-run -a -s "-screen 0 1280x800x24" "$@"; fi; }
-for size in 256 512 1024; do
+for size in ${SIZES:-256 512 1024}; do
   for species in 1 4; do
     for spf in 1 4 16; do
-      # Frames to measure over: the counters average over half-second windows.
-      frames=$(( size == 1024 ? (spf == 16 ? 6 : 12) : 60 ))
+      # Frames to warm up and to measure over: about 60 frames where frames are fast, down to 3
+      # where one frame takes seconds (the counters average over half-second windows, so a slow
+      # frame is a window of its own).
+      work=$(( size * size / 65536 * species * spf ))
+      frames=$(( 60 / work )); [ $frames -lt 3 ] && frames=3
+      warm=$(( frames < 10 ? frames : 10 ))
       {
         echo "Script(actions: ["
         i=0
@@ -24,7 +28,7 @@ for size in 256 512 1024; do
           done; done
           i=$((i + 1))
         done
-        echo "Speed(PerFrame($spf.0)), WaitFrames(10), WaitFrames($frames), Report(\"$tmp/r.json\"), Quit])"
+        echo "Speed(PerFrame($spf.0)), WaitFrames($warm), WaitFrames($frames), Report(\"$tmp/r.json\"), Quit])"
       } > "$tmp/s.ron"
       run "$bin" play --size "$size" --script "$tmp/s.ron" >/dev/null 2>&1
       cat "$tmp/r.json"; echo

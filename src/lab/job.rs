@@ -1,0 +1,252 @@
+//! One training of the lab: its checkpoint file, its controls, what it reports live, and the
+//! background thread that runs the shared training loop (`train::session`).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use burn::tensor::backend::AutodiffBackend;
+
+use super::store;
+use crate::backend::{Resolved, run_job};
+use crate::nca::{NcaConfig, Weights};
+use crate::target::Target;
+use crate::train::checkpoint::Checkpoint;
+use crate::train::session::{self, Control, Event, Outcome};
+use crate::train::{BatchView, TrainConfig, Trainer};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobState {
+    Queued,
+    Running,
+    /// Finished; the creature file is here under this name.
+    Saved { name: String, path: PathBuf },
+    /// Stopped with its checkpoint kept: it can be resumed.
+    Stopped,
+    /// Stopped without a word to the checkpoint (a simulated kill).
+    Abandoned,
+    Failed(String),
+}
+
+/// The current weights, for the lab's preview world.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub iteration: u64,
+    pub weights: Weights,
+    pub rule: NcaConfig,
+}
+
+/// What the training thread publishes; the UI reads it every frame.
+#[derive(Debug, Default)]
+pub struct Live {
+    pub iteration: u64,
+    pub iterations: u64,
+    /// Loss of every iteration so far (after a rollback, cut back to the good checkpoint).
+    pub history: Vec<f32>,
+    pub lr: f32,
+    /// Iterations per second over the last few seconds of training.
+    pub it_per_s: f32,
+    /// Seconds spent training in this session (pauses excluded).
+    pub train_secs: f64,
+    pub last_checkpoint: Option<u64>,
+    pub target: Option<Target>,
+    pub config: Option<TrainConfig>,
+    pub batch: Option<BatchView>,
+    /// Changes whenever `batch` does.
+    pub batch_version: u64,
+    pub snapshot: Option<Snapshot>,
+    /// Messages for the user (rollbacks), taken by the UI.
+    pub messages: Vec<String>,
+}
+
+impl Live {
+    /// Seconds to go at the current rate.
+    pub fn eta_secs(&self) -> Option<f64> {
+        (self.it_per_s > 0.0).then(|| self.iterations.saturating_sub(self.iteration) as f64 / self.it_per_s as f64)
+    }
+}
+
+pub struct Job {
+    pub id: u64,
+    pub name: String,
+    pub ckpt: PathBuf,
+    pub state: JobState,
+    pub control: Arc<Control>,
+    pub live: Arc<Mutex<Live>>,
+    pub(super) thread: Option<JoinHandle<Result<End, String>>>,
+}
+
+impl Job {
+    pub fn new(id: u64, name: String, ckpt: PathBuf, iteration: u64, iterations: u64) -> Self {
+        let live = Live { iteration, iterations, ..Default::default() };
+        Job { id, name, ckpt, state: JobState::Queued, control: Arc::default(), live: Arc::new(Mutex::new(live)), thread: None }
+    }
+
+    pub fn live(&self) -> MutexGuard<'_, Live> {
+        // A panic in the training thread cannot leave Live half-updated in a way that matters.
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn paused(&self) -> bool {
+        self.control.paused()
+    }
+
+    pub fn is_active(&self) -> bool {
+        matches!(self.state, JobState::Queued | JobState::Running)
+    }
+
+    /// Starts the training thread on the chosen backend.
+    pub(super) fn start(&mut self, on: Resolved, data: PathBuf, preview_every: u64) {
+        let w = Worker { ckpt: self.ckpt.clone(), data, control: self.control.clone(), live: self.live.clone(), preview_every };
+        let spawned = std::thread::Builder::new().name(format!("lab: {}", self.name)).spawn(move || {
+            lower_priority();
+            run_job(&on, w)
+        });
+        match spawned {
+            Ok(h) => {
+                self.thread = Some(h);
+                self.state = JobState::Running;
+            }
+            Err(e) => self.state = JobState::Failed(format!("cannot start a training thread: {e}")),
+        }
+    }
+
+    /// The thread's result once it has ended; None while it runs.
+    pub(super) fn try_finish(&mut self) -> Option<JobState> {
+        if !self.thread.as_ref()?.is_finished() {
+            return None;
+        }
+        let h = self.thread.take()?;
+        let state = match h.join() {
+            Ok(Ok(End::Saved { name, path })) => JobState::Saved { name, path },
+            Ok(Ok(End::Stopped)) => JobState::Stopped,
+            Ok(Ok(End::Abandoned)) => JobState::Abandoned,
+            Ok(Err(e)) => JobState::Failed(e),
+            Err(_) => JobState::Failed("the training thread crashed".into()),
+        };
+        self.state = state.clone();
+        Some(state)
+    }
+
+    /// Blocks until the thread has ended (shutting down, tests).
+    pub(super) fn join(&mut self) -> Option<JobState> {
+        while self.thread.as_ref().is_some_and(|h| !h.is_finished()) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.try_finish()
+    }
+}
+
+/// Training competes with the game for the CPU; the game must win. Threads the trainer starts
+/// (the SGEMM pool) inherit this.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    unsafe {
+        // 0: the calling thread (Linux applies PRIO_PROCESS to a thread id).
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+}
+
+pub(super) enum End {
+    Saved { name: String, path: PathBuf },
+    Stopped,
+    Abandoned,
+}
+
+struct Worker {
+    ckpt: PathBuf,
+    data: PathBuf,
+    control: Arc<Control>,
+    live: Arc<Mutex<Live>>,
+    preview_every: u64,
+}
+
+/// How often the batch is read back for the pool view (each read-back costs a little).
+const BATCH_VIEW_EVERY: Duration = Duration::from_millis(500);
+
+impl crate::backend::Job for Worker {
+    type Output = Result<End, String>;
+    fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
+        let ck = Checkpoint::load(&self.ckpt)?;
+        let mut t = Trainer::<B>::resume(ck, device).map_err(|e| e.to_string())?.with_step_mode(on.train_step_mode());
+        let lock = || self.live.lock().unwrap_or_else(|e| e.into_inner());
+        {
+            let mut l = lock();
+            l.iteration = t.iteration;
+            l.iterations = t.cfg.iterations;
+            l.history = t.history.clone();
+            l.target = Some(t.target.clone());
+            l.config = Some(t.cfg.clone());
+            l.snapshot = Some(Snapshot { iteration: t.iteration, weights: t.weights(), rule: t.rule() });
+        }
+        let mut last_view: Option<Instant> = None;
+        // Short trainings refresh the preview more often, so that it shows progress at all.
+        let preview_every = self.preview_every.min((t.cfg.iterations / 8).max(10));
+        // (time, iteration) marks for the rate over the last few seconds.
+        let mut marks: std::collections::VecDeque<(Instant, u64)> = Default::default();
+        let mut last_tick = Instant::now();
+        let outcome = session::run(&mut t, &self.ckpt, &self.control, |t, ev| {
+            let now = Instant::now();
+            match ev {
+                Event::Before(_) => {
+                    t.keep_batch_view = last_view.is_none_or(|v| now.duration_since(v) >= BATCH_VIEW_EVERY);
+                    if t.keep_batch_view {
+                        last_view = Some(now);
+                    }
+                    // Time spent paused does not count.
+                    if now.duration_since(last_tick) > Duration::from_millis(200) {
+                        marks.clear();
+                    }
+                    last_tick = now;
+                }
+                Event::Iteration(r) => {
+                    marks.push_back((now, r.iteration));
+                    while marks.len() > 2 && now.duration_since(marks[0].0) > Duration::from_secs(5) {
+                        marks.pop_front();
+                    }
+                    let mut l = lock();
+                    l.train_secs += now.duration_since(last_tick).as_secs_f64();
+                    l.iteration = r.iteration;
+                    l.history.push(r.loss);
+                    l.lr = r.lr;
+                    if let (Some(a), Some(b)) = (marks.front(), marks.back())
+                        && b.1 > a.1
+                    {
+                        l.it_per_s = (b.1 - a.1) as f32 / b.0.duration_since(a.0).as_secs_f32().max(1e-6);
+                    }
+                    if let Some(v) = t.last_batch.take() {
+                        l.batch = Some(v);
+                        l.batch_version += 1;
+                    }
+                    if r.iteration.is_multiple_of(preview_every) {
+                        l.snapshot = Some(Snapshot { iteration: r.iteration, weights: t.weights(), rule: t.rule() });
+                    }
+                    last_tick = now;
+                }
+                Event::RolledBack { failed, back_to } => {
+                    let mut l = lock();
+                    l.iteration = back_to;
+                    l.history.truncate(back_to as usize);
+                    l.messages.push(format!(
+                        "{}: non-finite loss at iteration {failed}; rolled back to the last good checkpoint (iteration {back_to})",
+                        t.name
+                    ));
+                }
+                Event::Checkpointed(i) => lock().last_checkpoint = Some(i),
+            }
+        })?;
+        match outcome {
+            Outcome::Finished => {
+                std::fs::create_dir_all(store::creatures_dir(&self.data)).map_err(|e| format!("{}: {e}", self.data.display()))?;
+                let (name, path) = store::result_path(&self.data, &t.name);
+                t.name = name.clone();
+                session::save_result(&t, &path, &self.ckpt)?;
+                lock().snapshot = Some(Snapshot { iteration: t.iteration, weights: t.weights(), rule: t.rule() });
+                Ok(End::Saved { name, path })
+            }
+            Outcome::Interrupted => Ok(End::Stopped),
+            Outcome::Abandoned => Ok(End::Abandoned),
+        }
+    }
+}

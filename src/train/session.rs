@@ -1,0 +1,132 @@
+//! The training loop every front end runs: iterate, report, checkpoint, pause, stop, save. The
+//! CLI (`morphogen train`) and the lab both drive their [`Trainer`] through [`run`] and
+//! [`save_result`]; only what they do with the reports differs.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::time::Duration;
+
+use burn::tensor::backend::AutodiffBackend;
+
+use super::{IterReport, Trainer};
+use crate::creature::Creature;
+
+/// How a running training is asked to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Stop {
+    /// Keep going.
+    No = 0,
+    /// Write a checkpoint and return `Interrupted` (Ctrl-C, closing the app, "stop").
+    Checkpoint = 1,
+    /// Return `Finished` now: the caller saves the creature as it is ("finish now").
+    Finish = 2,
+    /// Return at once and write nothing: what a crash or a kill leaves behind (tests).
+    Abandon = 3,
+}
+
+/// Shared between the loop and whoever controls it (another thread, a signal handler).
+#[derive(Debug, Default)]
+pub struct Control {
+    paused: AtomicBool,
+    stop: AtomicU8,
+}
+
+impl Control {
+    pub fn pause(&self, on: bool) {
+        self.paused.store(on, Ordering::SeqCst);
+    }
+    pub fn paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
+    }
+    pub fn stop(&self, how: Stop) {
+        self.stop.store(how as u8, Ordering::SeqCst);
+    }
+    pub fn stop_requested(&self) -> Stop {
+        match self.stop.load(Ordering::SeqCst) {
+            1 => Stop::Checkpoint,
+            2 => Stop::Finish,
+            3 => Stop::Abandon,
+            _ => Stop::No,
+        }
+    }
+}
+
+/// What the loop reports as it goes.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// One iteration done.
+    Iteration(&'a IterReport),
+    /// A non-finite loss or state; training went back to the last good checkpoint.
+    RolledBack { failed: u64, back_to: u64 },
+    /// A checkpoint was written at this iteration.
+    Checkpointed(u64),
+    /// The loop is about to run iteration `n + 1`: the moment to ask the trainer for a batch view.
+    Before(u64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// All iterations done, or asked to finish now.
+    Finished,
+    /// Stopped with a checkpoint written; `--resume` or the lab carries on from it.
+    Interrupted,
+    /// Stopped without writing anything.
+    Abandoned,
+}
+
+/// Runs `t` until it is done or asked to stop. Checkpoints go to `ckpt` every
+/// `cfg.checkpoint_every` iterations and when pausing (so that closing a paused app loses
+/// nothing). Errors: divergence after repeated rollbacks, or a checkpoint that cannot be written.
+pub fn run<B: AutodiffBackend>(t: &mut Trainer<B>, ckpt: &Path, control: &Control, mut on: impl FnMut(&mut Trainer<B>, Event)) -> Result<Outcome, String> {
+    let mut saved_at = None;
+    let save = |t: &mut Trainer<B>, on: &mut dyn FnMut(&mut Trainer<B>, Event)| -> Result<(), String> {
+        t.checkpoint().save(ckpt)?;
+        on(t, Event::Checkpointed(t.iteration));
+        Ok(())
+    };
+    loop {
+        match control.stop_requested() {
+            Stop::No => {}
+            Stop::Checkpoint => {
+                if saved_at != Some(t.iteration) {
+                    save(t, &mut on)?;
+                }
+                return Ok(Outcome::Interrupted);
+            }
+            Stop::Finish => return Ok(Outcome::Finished),
+            Stop::Abandon => return Ok(Outcome::Abandoned),
+        }
+        if t.done() {
+            return Ok(Outcome::Finished);
+        }
+        if control.paused() {
+            if saved_at != Some(t.iteration) {
+                save(t, &mut on)?;
+                saved_at = Some(t.iteration);
+            }
+            std::thread::sleep(Duration::from_millis(30));
+            continue;
+        }
+        on(t, Event::Before(t.iteration));
+        let r = t.iterate().map_err(|e| e.to_string())?;
+        if let Some((failed, back_to)) = r.rolled_back {
+            on(t, Event::RolledBack { failed, back_to });
+            continue;
+        }
+        on(t, Event::Iteration(&r));
+        if t.iteration.is_multiple_of(t.cfg.checkpoint_every) && !t.done() {
+            save(t, &mut on)?;
+            saved_at = Some(t.iteration);
+        }
+    }
+}
+
+/// Writes the trained creature (atomically) and removes the checkpoint it came from, which would
+/// only offer to resume a training that is over.
+pub fn save_result<B: AutodiffBackend>(t: &Trainer<B>, out: &Path, ckpt: &Path) -> Result<Creature, String> {
+    let creature = t.creature();
+    creature.save(out)?;
+    let _ = std::fs::remove_file(ckpt);
+    Ok(creature)
+}
