@@ -140,6 +140,7 @@ pub struct Runner {
     wait: Wait,
     /// Set when the script has failed; the app exits with an error.
     pub failed: Option<String>,
+    started: std::time::Instant,
 }
 
 enum Wait {
@@ -166,7 +167,7 @@ impl<B> ScriptPlugin<B> {
 
 impl<B: WorldBackend> Plugin for ScriptPlugin<B> {
     fn build(&self, app: &mut App) {
-        app.insert_resource(Runner { script: self.script.clone(), next: 0, wait: Wait::None, failed: None })
+        app.insert_resource(Runner { script: self.script.clone(), next: 0, wait: Wait::None, failed: None, started: std::time::Instant::now() })
             .add_systems(Update, run_script::<B>.in_set(EditWorld).after(super::view::ViewUpdate));
     }
 }
@@ -313,6 +314,8 @@ pub fn run_script<B: WorldBackend>(
                     });
                     let report = serde_json::json!({
                         "training": training,
+                        "frame": clock.frames(),
+                        "time_s": runner.started.elapsed().as_secs_f64(),
                         "world": [size.width, size.height],
                         "species": sandbox.world.species().len(),
                         "speed": clock.speed.label(),

@@ -40,6 +40,13 @@ pub struct Clock {
     frames: u64,
 }
 
+impl Clock {
+    /// Frames counted since the app started.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+}
+
 impl Default for Clock {
     fn default() -> Self {
         Self {

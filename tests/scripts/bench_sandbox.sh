@@ -9,7 +9,7 @@ shared=$(cd .. && pwd)/shared/distill-models
 tmp=$(mktemp -d)
 run() { if [ -n "${DISPLAY:-}" ]; then "$@"; else xvfb-run -a -s "-screen 0 1280x800x24" "$@"; fi; }
 for size in ${SIZES:-256 512 1024}; do
-  for species in 1 4; do
+  for species in ${SPECIES:-1 4}; do
     for spf in 1 4 16; do
       # Frames to warm up and to measure over: about 60 frames where frames are fast, down to 3
       # where one frame takes seconds (the counters average over half-second windows, so a slow
@@ -30,8 +30,14 @@ for size in ${SIZES:-256 512 1024}; do
         done
         echo "Speed(PerFrame($spf.0)), WaitFrames($warm), WaitFrames($frames), Report(\"$tmp/r.json\"), Quit])"
       } > "$tmp/s.ron"
-      run "$bin" play --size "$size" --script "$tmp/s.ron" >/dev/null 2>&1
-      cat "$tmp/r.json"; echo
+      rm -f "$tmp/r.json"
+      if run "$bin" play --size "$size" --data "$tmp/data" --script "$tmp/s.ron" >"$tmp/log" 2>&1; then
+        cat "$tmp/r.json"; echo
+      else
+        # Say why (a world too large for the device, say) instead of a stale report.
+        msg=$(grep -a "script stopped\|script failed" "$tmp/log" | tail -1 | sed 's/.*script/script/; s/"/\x27/g')
+        echo "{\"world\":[$size,$size],\"species\":$species,\"speed\":\"$spf/frame\",\"error\":\"$msg\"}"
+      fi
     done
   done
 done
