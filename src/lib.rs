@@ -11,4 +11,5 @@ pub mod nca;
 pub mod target;
 pub mod train;
 pub mod world;
+pub mod zoo;
 pub mod app;

@@ -7,6 +7,7 @@ mod info;
 mod play;
 mod progress;
 mod train;
+mod zoo;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,9 @@ enum Command {
     ImportDistill(import::ImportArgs),
     /// Simulation and training throughput on each available backend.
     Bench(bench::BenchArgs),
+    /// The creature zoo: retrain it from its manifest, or evaluate it against the bar.
+    #[command(subcommand)]
+    Zoo(zoo::ZooCommand),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -49,6 +53,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Info(a) => info::run(a),
         Command::ImportDistill(a) => import::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Zoo(c) => zoo::run(c),
     }
 }
 

@@ -66,16 +66,16 @@ fn checkpoint_path(a: &TrainArgs) -> PathBuf {
     })
 }
 
-enum Start {
+pub(super) enum Start {
     Fresh { name: String, cfg: TrainConfig, target: Target },
     Resume(Checkpoint),
 }
 
-struct TrainJob {
-    start: Start,
-    out: PathBuf,
-    ckpt: PathBuf,
-    control: Arc<Control>,
+pub(super) struct TrainJob {
+    pub start: Start,
+    pub out: PathBuf,
+    pub ckpt: PathBuf,
+    pub control: Arc<Control>,
 }
 
 impl Job for TrainJob {
@@ -172,6 +172,12 @@ pub fn run(a: TrainArgs) -> Result<ExitCode, String> {
         Start::Fresh { name, cfg, target }
     };
     let on = resolve(a.backend.backend)?;
+    let control = ctrl_c()?;
+    run_job(&on, TrainJob { start, out: a.out, ckpt, control })
+}
+
+/// A training control that Ctrl-C stops with a checkpoint (a second Ctrl-C exits at once).
+pub(super) fn ctrl_c() -> Result<Arc<Control>, String> {
     let control = Arc::new(Control::default());
     let flag = control.clone();
     ctrlc::set_handler(move || {
@@ -182,5 +188,5 @@ pub fn run(a: TrainArgs) -> Result<ExitCode, String> {
         flag.stop(Stop::Checkpoint);
     })
     .map_err(|e| format!("cannot install the Ctrl-C handler: {e}"))?;
-    run_job(&on, TrainJob { start, out: a.out, ckpt, control })
+    Ok(control)
 }

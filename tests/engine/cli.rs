@@ -120,3 +120,44 @@ fn train_checkpoints_survive_ctrl_c_and_resume() {
     assert!(c.target.is_some());
     assert!(!ckpt.exists(), "the checkpoint is removed once the creature is saved");
 }
+
+#[test]
+fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the_bar() {
+    let dir = tmpdir("cli-zoo");
+    write_target(&dir);
+    let tiny = "batch: 2, pool_size: 8, min_steps: 8, max_steps: 10, damage_n: 1, checkpoint_every: 5, target: (size: 8, padding: 4)";
+    let manifest = format!(
+        r#"Manifest(creatures: "out", entries: [
+            (name: "dot one", target: "dot.png", config: (mode: regenerate, iterations: 12, seed: 1, {tiny})),
+            (name: "dot two", target: "dot.png", config: (mode: grow, iterations: 6, seed: 2, {tiny})),
+        ])"#
+    );
+    std::fs::write(dir.join("zoo.ron"), manifest).unwrap();
+    let m = dir.join("zoo.ron");
+    let m = m.to_str().unwrap();
+
+    let o = morphogen(&["zoo", "train", "--manifest", m, "--backend", "cpu", "--only", "dot two"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(dir.join("out/dot_two.creature").exists() && !dir.join("out/dot_one.creature").exists());
+    let o = morphogen(&["zoo", "train", "--manifest", m, "--backend", "cpu"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("dot two: up to date (6 iterations)"), "{}", text(&o));
+    let one = morphogen::creature::Creature::load(&dir.join("out/dot_one.creature")).unwrap();
+    assert_eq!((one.meta.name.as_str(), one.meta.mode.as_str(), one.meta.iterations), ("dot one", "regenerate", 12));
+    assert!(!dir.join("out/dot_one.creature.ckpt").exists());
+
+    // A 12-iteration creature cannot meet the bar: the table says why, and --check fails.
+    let o = morphogen(&["zoo", "eval", "--manifest", m, "--backend", "cpu", "--trials", "2", "--check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(out.lines().count(), 4, "{out}");
+    assert!(out.lines().any(|l| l.starts_with("| dot one | 12 |") && l.contains("| no: ")), "{out}");
+
+    // Bad manifests name the file and the place.
+    std::fs::write(dir.join("bad.ron"), "Manifest(creatures: \"out\", entries: [(name: \"x\", target: \"dot.png\", colour: 3)])").unwrap();
+    let o = morphogen(&["zoo", "train", "--manifest", dir.join("bad.ron").to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("bad.ron: line 1") && text(&o).contains("colour"), "{}", text(&o));
+    let o = morphogen(&["zoo", "train", "--manifest", m, "--only", "nobody"]);
+    assert!(text(&o).contains("no creature named nobody"), "{}", text(&o));
+}

@@ -1,0 +1,167 @@
+//! `morphogen zoo train` retrains the zoo from its manifest (skipping creatures that are up to
+//! date, resuming interrupted ones); `morphogen zoo eval` measures every creature against the bar
+//! and prints the table of `docs/ZOO.md`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use morphogen::backend::{resolve, run_job};
+use morphogen::creature::Creature;
+use morphogen::eval::{EvalOptions, Report};
+use morphogen::target::Target;
+use morphogen::train::checkpoint::Checkpoint;
+use morphogen::zoo::{Manifest, misses};
+
+use super::BackendArg;
+use super::train::{Start, TrainJob, ctrl_c};
+
+#[derive(clap::Subcommand)]
+pub enum ZooCommand {
+    /// Train every creature of the manifest that is missing or trained for fewer iterations.
+    Train(TrainArgs),
+    /// Evaluate every creature of the manifest (and a reference) and print the table.
+    Eval(EvalArgs),
+}
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    #[arg(long, default_value = "assets/zoo.ron")]
+    manifest: PathBuf,
+    /// Only these creatures (repeatable).
+    #[arg(long)]
+    only: Vec<String>,
+    /// Retrain even creatures that are up to date.
+    #[arg(long)]
+    force: bool,
+    #[command(flatten)]
+    backend: BackendArg,
+}
+
+#[derive(clap::Args)]
+pub struct EvalArgs {
+    #[arg(long, default_value = "assets/zoo.ron")]
+    manifest: PathBuf,
+    #[arg(long)]
+    only: Vec<String>,
+    /// A creature file or Distill demo model measured the same way, as the reference row.
+    #[arg(long)]
+    reference: Option<PathBuf>,
+    #[arg(long, default_value_t = 8)]
+    trials: usize,
+    /// Exit with code 1 when a creature misses the bar or is missing.
+    #[arg(long)]
+    check: bool,
+    #[command(flatten)]
+    backend: BackendArg,
+}
+
+pub fn run(c: ZooCommand) -> Result<ExitCode, String> {
+    match c {
+        ZooCommand::Train(a) => train(a),
+        ZooCommand::Eval(a) => eval(a),
+    }
+}
+
+fn ckpt_of(out: &std::path::Path) -> PathBuf {
+    let mut s = out.to_path_buf().into_os_string();
+    s.push(".ckpt");
+    PathBuf::from(s)
+}
+
+fn train(a: TrainArgs) -> Result<ExitCode, String> {
+    let m = Manifest::load(&a.manifest)?;
+    let on = resolve(a.backend.backend)?;
+    let control = ctrl_c()?;
+    for e in m.select(&a.only)? {
+        let out = m.creature_path(e);
+        let ckpt = ckpt_of(&out);
+        if !a.force
+            && let Ok(c) = Creature::load(&out)
+            && c.meta.iterations >= e.config.iterations
+        {
+            eprintln!("{}: up to date ({} iterations)", e.name, c.meta.iterations);
+            continue;
+        }
+        let start = match Checkpoint::load(&ckpt) {
+            Ok(ck) if !a.force && ck.config == e.config => {
+                eprintln!("{}: resuming from {} at iteration {}", e.name, ckpt.display(), ck.iteration);
+                Start::Resume(ck)
+            }
+            _ => {
+                let target = Target::from_file(&m.target_path(e), &e.config.target)?;
+                Start::Fresh { name: e.name.clone(), cfg: e.config.clone(), target }
+            }
+        };
+        if let Some(dir) = out.parent() {
+            std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+        }
+        let code = run_job(&on, TrainJob { start, out, ckpt, control: control.clone() })?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+struct EvalJob(Creature, usize);
+
+impl morphogen::backend::Job for EvalJob {
+    type Output = Report;
+    fn run<B: burn::tensor::backend::AutodiffBackend>(self, device: B::Device, on: &morphogen::backend::Resolved) -> Report {
+        let opts = EvalOptions { trials: self.1, step_mode: on.step_mode(), ..Default::default() };
+        morphogen::eval::evaluate::<B::InnerBackend>(&self.0, &opts, &device)
+    }
+}
+
+fn row(name: &str, iterations: String, r: &Report) -> String {
+    let g = |[ok, n]: [usize; 2]| format!("{ok}/{n}");
+    let m = misses(r);
+    format!(
+        "| {name} | {iterations} | {} | {} | {:.1e} | {} | {} | {} | {} | {} | {} | {} |",
+        r.growth_mse.map(|v| format!("{v:.1e}")).unwrap_or_else(|| "-".into()),
+        r.alive_cells_at_200,
+        r.drift.at_2000,
+        g(r.regrowth.disc),
+        g(r.regrowth.left),
+        g(r.regrowth.right),
+        g(r.regrowth.top),
+        g(r.regrowth.bottom),
+        g(r.regrowth.square),
+        if m.is_empty() { "yes".to_string() } else { format!("no: {}", m.join(", ")) }
+    )
+}
+
+fn eval(a: EvalArgs) -> Result<ExitCode, String> {
+    if a.trials == 0 {
+        return Err("--trials must be at least 1".into());
+    }
+    let m = Manifest::load(&a.manifest)?;
+    let on = resolve(a.backend.backend)?;
+    println!("| creature | iterations | growth MSE | alive at 200 | drift at 2000 | disc | left | right | top | bottom | square | meets the bar |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut ok = true;
+    if let Some(r) = &a.reference {
+        let c = if r.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+            super::import::import_file(r, None)?
+        } else {
+            super::load_creature(r)?
+        };
+        let name = format!("{} (reference)", c.meta.name);
+        println!("{}", row(&name, "-".into(), &run_job(&on, EvalJob(c, a.trials))));
+    }
+    for e in m.select(&a.only)? {
+        match Creature::load(&m.creature_path(e)) {
+            Ok(c) => {
+                let iters = c.meta.iterations.to_string();
+                let r = run_job(&on, EvalJob(c, a.trials));
+                ok &= misses(&r).is_empty();
+                println!("{}", row(&e.name, iters, &r));
+            }
+            Err(err) => {
+                ok = false;
+                println!("| {} | not trained | | | | | | | | | | no: {err} |", e.name);
+            }
+        }
+    }
+    Ok(if a.check && !ok { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
