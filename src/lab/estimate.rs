@@ -16,6 +16,12 @@ pub struct Estimate {
 /// Steps of the probe rollout (the cost per step is what is measured).
 const PROBE_STEPS: usize = 6;
 
+/// What an iteration costs beyond its rollout and gradient (drawing the batch from the pool and
+/// writing it back, the fire masks, per-sample losses, Adam) and the grown pool's wider living
+/// region: the probe said 0.27 s per iteration for the paper's lizard where a whole 8,000-iteration
+/// CLI run averaged 0.42 (2-vCPU EPYC, 2026-11-22).
+const OVERHEAD: f64 = 1.55;
+
 /// Times the CPU training path on one sample and scales it to the batch and mean step count.
 /// Pool states are grown creatures, so the probe starts from the target's own silhouette.
 pub fn cpu(target: &Target, cfg: &TrainConfig) -> Estimate {
@@ -42,7 +48,7 @@ pub fn cpu(target: &Target, cfg: &TrainConfig) -> Estimate {
         best = best.min(t0.elapsed().as_secs_f64());
     }
     let mean_steps = (cfg.min_steps + cfg.max_steps) as f64 / 2.0;
-    let per_iter = best / PROBE_STEPS as f64 * mean_steps * cfg.batch as f64;
+    let per_iter = best / PROBE_STEPS as f64 * mean_steps * cfg.batch as f64 * OVERHEAD;
     Estimate { secs_per_iteration: per_iter, total_secs: per_iter * cfg.iterations as f64 }
 }
 

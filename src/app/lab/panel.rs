@@ -185,7 +185,7 @@ fn side(ui: &mut egui::Ui, state: &mut LabState, lib: &Library, notices: &mut No
         match (state.lab.backend(), state.estimate_total()) {
             (Resolved::Cpu, Some(e)) => {
                 ui.label(format!(
-                    "on this CPU: about {} ({:.2} s per iteration, measured just now)",
+                    "on this CPU: about {} ({:.2} s per iteration, measured just now); up to twice that while the game draws on the same cores",
                     hms(e.total_secs),
                     e.secs_per_iteration
                 ));
