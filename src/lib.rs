@@ -6,6 +6,7 @@ pub mod creature;
 pub mod distill;
 pub mod eval;
 pub mod lab;
+pub mod level;
 pub mod fsio;
 pub mod nca;
 pub mod target;

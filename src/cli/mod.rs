@@ -4,6 +4,7 @@ mod bench;
 mod eval;
 mod import;
 mod info;
+mod level;
 mod play;
 mod progress;
 mod train;
@@ -43,6 +44,9 @@ enum Command {
     /// The creature zoo: retrain it from its manifest, or evaluate it against the bar.
     #[command(subcommand)]
     Zoo(zoo::ZooCommand),
+    /// Challenge levels: check that each can be won with its own solution.
+    #[command(subcommand)]
+    Level(level::LevelCommand),
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -54,6 +58,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::ImportDistill(a) => import::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Zoo(c) => zoo::run(c),
+        Command::Level(c) => level::run(c),
     }
 }
 

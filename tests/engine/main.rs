@@ -12,3 +12,4 @@ mod world;
 mod play;
 mod sandbox;
 mod lab;
+mod levels;

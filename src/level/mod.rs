@@ -1,0 +1,245 @@
+//! Challenges as data: one RON file per level in `levels/`. A level sets up a world (size,
+//! borders, walls, creatures grown for a while), scripts events and hazards in level time, gives
+//! the player a budget of tools, and names a goal with thresholds for one, two and three stars.
+//! Level time runs at a fixed number of steps per second, so a level plays out the same on every
+//! machine and `morphogen level check` can prove each level winnable with its own solution.
+
+pub mod run;
+pub mod score;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::world::{Shape, WorldSize};
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    pub title: String,
+    /// What the player reads before starting: the story and the goal in words.
+    pub brief: String,
+    pub world: WorldSpec,
+    /// Simulation steps per second of level time.
+    #[serde(default = "default_rate")]
+    pub steps_per_second: f32,
+    #[serde(default)]
+    pub walls: Vec<Shape>,
+    pub creatures: Vec<Placement>,
+    #[serde(default)]
+    pub events: Vec<Event>,
+    #[serde(default)]
+    pub hazards: Vec<Hazard>,
+    #[serde(default)]
+    pub tools: Tools,
+    pub goal: Goal,
+    pub stars: Stars,
+    /// The intended solution: what `morphogen level check` plays.
+    #[serde(default)]
+    pub solution: Vec<Move>,
+    /// The file it came from (paths in it are relative to its folder).
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+fn default_rate() -> f32 {
+    20.0
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WorldSpec {
+    pub width: usize,
+    pub height: usize,
+    #[serde(default)]
+    pub wrap: bool,
+}
+
+/// A creature in the level at the start.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Placement {
+    /// A creature file, relative to the level file.
+    pub creature: String,
+    pub x: i64,
+    pub y: i64,
+    /// Perception rotation, degrees.
+    #[serde(default)]
+    pub rotation: f32,
+    /// Steps it grows before play starts; its shape then is what "shape %" compares with.
+    #[serde(default = "default_grown")]
+    pub grown: u64,
+}
+
+fn default_grown() -> u64 {
+    300
+}
+
+/// When a scripted event happens.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+pub enum When {
+    /// Seconds of level time after the start.
+    Time(f32),
+    /// When the first creature's shape is back to this fraction (after the previous event).
+    Recovered(f32),
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub at: When,
+    /// The wound the level inflicts (every species, like the eraser).
+    pub wound: Shape,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub enum Hazard {
+    /// Kills every cell inside, every step.
+    Acid(Shape),
+    /// An eraser disc moving back and forth between two points, `period` seconds a round trip.
+    Sweep { from: (f32, f32), to: (f32, f32), radius: f32, period: f32 },
+    /// Turns every species' perception by this many degrees per second.
+    Spin(f32),
+}
+
+/// The player's budget: how many times each tool may be used (0: not available).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tools {
+    pub seeds: u32,
+    pub eraser: u32,
+    pub scalpel: u32,
+    pub walls: u32,
+    pub shields: u32,
+    /// How long a shield protects its area, seconds.
+    pub shield_seconds: f32,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub enum Goal {
+    /// After the level's first wound, bring the first creature back to `shape` within `within`
+    /// seconds of that wound. Score: seconds taken (lower is better).
+    Regrow { shape: f32, within: f32 },
+    /// Keep the first creature at or above `shape` for `seconds` while the hazards strike.
+    /// Score: the lowest shape reached (higher is better).
+    Survive { shape: f32, seconds: f32 },
+    /// With at most `cuts` scalpel cuts, wound the first creature so that `within` seconds after
+    /// the last cut its shape is still below `below`. Score: cuts used (lower is better).
+    Sever { cuts: u32, below: f32, within: f32 },
+    /// Grow living cells over each zone (a fraction `cover` of its cells) within `within`
+    /// seconds. Score: seconds taken (lower is better).
+    Garden { zones: Vec<Shape>, cover: f32, within: f32 },
+}
+
+impl Goal {
+    /// Whether a lower score is better for this goal.
+    pub fn lower_is_better(&self) -> bool {
+        !matches!(self, Goal::Survive { .. })
+    }
+}
+
+/// Score thresholds for two and three stars (a win is one star).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Stars {
+    pub two: f32,
+    pub three: f32,
+}
+
+/// A player action at a time (seconds of level time).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Move {
+    pub at: f32,
+    #[serde(rename = "do")]
+    pub action: Action,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub enum Action {
+    /// A seed of the level's creature number `creature` (0: the first).
+    Seed { x: i64, y: i64, creature: usize },
+    Erase(Shape),
+    Cut { x0: f32, y0: f32, x1: f32, y1: f32 },
+    Wall(Shape),
+    Shield(Shape),
+}
+
+/// Scalpel cuts are this wide, as in the sandbox's default.
+pub const CUT_WIDTH: f32 = 2.0;
+
+impl Level {
+    /// Parses a level; errors give the line, column and what is wrong (ron names the field).
+    pub fn parse(text: &str, source: &Path) -> Result<Self, String> {
+        let mut l: Level =
+            ron::from_str(text).map_err(|e| format!("{}: line {}, column {}: {}", source.display(), e.span.start.line, e.span.start.col, e.code))?;
+        l.source = source.to_path_buf();
+        l.validate().map_err(|e| format!("{}: {e}", source.display()))?;
+        Ok(l)
+    }
+
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::parse(&text, path)
+    }
+
+    pub fn size(&self) -> Result<WorldSize, String> {
+        WorldSize::new(self.world.width, self.world.height, self.world.wrap)
+    }
+
+    /// A path named in the level, relative to the level's folder.
+    pub fn path(&self, p: &str) -> PathBuf {
+        let p = PathBuf::from(p);
+        if p.is_absolute() { p } else { self.source.parent().unwrap_or(Path::new(".")).join(p) }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        self.size().map_err(|e| format!("world: {e}"))?;
+        if !(self.steps_per_second > 0.0 && self.steps_per_second <= 240.0) {
+            return Err("steps_per_second must be in (0, 240]".into());
+        }
+        if self.creatures.is_empty() {
+            return Err("creatures: a level needs at least one".into());
+        }
+        let frac = |v: f32, what: &str| if (0.0..=1.0).contains(&v) { Ok(()) } else { Err(format!("goal: {what} must be a fraction in [0, 1]")) };
+        let secs = |v: f32, what: &str| if v > 0.0 && v.is_finite() { Ok(()) } else { Err(format!("goal: {what} must be a positive number of seconds")) };
+        match &self.goal {
+            Goal::Regrow { shape, within } => {
+                frac(*shape, "shape")?;
+                secs(*within, "within")?;
+                if !self.events.iter().any(|e| matches!(e.at, When::Time(_))) {
+                    return Err("goal Regrow needs an event that wounds the creature at a time".into());
+                }
+            }
+            Goal::Survive { shape, seconds } => {
+                frac(*shape, "shape")?;
+                secs(*seconds, "seconds")?;
+            }
+            Goal::Sever { cuts, below, within } => {
+                frac(*below, "below")?;
+                secs(*within, "within")?;
+                if *cuts == 0 || *cuts > self.tools.scalpel {
+                    return Err("goal Sever needs 1 <= cuts <= tools.scalpel".into());
+                }
+            }
+            Goal::Garden { zones, cover, within } => {
+                frac(*cover, "cover")?;
+                secs(*within, "within")?;
+                if zones.is_empty() {
+                    return Err("goal Garden needs at least one zone".into());
+                }
+            }
+        }
+        let (two, three) = (self.stars.two, self.stars.three);
+        let ordered = if self.goal.lower_is_better() { three <= two } else { three >= two };
+        if !ordered {
+            return Err("stars: three stars must be harder to get than two".into());
+        }
+        for (i, m) in self.solution.iter().enumerate() {
+            if !(m.at >= 0.0) || i > 0 && m.at < self.solution[i - 1].at {
+                return Err(format!("solution: move {} is out of time order", i + 1));
+            }
+        }
+        Ok(())
+    }
+}

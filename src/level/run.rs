@@ -1,0 +1,309 @@
+//! A level being played, without Bevy: the world, the clock in level time, scripted events,
+//! hazards, the player's budget and the goal. The game drives it frame by frame;
+//! `morphogen level check` drives it with the level's own solution, headless.
+
+use super::score::{alive_mask, shape_similarity, stars};
+use super::{Action, CUT_WIDTH, Goal, Hazard, Level, Tools, When};
+use crate::creature::Creature;
+use crate::world::{EditOp, Shape, SpeciesRule, World, WorldBackend};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub won: bool,
+    /// Seconds of level time when the level ended.
+    pub time: f32,
+    /// The goal's measure (see `Goal`).
+    pub score: f32,
+    /// 0 when lost.
+    pub stars: u8,
+    pub why: String,
+}
+
+pub struct LevelRun<B: WorldBackend> {
+    pub level: Level,
+    pub world: World<B>,
+    /// Steps of level time since play started.
+    pub step: u64,
+    /// What is left of the player's tools.
+    pub budget: Tools,
+    /// The first creature's shape % (0..1), as last measured.
+    pub shape: f32,
+    /// Species index of each placement.
+    pub species_of: Vec<usize>,
+    reference: Vec<bool>,
+    base_angles: Vec<f32>,
+    shields: Vec<(Vec<u32>, u64)>,
+    next_event: usize,
+    last_event_step: Option<u64>,
+    first_wound: Option<u64>,
+    min_shape: f32,
+    cuts: u32,
+    last_cut: Option<u64>,
+    outcome: Option<Outcome>,
+}
+
+impl<B: WorldBackend> LevelRun<B> {
+    /// Sets the level up: walls, creatures planted and grown; play starts at time 0.
+    pub fn new(level: Level, device: &B::Device) -> Result<Self, String> {
+        let size = level.size()?;
+        let mut world = World::<B>::new(size, 1, device);
+        let walls: Vec<(u32, EditOp)> = level.walls.iter().flat_map(|s| s.cells(size)).map(|c| (c, EditOp::WallOn)).collect();
+        world.edit(&walls);
+        let mut species_of = Vec::new();
+        for p in &level.creatures {
+            let path = level.path(&p.creature);
+            let c = Creature::load(&path).map_err(|e| e.to_string())?;
+            let s = match world.find_species(&c.meta.name) {
+                Some(s) => s,
+                None => world.add_species(SpeciesRule {
+                    name: c.meta.name.clone(),
+                    weights: c.weights.clone(),
+                    angle: p.rotation.to_radians(),
+                    fire_rate: c.meta.rule.fire_rate,
+                })?,
+            };
+            species_of.push(s);
+        }
+        // Each creature is planted so that it has grown its own number of steps at time 0.
+        let longest = level.creatures.iter().map(|p| p.grown).max().unwrap_or(0);
+        for t in 0..=longest {
+            let seeds: Vec<(u32, EditOp)> = level
+                .creatures
+                .iter()
+                .zip(&species_of)
+                .filter(|(p, _)| longest - p.grown == t)
+                .filter_map(|(p, &s)| size.cell(p.x, p.y).map(|c| (c, EditOp::Seed(s))))
+                .collect();
+            world.edit(&seeds);
+            if t < longest {
+                world.step();
+            }
+        }
+        let reference = alive_mask(&world.host_state(), size.cells(), species_of[0]);
+        if !reference.iter().any(|&a| a) {
+            return Err(format!("{}: the first creature did not grow (nothing alive after {} steps)", level.source.display(), level.creatures[0].grown));
+        }
+        let base_angles = world.species().iter().map(|r| r.angle).collect();
+        let budget = level.tools;
+        Ok(Self {
+            level,
+            world,
+            step: 0,
+            budget,
+            shape: 1.0,
+            species_of,
+            reference,
+            base_angles,
+            shields: Vec::new(),
+            next_event: 0,
+            last_event_step: None,
+            first_wound: None,
+            min_shape: 1.0,
+            cuts: 0,
+            last_cut: None,
+            outcome: None,
+        })
+    }
+
+    pub fn time(&self) -> f32 {
+        self.step as f32 / self.level.steps_per_second
+    }
+
+    fn secs(&self, s: f32) -> u64 {
+        (s * self.level.steps_per_second).round() as u64
+    }
+
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.outcome.as_ref()
+    }
+
+    fn shielded(&self, c: u32) -> bool {
+        self.shields.iter().any(|(cells, _)| cells.contains(&c))
+    }
+
+    fn wound(&mut self, s: &Shape) {
+        let cells = s.cells(self.world.size());
+        let edits: Vec<(u32, EditOp)> = cells.into_iter().filter(|&c| !self.shielded(c)).map(|c| (c, EditOp::Erase)).collect();
+        self.world.edit(&edits);
+    }
+
+    /// A player action; refused (with the reason) when its tool's budget is spent.
+    pub fn apply(&mut self, a: &Action) -> Result<(), String> {
+        if self.outcome.is_some() {
+            return Err("the level is over".into());
+        }
+        let take = |n: &mut u32, what: &str| if *n == 0 { Err(format!("no {what} left")) } else { *n -= 1; Ok(()) };
+        let size = self.world.size();
+        match a {
+            Action::Seed { x, y, creature } => {
+                let s = *self.species_of.get(*creature).ok_or(format!("the level has no creature {creature}"))?;
+                take(&mut self.budget.seeds, "seeds")?;
+                if let Some(c) = size.cell(*x, *y) {
+                    self.world.edit(&[(c, EditOp::Seed(s))]);
+                }
+            }
+            Action::Erase(s) => {
+                take(&mut self.budget.eraser, "eraser strokes")?;
+                self.wound(s);
+            }
+            Action::Cut { x0, y0, x1, y1 } => {
+                take(&mut self.budget.scalpel, "scalpel cuts")?;
+                self.wound(&Shape::Line { x0: *x0, y0: *y0, x1: *x1, y1: *y1, width: CUT_WIDTH });
+                self.cuts += 1;
+                self.last_cut = Some(self.step);
+            }
+            Action::Wall(s) => {
+                take(&mut self.budget.walls, "walls")?;
+                let edits: Vec<(u32, EditOp)> = s.cells(size).into_iter().map(|c| (c, EditOp::WallOn)).collect();
+                self.world.edit(&edits);
+            }
+            Action::Shield(s) => {
+                take(&mut self.budget.shields, "shields")?;
+                let until = self.step + self.secs(self.level.tools.shield_seconds.max(0.5));
+                self.shields.push((s.cells(size), until));
+            }
+        }
+        Ok(())
+    }
+
+    /// One step of level time: hazards, events, the world's step, the shape and the goal.
+    pub fn tick(&mut self) {
+        if self.outcome.is_some() {
+            return;
+        }
+        let t = self.time();
+        let step = self.step;
+        self.shields.retain(|(_, until)| *until > step);
+        for h in self.level.hazards.clone() {
+            match h {
+                Hazard::Acid(s) => self.wound(&s),
+                Hazard::Sweep { from, to, radius, period } => {
+                    // A triangle wave: from -> to -> from every period.
+                    let phase = (t / period.max(0.1)).fract();
+                    let k = if phase < 0.5 { phase * 2.0 } else { 2.0 - phase * 2.0 };
+                    let (x, y) = (from.0 + (to.0 - from.0) * k, from.1 + (to.1 - from.1) * k);
+                    self.wound(&Shape::Disc { x, y, r: radius });
+                }
+                Hazard::Spin(deg) => {
+                    for s in 0..self.base_angles.len() {
+                        self.world.set_angle(s, self.base_angles[s] + (deg * t).to_radians());
+                    }
+                }
+            }
+        }
+        if let Some(e) = self.level.events.get(self.next_event).cloned() {
+            let due = match e.at {
+                When::Time(at) => t >= at,
+                When::Recovered(f) => self.last_event_step.is_some_and(|s| step > s) && self.shape >= f,
+            };
+            if due {
+                self.wound(&e.wound);
+                self.next_event += 1;
+                self.last_event_step = Some(step);
+                self.first_wound.get_or_insert(step);
+            }
+        }
+        self.world.step();
+        self.step += 1;
+        let state = self.world.host_state();
+        let cells = self.world.size().cells();
+        self.shape = shape_similarity(&alive_mask(&state, cells, self.species_of[0]), &self.reference);
+        self.min_shape = self.min_shape.min(self.shape);
+        self.outcome = self.judge(&state, cells);
+    }
+
+    fn end(&self, won: bool, score: f32, why: String) -> Option<Outcome> {
+        let st = if won { stars(score, &self.level.stars, self.level.goal.lower_is_better()) } else { 0 };
+        Some(Outcome { won, time: self.time(), score, stars: st, why })
+    }
+
+    fn judge(&self, state: &[f32], cells: usize) -> Option<Outcome> {
+        let t = self.time();
+        let sps = self.level.steps_per_second;
+        match &self.level.goal {
+            Goal::Regrow { shape, within } => {
+                let w = self.first_wound?;
+                let since = (self.step - w) as f32 / sps;
+                if self.step > w + 1 && self.shape >= *shape {
+                    self.end(true, since, format!("back to {:.0}% of its shape {since:.1} s after the wound", self.shape * 100.0))
+                } else if since > *within {
+                    self.end(false, since, format!("only {:.0}% of its shape {within} s after the wound", self.shape * 100.0))
+                } else {
+                    None
+                }
+            }
+            Goal::Survive { shape, seconds } => {
+                if self.shape < *shape {
+                    self.end(false, self.min_shape, format!("fell to {:.0}% of its shape at {t:.1} s", self.shape * 100.0))
+                } else if t >= *seconds {
+                    self.end(true, self.min_shape, format!("held at least {:.0}% for {seconds} s", self.min_shape * 100.0))
+                } else {
+                    None
+                }
+            }
+            Goal::Sever { cuts, below, within } => {
+                let last = self.last_cut?;
+                let since = (self.step - last) as f32 / sps;
+                if since < *within {
+                    return None;
+                }
+                if self.shape < *below {
+                    self.end(true, self.cuts as f32, format!("{} cut(s): still at {:.0}% {within} s later", self.cuts, self.shape * 100.0))
+                } else if self.cuts >= *cuts || self.budget.scalpel == 0 {
+                    self.end(false, self.cuts as f32, format!("it regrew to {:.0}% within {within} s of the last cut", self.shape * 100.0))
+                } else {
+                    None
+                }
+            }
+            Goal::Garden { zones, cover, within } => {
+                let size = self.world.size();
+                let s_count = self.world.species().len();
+                let alive_any = |c: u32| (0..s_count).any(|s| state[(s * cells + c as usize) * crate::nca::CHANNELS + 3] > super::score::ALIVE);
+                let covered = zones.iter().all(|z| {
+                    let zc = z.cells(size);
+                    !zc.is_empty() && zc.iter().filter(|&&c| alive_any(c)).count() as f32 >= cover * zc.len() as f32
+                });
+                if covered {
+                    self.end(true, t, format!("every zone covered at {t:.1} s"))
+                } else if t > *within {
+                    self.end(false, t, format!("zones not covered after {within} s"))
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// Longest a level can run before its goal must have been decided, seconds.
+    pub fn time_limit(&self) -> f32 {
+        let last_move = self.level.solution.last().map(|m| m.at).unwrap_or(0.0);
+        let last_event = self.level.events.iter().filter_map(|e| if let When::Time(t) = e.at { Some(t) } else { None }).fold(0.0, f32::max);
+        let goal = match &self.level.goal {
+            Goal::Regrow { within, .. } | Goal::Sever { within, .. } | Goal::Garden { within, .. } => *within,
+            Goal::Survive { seconds, .. } => *seconds,
+        };
+        last_move.max(last_event) + goal + 1.0
+    }
+}
+
+/// Plays a level with its own solution, headless: the proof that it can be won.
+pub fn check<B: WorldBackend>(level: Level, device: &B::Device) -> Result<Outcome, String> {
+    let mut run = LevelRun::<B>::new(level, device)?;
+    let moves = run.level.solution.clone();
+    let limit = run.secs(run.time_limit());
+    let mut next = 0;
+    while run.outcome().is_none() && run.step <= limit {
+        while next < moves.len() && moves[next].at <= run.time() {
+            run.apply(&moves[next].action).map_err(|e| format!("solution move {} at {} s: {e}", next + 1, moves[next].at))?;
+            next += 1;
+        }
+        run.tick();
+    }
+    Ok(run.outcome().cloned().unwrap_or(Outcome {
+        won: false,
+        time: run.time(),
+        score: 0.0,
+        stars: 0,
+        why: "the goal was never decided".into(),
+    }))
+}
