@@ -3,6 +3,8 @@
 use std::io::{IsTerminal, Write};
 use std::time::Instant;
 
+use morphogen::lab::estimate::hms;
+
 pub struct Progress {
     total: u64,
     start_iter: u64,
@@ -11,13 +13,6 @@ pub struct Progress {
     tty: bool,
 }
 
-fn hms(secs: f64) -> String {
-    if !secs.is_finite() {
-        return "--".into();
-    }
-    let s = secs.round() as u64;
-    if s >= 3600 { format!("{}h{:02}m", s / 3600, s / 60 % 60) } else { format!("{}m{:02}s", s / 60, s % 60) }
-}
 
 impl Progress {
     pub fn new(total: u64, start_iter: u64) -> Self {

@@ -59,11 +59,14 @@ pub struct TrainArgs {
 }
 
 fn checkpoint_path(a: &TrainArgs) -> PathBuf {
-    a.checkpoint.clone().unwrap_or_else(|| {
-        let mut s = a.out.clone().into_os_string();
-        s.push(".ckpt");
-        PathBuf::from(s)
-    })
+    a.checkpoint.clone().unwrap_or_else(|| checkpoint_beside(&a.out))
+}
+
+/// The default checkpoint of a training that writes `out`: `out` with `.ckpt` appended.
+pub(super) fn checkpoint_beside(out: &Path) -> PathBuf {
+    let mut s = out.to_path_buf().into_os_string();
+    s.push(".ckpt");
+    PathBuf::from(s)
 }
 
 pub(super) enum Start {

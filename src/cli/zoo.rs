@@ -13,7 +13,7 @@ use morphogen::train::checkpoint::Checkpoint;
 use morphogen::zoo::{Manifest, misses};
 
 use super::BackendArg;
-use super::train::{Start, TrainJob, ctrl_c};
+use super::train::{Start, TrainJob, checkpoint_beside, ctrl_c};
 
 #[derive(clap::Subcommand)]
 pub enum ZooCommand {
@@ -62,11 +62,6 @@ pub fn run(c: ZooCommand) -> Result<ExitCode, String> {
     }
 }
 
-fn ckpt_of(out: &std::path::Path) -> PathBuf {
-    let mut s = out.to_path_buf().into_os_string();
-    s.push(".ckpt");
-    PathBuf::from(s)
-}
 
 fn train(a: TrainArgs) -> Result<ExitCode, String> {
     let m = Manifest::load(&a.manifest)?;
@@ -74,7 +69,7 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
     let control = ctrl_c()?;
     for e in m.select(&a.only)? {
         let out = m.creature_path(e);
-        let ckpt = ckpt_of(&out);
+        let ckpt = checkpoint_beside(&out);
         if !a.force
             && let Ok(c) = Creature::load(&out)
             && c.meta.iterations >= e.config.iterations

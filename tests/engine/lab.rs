@@ -307,3 +307,16 @@ fn bad_images_are_refused_with_a_message_and_change_nothing() {
     }
     assert!(app.world().resource::<Library>().entries.is_empty(), "nothing reached the library");
 }
+
+#[test]
+fn an_unreadable_checkpoint_is_reported_and_left_alone() {
+    let data = tmpdir("lab-unreadable");
+    std::fs::create_dir_all(data.join("lab")).unwrap();
+    let bad = data.join("lab/broken-1.ckpt");
+    std::fs::write(&bad, b"MORPHCKP but then nothing").unwrap();
+    let mut lab = Lab::new(&data, Resolved::Cpu);
+    assert!(lab.unfinished.is_empty());
+    let said: Vec<String> = lab.poll().into_iter().map(|e| format!("{e:?}")).collect();
+    assert!(said.iter().any(|m| m.contains("skipped unreadable training") && m.contains("broken-1.ckpt")), "{said:?}");
+    assert!(bad.exists(), "nothing is deleted");
+}

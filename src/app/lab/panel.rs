@@ -105,7 +105,7 @@ fn side(ui: &mut egui::Ui, state: &mut LabState, lib: &Library, notices: &mut No
         ui.separator();
         match &d.prepared {
             Ok(t) => {
-                let key = (t.width * 1000 + t.height) as u64 ^ (t.rgba.iter().map(|v| v.to_bits() as u64).sum::<u64>());
+                let key = d.version;
                 if paint.tex.target_key != Some(key) {
                     let (dims, rgba) = plot::target_image(t);
                     upload(&mut paint.tex.target, paint.images, paint.contexts, dims, rgba);
