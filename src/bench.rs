@@ -57,3 +57,42 @@ pub fn train_iters_per_s<B: AutodiffBackend>(device: &B::Device, iters: usize, m
     }
     iters as f64 / t0.elapsed().as_secs_f64()
 }
+
+/// Cell updates per second of the sandbox's world kernels (`shaders/world_*.wgsl` on the GPU) on a
+/// `grid` x `grid` world, every cell alive as in [`sim_cell_updates_per_s`], for at least
+/// `seconds`; also the fraction of cells alive at the end (a world that died would time idle
+/// kernels). With several species each owns a band of rows (living cells of one species are
+/// closed to the others, so overlapping layers would die at once): one update per cell per step.
+pub fn world_cell_updates_per_s<B: crate::world::WorldBackend>(device: &B::Device, grid: usize, species: usize, seconds: f64) -> Result<(f64, f64), String> {
+    use crate::world::{SpeciesRule, World, WorldSize};
+    let size = WorldSize::new(grid, grid, false)?;
+    let mut world = World::<B>::new(size, 1, device);
+    for s in 0..species {
+        world.add_species(SpeciesRule { name: format!("bench{s}"), weights: bench_weights(), angle: 0.0, fire_rate: 0.5 })?;
+    }
+    let cells = grid * grid;
+    let mut host = vec![0.0f32; species * cells * CHANNELS];
+    for (i, c) in host.chunks_exact_mut(CHANNELS).enumerate() {
+        let (s, row) = (i / cells, i % cells / grid);
+        if row * species / grid == s {
+            c[3..].iter_mut().for_each(|v| *v = 0.5);
+        }
+    }
+    world.set_state(host)?;
+    for _ in 0..3 {
+        world.step();
+    }
+    world.sync();
+    let t0 = Instant::now();
+    let mut steps = 0u64;
+    while t0.elapsed().as_secs_f64() < seconds {
+        for _ in 0..10 {
+            world.step();
+        }
+        world.sync();
+        steps += 10;
+    }
+    let cups = steps as f64 * cells as f64 / t0.elapsed().as_secs_f64();
+    let alive = world.alive_cells().iter().sum::<usize>() as f64 / cells as f64;
+    Ok((cups, alive))
+}

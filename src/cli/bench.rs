@@ -3,8 +3,9 @@
 use std::process::ExitCode;
 
 use burn::tensor::backend::AutodiffBackend;
-use morphogen::backend::{BackendChoice, Job, Resolved, resolve, run_job};
-use morphogen::bench::{sim_cell_updates_per_s, train_iters_per_s};
+use burn::backend::wgpu::WgpuDevice;
+use morphogen::backend::{BackendChoice, GpuBackend, Job, Resolved, resolve, run_job};
+use morphogen::bench::{sim_cell_updates_per_s, train_iters_per_s, world_cell_updates_per_s};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -20,6 +21,9 @@ pub struct BenchArgs {
     /// Seconds per simulation measure.
     #[arg(long, default_value_t = 3.0)]
     seconds: f64,
+    /// Species counts for the sandbox world-kernel measure (GPU only; empty skips it).
+    #[arg(long, default_value = "1,4", value_delimiter = ',')]
+    world_species: Vec<usize>,
     /// Timed training iterations (after one warm-up); 0 skips training.
     #[arg(long, default_value_t = 3)]
     train_iters: usize,
@@ -51,6 +55,26 @@ impl Job for BenchJob<'_> {
                 println!("{}", serde_json::json!({"backend": label, "grid": g, "cell_updates_per_s": cups, "device": device_name}));
             } else {
                 println!("  simulation {g:>5}x{g:<5} {:>10.3} M cell updates/s ({:.1} steps/s)", cups / 1e6, cups / (g * g) as f64);
+            }
+        }
+        if matches!(on, Resolved::Gpu(_)) {
+            for &g in &a.sizes {
+                for &s in &a.world_species {
+                    let r = catch(|| world_cell_updates_per_s::<GpuBackend>(&WgpuDevice::DefaultDevice, g, s, a.seconds)).and_then(|r| r);
+                    match r {
+                        Ok((cups, alive)) if a.json => println!(
+                            "{}",
+                            serde_json::json!({"backend": label, "world": g, "species": s, "cell_updates_per_s": cups, "steps_per_s": cups / (g * g) as f64, "alive_at_end": alive, "device": device_name})
+                        ),
+                        Ok((cups, alive)) => println!(
+                            "  world      {g:>5}x{g:<5} {s} species {:>10.3} M cell updates/s ({:.1} steps/s, {:.0}% alive at the end)",
+                            cups / 1e6,
+                            cups / (g * g) as f64,
+                            alive * 100.0
+                        ),
+                        Err(e) => report_failure(a.json, "world", Some(g), &e),
+                    }
+                }
             }
         }
         if a.train_iters > 0 {

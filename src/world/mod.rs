@@ -241,6 +241,14 @@ impl<B: WorldBackend> World<B> {
         frame.to_host(self.size)
     }
 
+    /// Waits for the queued steps by reading back one value (benchmarks; reading the whole state
+    /// would time the copy instead of the kernels).
+    pub fn sync(&self) {
+        if self.state.dims()[0] > 0 {
+            let _ = crate::nca::sim::to_host(&self.state.clone().narrow(0, 0, 1));
+        }
+    }
+
     /// Host copy of the state, `[S, H, W, 16]`.
     pub fn host_state(&self) -> Vec<f32> {
         crate::nca::sim::to_host(&self.state)
