@@ -3,6 +3,7 @@
 //! the GPU every frame.
 
 pub mod capture;
+pub mod challenges;
 pub mod display;
 pub mod gpu;
 pub mod lab;
@@ -21,12 +22,13 @@ use bevy::window::{PresentMode, WindowResolution};
 
 use crate::world::WorldSize;
 
-/// The scenes of the window; the challenges join here.
+/// The scenes of the window.
 #[derive(States, Default, Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize)]
 pub enum Scene {
     #[default]
     Sandbox,
     Lab,
+    Challenges,
 }
 
 /// How the game was started.
@@ -40,6 +42,8 @@ pub struct PlayOptions {
     pub captures_dir: PathBuf,
     /// The user's data folder: trained creatures, the lab's checkpoints.
     pub data_dir: PathBuf,
+    /// The challenge levels (`levels/`).
+    pub levels_dir: PathBuf,
     pub seed: u32,
 }
 
@@ -51,6 +55,7 @@ impl PlayOptions {
             creatures_dir: PathBuf::from("assets/creatures"),
             captures_dir: capture::default_dir(),
             data_dir: capture::data_dir(),
+            levels_dir: PathBuf::from("levels"),
             seed: 1,
         }
     }
@@ -67,6 +72,7 @@ pub fn run(opts: PlayOptions) -> Result<(), String> {
         None => None,
     };
     let mut app = App::new();
+    challenges::register_level_source(&mut app, &opts.levels_dir);
     app.add_plugins(
         DefaultPlugins
             .set(WindowPlugin {
@@ -84,11 +90,13 @@ pub fn run(opts: PlayOptions) -> Result<(), String> {
     app.add_plugins(bevy_egui::EguiPlugin::default());
     app.init_state::<Scene>();
     app.insert_resource(lab::LabOptions { data_dir: opts.data_dir.clone(), backend: crate::backend::BackendChoice::Auto, defaults: Default::default() });
+    let challenge_opts = challenges::ChallengeOptions { levels_dir: opts.levels_dir.clone(), data_dir: opts.data_dir.clone() };
     app.insert_resource(opts);
     app.add_plugins((gpu::BurnOnBevyPlugin, sim::SimPlugin::<burn::backend::Wgpu>::default(), display::DisplayPlugin));
     app.add_plugins((view::ViewPlugin, tools::ToolsPlugin::<burn::backend::Wgpu>::default(), library::LibraryPlugin::<burn::backend::Wgpu>::default()));
     app.add_plugins((ui::UiPlugin::<burn::backend::Wgpu>::default(), capture::CapturePlugin::<burn::backend::Wgpu>::default()));
     app.add_plugins(lab::LabPlugin::<burn::backend::Wgpu>::default());
+    app.add_plugins(challenges::ChallengesPlugin::<burn::backend::Wgpu>::new(challenge_opts));
     if let Some(s) = script {
         app.add_plugins(script::ScriptPlugin::<burn::backend::Wgpu>::new(s));
     }

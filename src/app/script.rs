@@ -14,7 +14,10 @@ use super::library::{Library, Notices, load_entry, plant};
 use super::sim::{Clock, EditWorld, Sandbox};
 use super::speed::Speed;
 use super::Scene;
+use super::challenges::levels::Status;
+use super::challenges::{Challenge, Levels};
 use super::lab::LabState;
+use super::sim::BackendDevice;
 use crate::lab::JobState;
 use crate::train::session::Stop;
 use crate::train::{Mode, TrainConfig};
@@ -67,6 +70,14 @@ pub enum Action {
     LabFinish,
     /// Queues an unfinished training from an earlier run, by name.
     Resume(String),
+    /// Opens the challenges and starts a level by file name (without `.ron`), locked or not.
+    PlayLevel(String),
+    /// The same, with the level's own solution playing itself.
+    WatchLevel(String),
+    /// A player's move in the level in play (spends its tool's budget).
+    LevelAct(crate::level::Action),
+    /// Waits until the level in play is won or lost.
+    WaitLevelEnd,
     Quit,
 }
 
@@ -151,6 +162,9 @@ enum Wait {
     Capture(u64),
     Training,
     Iteration(u64),
+    LevelEnd,
+    /// Level files still loading.
+    Levels(String),
     Quit,
 }
 
@@ -184,6 +198,7 @@ pub fn run_script<B: WorldBackend>(
     mut lab: Option<ResMut<LabState>>,
     mut scene: Option<ResMut<NextState<Scene>>>,
     mut drops: MessageWriter<FileDragAndDrop>,
+    (mut challenge, levels, device): (Option<ResMut<Challenge<B>>>, Option<Res<Levels>>, Option<Res<BackendDevice<B>>>),
 ) {
     let Some(mut sandbox) = sandbox else { return };
     if let Some(e) = &runner.failed {
@@ -234,6 +249,20 @@ pub fn run_script<B: WorldBackend>(
                     return;
                 }
             }
+        }
+        Wait::LevelEnd => {
+            if challenge.as_ref().and_then(|c| c.playing.as_ref()).is_some_and(|p| p.run.outcome().is_none()) {
+                return;
+            }
+        }
+        Wait::Levels(ref name) => {
+            let Some(l) = levels.as_ref() else { return };
+            let ready = l.find(name).map(|i| &l.entries[i].status);
+            if ready.is_none() || matches!(ready, Some(Status::Loading)) {
+                return;
+            }
+            // Loaded (or failed): run the action that waited for it again.
+            runner.next -= 1;
         }
         Wait::Quit => {
             if capture.as_ref().is_none_or(|c| c.in_flight.load(Ordering::SeqCst) == 0) {
@@ -312,7 +341,36 @@ pub fn run_script<B: WorldBackend>(
                             "loss": live.history.last(),
                         })
                     });
+                    let level = challenge.as_ref().and_then(|c| c.playing.as_ref()).map(|p| {
+                        let o = p.run.outcome();
+                        serde_json::json!({
+                            "name": p.name,
+                            "title": p.run.level.title,
+                            "time": p.run.time(),
+                            "shape": p.run.shape,
+                            "moves": p.moves.len(),
+                            "won": o.map(|o| o.won),
+                            "stars": o.map(|o| o.stars),
+                            "why": o.map(|o| o.why.clone()),
+                            "best": p.result.as_ref().and_then(|r| r.best).map(|b| serde_json::json!({"stars": b.stars, "time": b.time})),
+                        })
+                    });
+                    let level_files: Vec<serde_json::Value> = levels
+                        .as_ref()
+                        .map(|l| {
+                            l.entries
+                                .iter()
+                                .map(|e| match &e.status {
+                                    Status::Ready(lv) => serde_json::json!({"name": e.name, "title": lv.title, "version": e.version}),
+                                    Status::Failed(err) => serde_json::json!({"name": e.name, "error": err, "version": e.version}),
+                                    Status::Loading => serde_json::json!({"name": e.name, "loading": true}),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
                     let report = serde_json::json!({
+                        "level": level,
+                        "levels": level_files,
                         "training": training,
                         "frame": clock.frames(),
                         "time_s": runner.started.elapsed().as_secs_f64(),
@@ -362,6 +420,32 @@ pub fn run_script<B: WorldBackend>(
                     let path = l.lab.unfinished.iter().find(|u| u.summary.name == name).map(|u| u.path.clone()).ok_or(format!("no unfinished training named {name}"))?;
                     let id = l.lab.resume(&path)?;
                     l.shown = Some(id);
+                }
+                Action::PlayLevel(ref name) | Action::WatchLevel(ref name) => {
+                    let (Some(ch), Some(l), Some(d)) = (challenge.as_mut(), levels.as_ref(), device.as_ref()) else {
+                        return Err("no challenges in this app".into());
+                    };
+                    scene.as_mut().ok_or("no scenes in this app")?.set(Scene::Challenges);
+                    // Files load in the background: wait for this one first.
+                    match l.find(name).map(|i| &l.entries[i].status) {
+                        None | Some(Status::Loading) => {
+                            runner.wait = Wait::Levels(name.clone());
+                            return Ok(());
+                        }
+                        _ => {}
+                    }
+                    ch.start(l, name, &d.0)?;
+                    if matches!(action, Action::WatchLevel(_)) {
+                        ch.playing.as_mut().expect("just started").autoplay = Some(0);
+                    }
+                }
+                Action::LevelAct(ref a) => {
+                    let p = challenge.as_mut().and_then(|c| c.playing.as_mut()).ok_or("no level in play")?;
+                    p.act(a.clone())?;
+                }
+                Action::WaitLevelEnd => {
+                    challenge.as_ref().and_then(|c| c.playing.as_ref()).ok_or("no level in play")?;
+                    runner.wait = Wait::LevelEnd;
                 }
                 Action::Quit => {
                     // Hold the world still while captures finish.

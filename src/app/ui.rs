@@ -32,7 +32,7 @@ impl<B: WorldBackend> Plugin for UiPlugin<B> {
 /// The row of scene buttons at the top of every scene's panel.
 pub fn scene_tabs(ui: &mut egui::Ui, current: super::Scene, next: &mut NextState<super::Scene>) {
     ui.horizontal(|ui| {
-        for (s, name) in [(super::Scene::Sandbox, "Sandbox"), (super::Scene::Lab, "Lab")] {
+        for (s, name) in [(super::Scene::Sandbox, "Sandbox"), (super::Scene::Lab, "Lab"), (super::Scene::Challenges, "Challenges")] {
             if ui.selectable_label(current == s, egui::RichText::new(name).heading()).clicked() && current != s {
                 next.set(s);
             }

@@ -30,6 +30,9 @@ pub struct PlayArgs {
     /// $XDG_DATA_HOME/morphogen or ~/.local/share/morphogen).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// Folder of challenge levels (RON files, played in file-name order).
+    #[arg(long, default_value = "levels")]
+    pub levels: PathBuf,
     /// Seed of the world's fire masks.
     #[arg(long, default_value_t = 1)]
     pub seed: u32,
@@ -46,6 +49,7 @@ pub fn run(a: PlayArgs) -> Result<ExitCode, String> {
     if let Some(d) = a.data {
         opts.data_dir = d;
     }
+    opts.levels_dir = a.levels;
     opts.seed = a.seed;
     morphogen::app::run(opts)?;
     Ok(ExitCode::SUCCESS)

@@ -7,6 +7,8 @@
 pub mod run;
 pub mod score;
 
+pub use run::{LevelRun, Outcome};
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -155,7 +157,7 @@ pub struct Move {
     pub action: Action,
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize, PartialEq)]
 pub enum Action {
     /// A seed of the level's creature number `creature` (0: the first).
     Seed { x: i64, y: i64, creature: usize },

@@ -113,6 +113,21 @@ impl<B: WorldBackend> LevelRun<B> {
         (s * self.level.steps_per_second).round() as u64
     }
 
+    /// Seconds since the level's first wound, once it has struck.
+    pub fn since_wound(&self) -> Option<f32> {
+        self.first_wound.map(|w| (self.step - w) as f32 / self.level.steps_per_second)
+    }
+
+    /// Seconds since the player's last scalpel cut, and the cuts made.
+    pub fn since_cut(&self) -> (Option<f32>, u32) {
+        (self.last_cut.map(|c| (self.step - c) as f32 / self.level.steps_per_second), self.cuts)
+    }
+
+    /// Areas shielded now.
+    pub fn shields(&self) -> impl Iterator<Item = &[u32]> {
+        self.shields.iter().map(|(c, _)| c.as_slice())
+    }
+
     pub fn outcome(&self) -> Option<&Outcome> {
         self.outcome.as_ref()
     }
