@@ -78,6 +78,10 @@ pub enum Action {
     LevelAct(crate::level::Action),
     /// Waits until the level in play is won or lost.
     WaitLevelEnd,
+    /// Waits until the level in play reaches this many seconds of level time.
+    WaitLevelTime(f32),
+    /// Waits until a level file is reloaded (or fails to) after an edit.
+    WaitLevelReload(String),
     Quit,
 }
 
@@ -163,6 +167,9 @@ enum Wait {
     Training,
     Iteration(u64),
     LevelEnd,
+    LevelTime(f32),
+    /// A level file's version to move on from.
+    Reload(String, u64),
     /// Level files still loading.
     Levels(String),
     Quit,
@@ -252,6 +259,17 @@ pub fn run_script<B: WorldBackend>(
         }
         Wait::LevelEnd => {
             if challenge.as_ref().and_then(|c| c.playing.as_ref()).is_some_and(|p| p.run.outcome().is_none()) {
+                return;
+            }
+        }
+        Wait::LevelTime(t) => {
+            if challenge.as_ref().and_then(|c| c.playing.as_ref()).is_some_and(|p| p.run.outcome().is_none() && p.run.time() < t) {
+                return;
+            }
+        }
+        Wait::Reload(ref name, v) => {
+            let Some(l) = levels.as_ref() else { return };
+            if l.find(name).is_none_or(|i| l.entries[i].version == v || matches!(l.entries[i].status, Status::Loading)) {
                 return;
             }
         }
@@ -355,15 +373,24 @@ pub fn run_script<B: WorldBackend>(
                             "best": p.result.as_ref().and_then(|r| r.best).map(|b| serde_json::json!({"stars": b.stars, "time": b.time})),
                         })
                     });
+                    let won = |n: &str| challenge.as_ref().is_some_and(|c| c.save.won(n));
                     let level_files: Vec<serde_json::Value> = levels
                         .as_ref()
                         .map(|l| {
                             l.entries
                                 .iter()
-                                .map(|e| match &e.status {
-                                    Status::Ready(lv) => serde_json::json!({"name": e.name, "title": lv.title, "version": e.version}),
-                                    Status::Failed(err) => serde_json::json!({"name": e.name, "error": err, "version": e.version}),
-                                    Status::Loading => serde_json::json!({"name": e.name, "loading": true}),
+                                .enumerate()
+                                .map(|(i, e)| {
+                                    let mut v = match &e.status {
+                                        Status::Ready(lv) => serde_json::json!({"title": lv.title}),
+                                        Status::Failed(err) => serde_json::json!({"error": err}),
+                                        Status::Loading => serde_json::json!({"loading": true}),
+                                    };
+                                    v["name"] = e.name.clone().into();
+                                    v["version"] = e.version.into();
+                                    v["unlocked"] = l.unlocked(i, won).into();
+                                    v["won"] = won(&e.name).into();
+                                    v
                                 })
                                 .collect()
                         })
@@ -442,6 +469,15 @@ pub fn run_script<B: WorldBackend>(
                 Action::LevelAct(ref a) => {
                     let p = challenge.as_mut().and_then(|c| c.playing.as_mut()).ok_or("no level in play")?;
                     p.act(a.clone())?;
+                }
+                Action::WaitLevelTime(t) => {
+                    challenge.as_ref().and_then(|c| c.playing.as_ref()).ok_or("no level in play")?;
+                    runner.wait = Wait::LevelTime(t);
+                }
+                Action::WaitLevelReload(ref name) => {
+                    let l = levels.as_ref().ok_or("no challenges in this app")?;
+                    let i = l.find(name).ok_or(format!("no level named {name}"))?;
+                    runner.wait = Wait::Reload(name.clone(), l.entries[i].version);
                 }
                 Action::WaitLevelEnd => {
                     challenge.as_ref().and_then(|c| c.playing.as_ref()).ok_or("no level in play")?;

@@ -209,8 +209,9 @@ impl Level {
             Goal::Regrow { shape, within } => {
                 frac(*shape, "shape")?;
                 secs(*within, "within")?;
-                if !self.events.iter().any(|e| matches!(e.at, When::Time(_))) {
-                    return Err("goal Regrow needs an event that wounds the creature at a time".into());
+                // Something must start the clock: a timed wound, or the player's eraser or scalpel.
+                if !self.events.iter().any(|e| matches!(e.at, When::Time(_))) && self.tools.eraser == 0 && self.tools.scalpel == 0 {
+                    return Err("goal Regrow needs an event that wounds the creature at a time, or an eraser or scalpel for the player".into());
                 }
             }
             Goal::Survive { shape, seconds } => {

@@ -37,6 +37,8 @@ pub struct LevelRun<B: WorldBackend> {
     last_event_step: Option<u64>,
     first_wound: Option<u64>,
     min_shape: f32,
+    /// A Regrow level is won only by coming back: the shape must first fall below the goal.
+    dipped: bool,
     cuts: u32,
     last_cut: Option<u64>,
     outcome: Option<Outcome>,
@@ -99,6 +101,7 @@ impl<B: WorldBackend> LevelRun<B> {
             last_event_step: None,
             first_wound: None,
             min_shape: 1.0,
+            dipped: false,
             cuts: 0,
             last_cut: None,
             outcome: None,
@@ -160,12 +163,15 @@ impl<B: WorldBackend> LevelRun<B> {
             Action::Erase(s) => {
                 take(&mut self.budget.eraser, "eraser strokes")?;
                 self.wound(s);
+                // The player's own wound starts a Regrow level's clock as the level's would.
+                self.first_wound.get_or_insert(self.step);
             }
             Action::Cut { x0, y0, x1, y1 } => {
                 take(&mut self.budget.scalpel, "scalpel cuts")?;
                 self.wound(&Shape::Line { x0: *x0, y0: *y0, x1: *x1, y1: *y1, width: CUT_WIDTH });
                 self.cuts += 1;
                 self.last_cut = Some(self.step);
+                self.first_wound.get_or_insert(self.step);
             }
             Action::Wall(s) => {
                 take(&mut self.budget.walls, "walls")?;
@@ -224,6 +230,12 @@ impl<B: WorldBackend> LevelRun<B> {
         let cells = self.world.size().cells();
         self.shape = shape_similarity(&alive_mask(&state, cells, self.species_of[0]), &self.reference);
         self.min_shape = self.min_shape.min(self.shape);
+        if let Goal::Regrow { shape, .. } = self.level.goal
+            && self.first_wound.is_some()
+            && self.shape < shape
+        {
+            self.dipped = true;
+        }
         self.outcome = self.judge(&state, cells);
     }
 
@@ -239,8 +251,10 @@ impl<B: WorldBackend> LevelRun<B> {
             Goal::Regrow { shape, within } => {
                 let w = self.first_wound?;
                 let since = (self.step - w) as f32 / sps;
-                if self.step > w + 1 && self.shape >= *shape {
+                if self.dipped && self.shape >= *shape {
                     self.end(true, since, format!("back to {:.0}% of its shape {since:.1} s after the wound", self.shape * 100.0))
+                } else if since > *within && !self.dipped {
+                    self.end(false, since, format!("the wounds never took it below {:.0}%: wound it deeper", shape * 100.0))
                 } else if since > *within {
                     self.end(false, since, format!("only {:.0}% of its shape {within} s after the wound", self.shape * 100.0))
                 } else {

@@ -144,3 +144,22 @@ fn malformed_levels_name_the_file_the_line_and_the_field() {
     std::fs::write(dir.join("cut.ron"), "Level(title: \"x\", brief: ").unwrap();
     assert!(Level::load(&dir.join("cut.ron")).unwrap_err().contains("cut.ron: line 1"));
 }
+
+#[test]
+fn the_shipped_levels_form_a_progression_over_every_goal_and_tool() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("levels")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "ron")).collect();
+    files.sort();
+    assert!(files.len() >= 12, "{} levels", files.len());
+    let levels: Vec<Level> = files.iter().map(|f| Level::load(f).unwrap()).collect();
+    let goal = |k: &str| levels.iter().filter(|l| format!("{:?}", l.goal).starts_with(k)).count();
+    for k in ["Regrow", "Survive", "Sever", "Garden"] {
+        assert!(goal(k) >= 2, "{k} is used by {} level(s)", goal(k));
+    }
+    let tools = |f: fn(&morphogen::level::Tools) -> u32| levels.iter().filter(|l| f(&l.tools) > 0).count();
+    assert!(tools(|t| t.seeds) > 0 && tools(|t| t.eraser) > 0 && tools(|t| t.scalpel) > 0 && tools(|t| t.walls) > 0 && tools(|t| t.shields) > 0);
+    // The first level teaches the tools: it gives some, and its solution uses them.
+    assert_ne!(levels[0].tools, morphogen::level::Tools::default());
+    assert!(!levels[0].solution.is_empty());
+    let titles: std::collections::HashSet<&str> = levels.iter().map(|l| l.title.as_str()).collect();
+    assert_eq!(titles.len(), levels.len(), "titles are unique");
+}

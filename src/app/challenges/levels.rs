@@ -164,15 +164,21 @@ pub fn track(mut levels: ResMut<Levels>, server: Res<AssetServer>, assets: Res<A
             continue;
         }
         let fresh = changed.contains(&id) || matches!(entry.status, Status::Loading | Status::Failed(_));
-        if fresh && let Some(a) = assets.get(id) {
+        if fresh
+            && let Some(a) = assets.get(id)
+            && entry.level() != Some(&a.0)
+        {
+            // Only a level that reads differently counts as a new version (a level in play
+            // restarts on it); Bevy reports one load more than once.
             entry.status = Status::Ready(Box::new(a.0.clone()));
             entry.version += 1;
         }
     }
 }
 
-/// The parser's own words from Bevy's wrapped load error.
+/// The parser's own words from Bevy's wrapped load error (without the backtrace it may carry).
 fn failure_message(err: &str) -> String {
+    let err = err.lines().next().unwrap_or(err);
     // Bevy says "Failed to load asset 'levels://x.ron' with asset loader '...': <ours>".
     const MARK: &str = "LevelLoader': ";
     match err.find(MARK) {

@@ -249,6 +249,7 @@ fn hud<B: WorldBackend>(ui: &mut egui::Ui, p: &mut Playing<B>, tool: &mut LevelT
     } else {
         ui.small(match tool {
             LevelTool::Scalpel => "Drag across the creature to cut.",
+            LevelTool::Wall => "Drag to build a wall: nothing grows through it.",
             LevelTool::Seed => "Click to plant a seed.",
             _ => "Click on the world.",
         });
@@ -329,12 +330,12 @@ fn world_view<B: WorldBackend>(ui: &mut egui::Ui, p: &mut Playing<B>, tool: Leve
     if let Some(pos) = r.hover_pos() {
         let (x, y) = cell(pos);
         let rad = tool.radius();
-        if rad > 0.0 && tool != LevelTool::Scalpel {
+        if rad > 0.0 && !tool.drags() {
             painter.circle_stroke(to_screen(x, y), rad * scale, egui::Stroke::new(1.0, egui::Color32::GRAY));
         }
     }
     match tool {
-        LevelTool::Scalpel => {
+        t if t.drags() => {
             if r.drag_started()
                 && let Some(pos) = r.interact_pointer_pos()
             {
@@ -347,6 +348,13 @@ fn world_view<B: WorldBackend>(ui: &mut egui::Ui, p: &mut Playing<B>, tool: Leve
                 && let (Some(from), Some(pos)) = (tex.drag_from.take(), r.interact_pointer_pos())
             {
                 return p.act(tool.action(from, cell(pos), creature));
+            }
+            // A click without a drag: a dot.
+            if r.clicked()
+                && let Some(pos) = r.interact_pointer_pos()
+            {
+                let c = cell(pos);
+                return p.act(tool.action(c, c, creature));
             }
         }
         _ => {

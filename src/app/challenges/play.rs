@@ -32,21 +32,26 @@ impl LevelTool {
     pub fn radius(self) -> f32 {
         match self {
             LevelTool::Eraser => 5.0,
-            LevelTool::Wall => 1.5,
+            LevelTool::Wall => CUT_WIDTH / 2.0,
             LevelTool::Shield => 10.0,
             LevelTool::Scalpel => CUT_WIDTH / 2.0,
             LevelTool::Seed => 0.0,
         }
     }
 
-    /// The action a click at (x, y) makes, or, for the scalpel, a drag from `from`.
+    /// Tools drawn as a line by dragging (a click makes a dot).
+    pub fn drags(self) -> bool {
+        matches!(self, LevelTool::Scalpel | LevelTool::Wall)
+    }
+
+    /// The action a click at (x, y) makes, or, for the scalpel and the wall, a drag from `from`.
     pub fn action(self, from: (f32, f32), (x, y): (f32, f32), creature: usize) -> Action {
         let disc = Shape::Disc { x, y, r: self.radius() };
         match self {
             LevelTool::Eraser => Action::Erase(disc),
             LevelTool::Scalpel => Action::Cut { x0: from.0, y0: from.1, x1: x, y1: y },
             LevelTool::Seed => Action::Seed { x: x.floor() as i64, y: y.floor() as i64, creature },
-            LevelTool::Wall => Action::Wall(disc),
+            LevelTool::Wall => Action::Wall(Shape::Line { x0: from.0, y0: from.1, x1: x, y1: y, width: CUT_WIDTH }),
             LevelTool::Shield => Action::Shield(disc),
         }
     }
@@ -203,10 +208,15 @@ pub fn advance<B: WorldBackend>(
         && let Some(e) = levels.entries.iter().find(|e| e.name == p.name)
         && e.version != p.version
     {
-        let name = p.name.clone();
+        let (name, watching) = (p.name.clone(), p.autoplay.is_some());
         match &e.status {
             Status::Ready(_) => match ch.start(&levels, &name, &device.0) {
-                Ok(()) => notices.say(format!("{name}: the file changed, level restarted")),
+                Ok(()) => {
+                    if watching && let Some(p) = ch.playing.as_mut() {
+                        p.autoplay = Some(0);
+                    }
+                    notices.say(format!("{name}: the file changed, level restarted"))
+                }
                 Err(err) => {
                     notices.say(format!("{name}: the file changed but does not play: {err}"));
                     if let Some(p) = ch.playing.as_mut() {
