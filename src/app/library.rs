@@ -35,6 +35,11 @@ pub struct Library {
 pub struct Notices(pub Vec<(Instant, String)>);
 
 impl Notices {
+    /// The last few messages of the past 12 seconds, newest first: what every panel shows.
+    pub fn recent(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().rev().filter(|(t, _)| t.elapsed() < std::time::Duration::from_secs(12)).take(5).map(|(_, m)| m)
+    }
+
     pub fn say(&mut self, msg: impl Into<String>) {
         let msg = msg.into();
         info!("{msg}");

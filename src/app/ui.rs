@@ -29,6 +29,11 @@ impl<B: WorldBackend> Plugin for UiPlugin<B> {
     }
 }
 
+/// A full-window egui area under every window, for a scene's panels.
+pub fn scene_root(ctx: &egui::Context, id: &'static str) -> egui::Ui {
+    egui::Ui::new(ctx.clone(), id.into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()))
+}
+
 /// The row of scene buttons at the top of every scene's panel.
 pub fn scene_tabs(ui: &mut egui::Ui, current: super::Scene, next: &mut NextState<super::Scene>) {
     ui.horizontal(|ui| {
@@ -61,7 +66,7 @@ fn panel<B: WorldBackend>(
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let Some(mut sandbox) = sandbox else { return Ok(()) };
-    let mut root = egui::Ui::new(ctx.clone(), "viewport".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()));
+    let mut root = scene_root(&ctx, "viewport");
     egui::Panel::left("side").exact_size(300.0).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             scene_tabs(ui, super::Scene::Sandbox, &mut next);
@@ -219,7 +224,7 @@ fn panel<B: WorldBackend>(
                 }
             });
 
-            let recent: Vec<&String> = notices.0.iter().rev().filter(|(t, _)| t.elapsed() < Duration::from_secs(12)).take(5).map(|(_, m)| m).collect();
+            let recent: Vec<&String> = notices.recent().collect();
             if !recent.is_empty() {
                 ui.separator();
                 for m in recent {

@@ -2,8 +2,6 @@
 //! in a level the HUD (goal, clock, live shape %, tool budgets, pause, restart), the world with
 //! its zones and hazards drawn over it, the tools on the world, and the result screen.
 
-use std::time::Duration;
-
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 
@@ -50,7 +48,7 @@ pub fn panel<B: WorldBackend>(
     let ctx = contexts.ctx_mut()?.clone();
     let (Some(mut ch), Some(device)) = (challenge, device) else { return Ok(()) };
     let mut ask = None;
-    let mut root = egui::Ui::new(ctx.clone(), "challenges".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()));
+    let mut root = crate::app::ui::scene_root(&ctx, "challenges");
     egui::Panel::left("challenge-side").exact_size(320.0).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             crate::app::ui::scene_tabs(ui, Scene::Challenges, &mut next);
@@ -65,7 +63,7 @@ pub fn panel<B: WorldBackend>(
                 }
             }
             ui.separator();
-            for m in notices.0.iter().rev().filter(|(t, _)| t.elapsed() < Duration::from_secs(12)).take(5).map(|(_, m)| m) {
+            for m in notices.recent() {
                 ui.small(m.as_str());
             }
         });

@@ -2,8 +2,6 @@
 //! unfinished trainings; in the centre the shown training's figures, loss curve, batch and
 //! preview.
 
-use std::time::Duration;
-
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
@@ -71,14 +69,14 @@ fn lab_panel<B: WorldBackend>(
             Err(e) => notices.say(format!("not a training target: {e}")),
         }
     }
-    let mut root = egui::Ui::new(ctx.clone(), "lab".into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()));
+    let mut root = crate::app::ui::scene_root(&ctx, "lab");
     egui::Panel::left("lab-side").exact_size(320.0).show(&mut root, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             crate::app::ui::scene_tabs(ui, Scene::Lab, &mut next);
             ui.label(format!("{:.0} fps", clock.fps));
             side(ui, &mut state, &lib, &mut notices, &mut Painting { images: &mut images, contexts: &mut contexts, tex: &mut tex });
             ui.separator();
-            for m in notices.0.iter().rev().filter(|(t, _)| t.elapsed() < Duration::from_secs(12)).take(5).map(|(_, m)| m) {
+            for m in notices.recent() {
                 ui.small(m.as_str());
             }
         });
