@@ -17,7 +17,7 @@ fn text(o: &Output) -> String {
 fn import_info_and_eval_the_distill_lizard() {
     let dir = tmpdir("cli-eval");
     let out = dir.join("lizard.creature");
-    let model = shared("distill-models/ex3_lizard.json");
+    let model = distill("ex3_lizard");
     let o = morphogen(&["import-distill", model.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
     let o = morphogen(&["info", out.to_str().unwrap(), "--json"]);

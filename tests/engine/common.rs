@@ -50,8 +50,9 @@ pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
 
-pub fn shared(path: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(path)
+/// A model of the Distill article's demo, shipped in `assets/distill/` (e.g. "ex3_lizard").
+pub fn distill(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/distill").join(format!("{name}.json"))
 }
 
 pub fn tmpdir(name: &str) -> std::path::PathBuf {

@@ -1,4 +1,4 @@
-//! The paper's own creatures, imported from the Distill demo's models in ../shared.
+//! The paper's own creatures, imported from the Distill demo's models shipped in assets/distill/.
 
 use morphogen::nca::sim::rgba_mse;
 use morphogen::nca::{NcaConfig, Simulation, StepMode, Wound};
@@ -6,7 +6,7 @@ use morphogen::nca::{NcaConfig, Simulation, StepMode, Wound};
 use crate::common::*;
 
 fn lizard() -> morphogen::nca::Weights {
-    let text = std::fs::read_to_string(shared("distill-models/ex3_lizard.json")).expect("the Distill models in ../shared");
+    let text = std::fs::read_to_string(distill("ex3_lizard")).expect("the Distill models in assets/distill");
     morphogen::distill::parse(&text).unwrap()
 }
 
@@ -40,14 +40,14 @@ fn the_imported_ex3_lizard_grows_persists_and_regrows() {
 
 #[test]
 fn the_growing_only_lizard_is_a_different_creature() {
-    let text = std::fs::read_to_string(shared("distill-models/ex1_lizard.json")).unwrap();
+    let text = std::fs::read_to_string(distill("ex1_lizard")).unwrap();
     let w1 = morphogen::distill::parse(&text).unwrap();
     assert_ne!(w1, lizard());
 }
 
 #[test]
 fn malformed_demo_models_give_clear_errors() {
-    let text = std::fs::read_to_string(shared("distill-models/ex3_lizard.json")).unwrap();
+    let text = std::fs::read_to_string(distill("ex3_lizard")).unwrap();
     let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert!(morphogen::distill::parse("{}").unwrap_err().contains("not a Distill demo model"));
     let mut one = v.clone();

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${1:-target/release/morphogen}
-shared=$(cd .. && pwd)/shared/distill-models
+shared=$(pwd)/assets/distill
 tmp=$(mktemp -d)
 run() { if [ -n "${DISPLAY:-}" ]; then "$@"; else xvfb-run -a -s "-screen 0 1280x800x24" "$@"; fi; }
 for size in ${SIZES:-256 512 1024}; do
