@@ -88,7 +88,10 @@ impl Resolved {
 
     pub fn describe(&self) -> String {
         match self {
-            Resolved::Cpu => format!("CPU (burn ndarray, {} threads)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+            Resolved::Cpu => format!(
+                "CPU (burn ndarray, {} threads)",
+                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+            ),
             Resolved::Gpu(g) => format!("GPU: {g}"),
         }
     }

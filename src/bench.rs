@@ -47,7 +47,13 @@ pub fn train_iters_per_s<B: AutodiffBackend>(device: &B::Device, iters: usize, m
     let mut rng = StdRng::seed_from_u64(3);
     let rgba: Vec<f32> = (0..72 * 72 * 4).map(|_| rng.random::<f32>()).collect();
     let target = Target { width: 72, height: 72, rgba };
-    let cfg = TrainConfig { mode: Mode::Grow, min_steps: 80, max_steps: 80, iterations: iters as u64 + 1, ..Default::default() };
+    let cfg = TrainConfig {
+        mode: Mode::Grow,
+        min_steps: 80,
+        max_steps: 80,
+        iterations: iters as u64 + 1,
+        ..Default::default()
+    };
     let mut t = Trainer::<B>::new("bench", cfg, target, device.clone()).expect("bench config").with_step_mode(mode);
     t.set_weights(&bench_weights());
     t.iterate().expect("warm-up iteration");
@@ -63,12 +69,22 @@ pub fn train_iters_per_s<B: AutodiffBackend>(device: &B::Device, iters: usize, m
 /// `seconds`; also the fraction of cells alive at the end (a world that died would time idle
 /// kernels). With several species each owns a band of rows (living cells of one species are
 /// closed to the others, so overlapping layers would die at once): one update per cell per step.
-pub fn world_cell_updates_per_s<B: crate::world::WorldBackend>(device: &B::Device, grid: usize, species: usize, seconds: f64) -> Result<(f64, f64), String> {
+pub fn world_cell_updates_per_s<B: crate::world::WorldBackend>(
+    device: &B::Device,
+    grid: usize,
+    species: usize,
+    seconds: f64,
+) -> Result<(f64, f64), String> {
     use crate::world::{SpeciesRule, World, WorldSize};
     let size = WorldSize::new(grid, grid, false)?;
     let mut world = World::<B>::new(size, 1, device);
     for s in 0..species {
-        world.add_species(SpeciesRule { name: format!("bench{s}"), weights: bench_weights(), angle: 0.0, fire_rate: 0.5 })?;
+        world.add_species(SpeciesRule {
+            name: format!("bench{s}"),
+            weights: bench_weights(),
+            angle: 0.0,
+            fire_rate: 0.5,
+        })?;
     }
     let cells = grid * grid;
     let mut host = vec![0.0f32; species * cells * CHANNELS];

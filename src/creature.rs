@@ -181,9 +181,13 @@ impl Creature {
         let meta: CreatureMeta = serde_json::from_slice(meta_bytes).map_err(|e| Problem::Meta(e.to_string()))?;
         if meta.tensors != expected_tensors() {
             let found: Vec<String> = meta.tensors.iter().map(|t| format!("{}{:?}", t.name, t.shape)).collect();
-            return Err(Problem::Shape(format!("file holds [{}], expected w1[48, 128] b1[1, 128] w2[128, 16] b2[1, 16]", found.join(" "))));
+            return Err(Problem::Shape(format!(
+                "file holds [{}], expected w1[48, 128] b1[1, 128] w2[128, 16] b2[1, 16]",
+                found.join(" ")
+            )));
         }
-        let flat: Vec<f32> = weights_bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let flat: Vec<f32> =
+            weights_bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         let weights = Weights::unflatten(&flat).map_err(|e| Problem::Shape(e.to_string()))?;
         weights.validate().map_err(|e| Problem::NonFinite(e.to_string()))?;
         let target = if png.is_empty() { None } else { Some(Target::from_png(png).map_err(Problem::Target)?) };

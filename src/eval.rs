@@ -78,7 +78,8 @@ pub fn evaluate<B: Backend>(c: &Creature, opts: &EvalOptions, device: &B::Device
     let [gh, gw] = c.meta.grid;
     let (h, w) = opts.grid.map(|g| (g, g)).unwrap_or((gh, gw));
     let n = opts.trials.max(1);
-    let mut sim = Simulation::<B>::from_seed(&c.weights, c.meta.rule, [n, h, w], opts.seed, device).with_mode(opts.step_mode);
+    let mut sim =
+        Simulation::<B>::from_seed(&c.weights, c.meta.rule, [n, h, w], opts.seed, device).with_mode(opts.step_mode);
 
     sim.run(GROWTH_STEP);
     let growth_mse = c.target.as_ref().map(|t| {

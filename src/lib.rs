@@ -1,16 +1,16 @@
 //! morphogen: Growing Neural Cellular Automata as a game, visualiser and lab.
 
+pub mod app;
 pub mod backend;
 pub mod bench;
 pub mod creature;
 pub mod distill;
 pub mod eval;
+pub mod fsio;
 pub mod lab;
 pub mod level;
-pub mod fsio;
 pub mod nca;
 pub mod target;
 pub mod train;
 pub mod world;
 pub mod zoo;
-pub mod app;

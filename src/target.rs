@@ -37,7 +37,9 @@ impl std::str::FromStr for Background {
                 if hex.len() != 6 {
                     return Err(format!("background '{s}': expected keep, corner or a colour like #ffffff"));
                 }
-                let p = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| format!("background '{s}': bad hex colour"));
+                let p = |i: usize| {
+                    u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| format!("background '{s}': bad hex colour"))
+                };
                 Ok(Background::Key([p(0)?, p(2)?, p(4)?]))
             }
         }
@@ -190,9 +192,8 @@ pub fn decode_file(path: &Path) -> Result<DynamicImage, String> {
 }
 
 pub fn decode_bytes(bytes: &[u8]) -> Result<DynamicImage, String> {
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| format!("cannot read image: {e}"))?;
+    let mut reader =
+        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| format!("cannot read image: {e}"))?;
     if reader.format().is_none() {
         return Err("not an image in a format morphogen reads (PNG, JPEG, GIF, BMP, TIFF, WebP)".into());
     }

@@ -32,8 +32,8 @@ pub struct Manifest {
 
 impl Manifest {
     pub fn parse(text: &str, base: &Path) -> Result<Self, String> {
-        let mut m: Manifest =
-            ron::from_str(text).map_err(|e| format!("line {}, column {}: {}", e.span.start.line, e.span.start.col, e.code))?;
+        let mut m: Manifest = ron::from_str(text)
+            .map_err(|e| format!("line {}, column {}: {}", e.span.start.line, e.span.start.col, e.code))?;
         m.base = base.to_path_buf();
         for (i, e) in m.entries.iter().enumerate() {
             e.config.validate().map_err(|err| format!("{}: {err}", e.name))?;
@@ -62,7 +62,14 @@ impl Manifest {
         if only.is_empty() {
             return Ok(self.entries.iter().collect());
         }
-        only.iter().map(|n| self.entries.iter().find(|e| &e.name == n).ok_or_else(|| format!("no creature named {n} in the manifest"))).collect()
+        only.iter()
+            .map(|n| {
+                self.entries
+                    .iter()
+                    .find(|e| &e.name == n)
+                    .ok_or_else(|| format!("no creature named {n} in the manifest"))
+            })
+            .collect()
     }
 }
 

@@ -64,7 +64,8 @@ impl<B> Default for CapturePlugin<B> {
 
 impl<B: WorldBackend> Plugin for CapturePlugin<B> {
     fn build(&self, app: &mut App) {
-        app.init_resource::<CaptureRequests>().add_systems(Update, (take_screenshots, record::<B>, report).after(super::sim::StepWorld));
+        app.init_resource::<CaptureRequests>()
+            .add_systems(Update, (take_screenshots, record::<B>, report).after(super::sim::StepWorld));
     }
 }
 
@@ -103,7 +104,8 @@ fn take_screenshots(mut commands: Commands, mut req: ResMut<CaptureRequests>, op
         let outcome = match img.clone().try_into_dynamic() {
             Ok(d) => {
                 let rgba = d.to_rgba8();
-                write_png(&path, rgba.width(), rgba.height(), rgba.as_raw()).map(|_| format!("screenshot saved to {}", path.display()))
+                write_png(&path, rgba.width(), rgba.height(), rgba.as_raw())
+                    .map(|_| format!("screenshot saved to {}", path.display()))
             }
             Err(e) => Err(format!("screenshot: {e}")),
         };
@@ -112,7 +114,13 @@ fn take_screenshots(mut commands: Commands, mut req: ResMut<CaptureRequests>, op
     });
 }
 
-fn record<B: WorldBackend>(mut req: ResMut<CaptureRequests>, sandbox: Option<ResMut<Sandbox<B>>>, clock: Res<Clock>, opts: Res<super::PlayOptions>, mut notices: ResMut<Notices>) {
+fn record<B: WorldBackend>(
+    mut req: ResMut<CaptureRequests>,
+    sandbox: Option<ResMut<Sandbox<B>>>,
+    clock: Res<Clock>,
+    opts: Res<super::PlayOptions>,
+    mut notices: ResMut<Notices>,
+) {
     let Some(mut sandbox) = sandbox else { return };
     if std::mem::take(&mut req.toggle_recording) {
         match req.recording.take() {
@@ -128,7 +136,10 @@ fn record<B: WorldBackend>(mut req: ResMut<CaptureRequests>, sandbox: Option<Res
                 notices.say(format!("writing {} frames to {}", rec.frames.len(), path.display()));
                 std::thread::spawn(move || {
                     let r = write_gif(&path, size.width as u32, size.height as u32, &rec.frames);
-                    done.lock().unwrap().push(r.map(|_| format!("recording saved to {}", path.display())).unwrap_or_else(|e| format!("recording not saved: {e}")));
+                    done.lock().unwrap().push(
+                        r.map(|_| format!("recording saved to {}", path.display()))
+                            .unwrap_or_else(|e| format!("recording not saved: {e}")),
+                    );
                     in_flight.fetch_sub(1, Ordering::SeqCst);
                 });
             }

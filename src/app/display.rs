@@ -51,7 +51,10 @@ fn spawn_world_sprite(mut commands: Commands, mut images: ResMut<Assets<Image>>,
     image.texture_descriptor.usage |= TextureUsages::COPY_DST;
     image.sampler = ImageSampler::nearest();
     let handle = images.add(image);
-    commands.spawn((Sprite { image: handle.clone(), custom_size: Some(Vec2::new(w as f32, h as f32)), ..default() }, WorldSprite));
+    commands.spawn((
+        Sprite { image: handle.clone(), custom_size: Some(Vec2::new(w as f32, h as f32)), ..default() },
+        WorldSprite,
+    ));
     commands.insert_resource(WorldTexture { image: handle, width: w, height: h, frame: None });
 }
 
@@ -59,7 +62,12 @@ fn hand_frame_to_render(mut tex: ResMut<WorldTexture>, mut frame: ResMut<DeviceF
     tex.frame = frame.0.take();
 }
 
-fn copy_frame_into_texture(tex: Option<Res<WorldTexture>>, images: Res<RenderAssets<GpuImage>>, device: Res<RenderDevice>, queue: Res<RenderQueue>) {
+fn copy_frame_into_texture(
+    tex: Option<Res<WorldTexture>>,
+    images: Res<RenderAssets<GpuImage>>,
+    device: Res<RenderDevice>,
+    queue: Res<RenderQueue>,
+) {
     let Some(tex) = tex else { return };
     let Some(frame) = &tex.frame else { return };
     let Some(gpu) = images.get(tex.image.id()) else { return };
@@ -67,11 +75,17 @@ fn copy_frame_into_texture(tex: Option<Res<WorldTexture>>, images: Res<RenderAss
     if frame.size < stride as u64 * tex.height as u64 {
         return;
     }
-    let mut enc = device.wgpu_device().create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("world frame copy") });
+    let mut enc = device
+        .wgpu_device()
+        .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("world frame copy") });
     enc.copy_buffer_to_texture(
         wgpu::TexelCopyBufferInfo {
             buffer: &frame.buffer,
-            layout: wgpu::TexelCopyBufferLayout { offset: frame.offset, bytes_per_row: Some(stride), rows_per_image: Some(tex.height) },
+            layout: wgpu::TexelCopyBufferLayout {
+                offset: frame.offset,
+                bytes_per_row: Some(stride),
+                rows_per_image: Some(tex.height),
+            },
         },
         gpu.texture.as_image_copy(),
         Extent3d { width: tex.width, height: tex.height, depth_or_array_layers: 1 },

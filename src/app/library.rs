@@ -62,15 +62,26 @@ pub fn load_entry(path: &Path) -> Result<Entry, String> {
     }
     let c = Creature::load(path).map_err(|e| e.to_string())?;
     let thumbnail = c.target.as_ref().map(|t| {
-        let rgba: Vec<u8> = t.rgba.chunks_exact(4).flat_map(|p| {
-            // Premultiplied floats to straight bytes for display.
-            let a = p[3].clamp(0.0, 1.0);
-            let un = |v: f32| if a > 0.0 { (v / a).clamp(0.0, 1.0) } else { 0.0 };
-            [un(p[0]), un(p[1]), un(p[2]), a].map(|v| (v * 255.0).round() as u8)
-        }).collect();
+        let rgba: Vec<u8> = t
+            .rgba
+            .chunks_exact(4)
+            .flat_map(|p| {
+                // Premultiplied floats to straight bytes for display.
+                let a = p[3].clamp(0.0, 1.0);
+                let un = |v: f32| if a > 0.0 { (v / a).clamp(0.0, 1.0) } else { 0.0 };
+                [un(p[0]), un(p[1]), un(p[2]), a].map(|v| (v * 255.0).round() as u8)
+            })
+            .collect();
         (t.width, t.height, rgba)
     });
-    Ok(Entry { name: c.meta.name.clone(), weights: c.weights, fire_rate: c.meta.rule.fire_rate, angle: c.meta.rule.angle, thumbnail, source: path.to_path_buf() })
+    Ok(Entry {
+        name: c.meta.name.clone(),
+        weights: c.weights,
+        fire_rate: c.meta.rule.fire_rate,
+        angle: c.meta.rule.angle,
+        thumbnail,
+        source: path.to_path_buf(),
+    })
 }
 
 impl Library {
@@ -96,11 +107,22 @@ impl Library {
 
 /// Queues a seed of library entry `entry` at cell (x, y); adds its species to the world first if
 /// needed. Returns the species index.
-pub fn plant<B: WorldBackend>(sandbox: &mut Sandbox<B>, lib: &Library, entry: usize, x: i64, y: i64) -> Result<usize, String> {
+pub fn plant<B: WorldBackend>(
+    sandbox: &mut Sandbox<B>,
+    lib: &Library,
+    entry: usize,
+    x: i64,
+    y: i64,
+) -> Result<usize, String> {
     let e = lib.entries.get(entry).ok_or("no such creature in the library")?;
     let s = match sandbox.world.find_species(&e.name) {
         Some(s) => s,
-        None => sandbox.world.add_species(SpeciesRule { name: e.name.clone(), weights: e.weights.clone(), angle: e.angle, fire_rate: e.fire_rate })?,
+        None => sandbox.world.add_species(SpeciesRule {
+            name: e.name.clone(),
+            weights: e.weights.clone(),
+            angle: e.angle,
+            fire_rate: e.fire_rate,
+        })?,
     };
     let cell = sandbox.world.size().cell(x, y).ok_or("outside the world")?;
     sandbox.pending.push((cell, EditOp::Seed(s)));
@@ -133,7 +155,10 @@ fn load_folder(opts: Res<super::PlayOptions>, mut lib: ResMut<Library>, mut noti
             }
             continue;
         };
-        let mut paths: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "creature")).collect();
+        let mut paths: Vec<PathBuf> = read
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "creature"))
+            .collect();
         paths.sort();
         for p in paths {
             match load_entry(&p) {

@@ -85,16 +85,31 @@ pub fn run(opts: PlayOptions) -> Result<(), String> {
                 }),
                 ..default()
             })
-            .set(bevy::log::LogPlugin { filter: "wgpu=error,naga=warn,bevy_render=warn,cubecl=warn".into(), ..default() }),
+            .set(bevy::log::LogPlugin {
+                filter: "wgpu=error,naga=warn,bevy_render=warn,cubecl=warn".into(),
+                ..default()
+            }),
     );
     app.add_plugins(bevy_egui::EguiPlugin::default());
     app.init_state::<Scene>();
-    app.insert_resource(lab::LabOptions { data_dir: opts.data_dir.clone(), backend: crate::backend::BackendChoice::Auto, defaults: Default::default() });
-    let challenge_opts = challenges::ChallengeOptions { levels_dir: opts.levels_dir.clone(), data_dir: opts.data_dir.clone() };
+    app.insert_resource(lab::LabOptions {
+        data_dir: opts.data_dir.clone(),
+        backend: crate::backend::BackendChoice::Auto,
+        defaults: Default::default(),
+    });
+    let challenge_opts =
+        challenges::ChallengeOptions { levels_dir: opts.levels_dir.clone(), data_dir: opts.data_dir.clone() };
     app.insert_resource(opts);
     app.add_plugins((gpu::BurnOnBevyPlugin, sim::SimPlugin::<burn::backend::Wgpu>::default(), display::DisplayPlugin));
-    app.add_plugins((view::ViewPlugin, tools::ToolsPlugin::<burn::backend::Wgpu>::default(), library::LibraryPlugin::<burn::backend::Wgpu>::default()));
-    app.add_plugins((ui::UiPlugin::<burn::backend::Wgpu>::default(), capture::CapturePlugin::<burn::backend::Wgpu>::default()));
+    app.add_plugins((
+        view::ViewPlugin,
+        tools::ToolsPlugin::<burn::backend::Wgpu>::default(),
+        library::LibraryPlugin::<burn::backend::Wgpu>::default(),
+    ));
+    app.add_plugins((
+        ui::UiPlugin::<burn::backend::Wgpu>::default(),
+        capture::CapturePlugin::<burn::backend::Wgpu>::default(),
+    ));
     app.add_plugins(lab::LabPlugin::<burn::backend::Wgpu>::default());
     app.add_plugins(challenges::ChallengesPlugin::<burn::backend::Wgpu>::new(challenge_opts));
     if let Some(s) = script {

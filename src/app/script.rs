@@ -9,15 +9,15 @@ use std::sync::atomic::Ordering;
 use bevy::prelude::*;
 use serde::Deserialize;
 
-use super::capture::{CaptureRequests, write_png};
-use super::library::{Library, Notices, load_entry, plant};
-use super::sim::{Clock, EditWorld, Sandbox};
-use super::speed::Speed;
 use super::Scene;
+use super::capture::{CaptureRequests, write_png};
 use super::challenges::levels::Status;
 use super::challenges::{Challenge, Levels};
 use super::lab::LabState;
+use super::library::{Library, Notices, load_entry, plant};
 use super::sim::BackendDevice;
+use super::sim::{Clock, EditWorld, Sandbox};
+use super::speed::Speed;
 use crate::lab::JobState;
 use crate::train::session::Stop;
 use crate::train::{Mode, TrainConfig};
@@ -31,7 +31,10 @@ pub enum Action {
     /// Selects a library creature by name.
     Select(String),
     /// Plants a seed of the selected creature at cell (x, y).
-    Seed { x: i64, y: i64 },
+    Seed {
+        x: i64,
+        y: i64,
+    },
     /// Wounds every species with a shape.
     Wound(Shape),
     Wall(Shape),
@@ -134,7 +137,8 @@ pub struct Script {
 
 impl Script {
     pub fn parse(text: &str, base: &Path) -> Result<Self, String> {
-        let mut s: Script = ron::from_str(text).map_err(|e| format!("line {}, column {}: {}", e.span.start.line, e.span.start.col, e.code))?;
+        let mut s: Script = ron::from_str(text)
+            .map_err(|e| format!("line {}, column {}: {}", e.span.start.line, e.span.start.col, e.code))?;
         s.base = base.to_path_buf();
         Ok(s)
     }
@@ -188,8 +192,14 @@ impl<B> ScriptPlugin<B> {
 
 impl<B: WorldBackend> Plugin for ScriptPlugin<B> {
     fn build(&self, app: &mut App) {
-        app.insert_resource(Runner { script: self.script.clone(), next: 0, wait: Wait::None, failed: None, started: std::time::Instant::now() })
-            .add_systems(Update, run_script::<B>.in_set(EditWorld).after(super::view::ViewUpdate));
+        app.insert_resource(Runner {
+            script: self.script.clone(),
+            next: 0,
+            wait: Wait::None,
+            failed: None,
+            started: std::time::Instant::now(),
+        })
+        .add_systems(Update, run_script::<B>.in_set(EditWorld).after(super::view::ViewUpdate));
     }
 }
 
@@ -263,13 +273,18 @@ pub fn run_script<B: WorldBackend>(
             }
         }
         Wait::LevelTime(t) => {
-            if challenge.as_ref().and_then(|c| c.playing.as_ref()).is_some_and(|p| p.run.outcome().is_none() && p.run.time() < t) {
+            if challenge
+                .as_ref()
+                .and_then(|c| c.playing.as_ref())
+                .is_some_and(|p| p.run.outcome().is_none() && p.run.time() < t)
+            {
                 return;
             }
         }
         Wait::Reload(ref name, v) => {
             let Some(l) = levels.as_ref() else { return };
-            if l.find(name).is_none_or(|i| l.entries[i].version == v || matches!(l.entries[i].status, Status::Loading)) {
+            if l.find(name).is_none_or(|i| l.entries[i].version == v || matches!(l.entries[i].status, Status::Loading))
+            {
                 return;
             }
         }
@@ -310,7 +325,9 @@ pub fn run_script<B: WorldBackend>(
                 }
                 Action::Wound(s) => sandbox.pending.extend(s.cells(size).into_iter().map(|c| (c, EditOp::Erase))),
                 Action::Wall(s) => sandbox.pending.extend(s.cells(size).into_iter().map(|c| (c, EditOp::WallOn))),
-                Action::RemoveWall(s) => sandbox.pending.extend(s.cells(size).into_iter().map(|c| (c, EditOp::WallOff))),
+                Action::RemoveWall(s) => {
+                    sandbox.pending.extend(s.cells(size).into_iter().map(|c| (c, EditOp::WallOff)))
+                }
                 Action::Rotation(deg) | Action::FireRate(deg) => {
                     let e = lib.selected.and_then(|e| lib.entries.get(e)).ok_or("no creature selected")?;
                     let s = sandbox.world.find_species(&e.name).ok_or(format!("{} is not planted", e.name))?;
@@ -410,12 +427,16 @@ pub fn run_script<B: WorldBackend>(
                         "step_ms": clock.step_ms,
                     });
                     let path = runner.script.path(&p);
-                    crate::fsio::write_atomic(&path, report.to_string().as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+                    crate::fsio::write_atomic(&path, report.to_string().as_bytes())
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
                 }
                 Action::Clear => sandbox.world.clear(),
                 Action::Scene(s) => scene.as_mut().ok_or("no scenes in this app")?.set(s),
                 Action::Drop(p) => {
-                    drops.write(FileDragAndDrop::DroppedFile { window: Entity::PLACEHOLDER, path_buf: runner.script.path(&p) });
+                    drops.write(FileDragAndDrop::DroppedFile {
+                        window: Entity::PLACEHOLDER,
+                        path_buf: runner.script.path(&p),
+                    });
                     // The drop is handled on the next frame.
                     runner.wait = Wait::Frames(1);
                 }
@@ -444,7 +465,13 @@ pub fn run_script<B: WorldBackend>(
                 }
                 Action::Resume(name) => {
                     let l = lab.as_mut().ok_or("no lab in this app")?;
-                    let path = l.lab.unfinished.iter().find(|u| u.summary.name == name).map(|u| u.path.clone()).ok_or(format!("no unfinished training named {name}"))?;
+                    let path = l
+                        .lab
+                        .unfinished
+                        .iter()
+                        .find(|u| u.summary.name == name)
+                        .map(|u| u.path.clone())
+                        .ok_or(format!("no unfinished training named {name}"))?;
                     let id = l.lab.resume(&path)?;
                     l.shown = Some(id);
                 }

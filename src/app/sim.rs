@@ -90,7 +90,10 @@ impl<B: WorldBackend> Plugin for SimPlugin<B> {
             .configure_sets(Update, EditWorld.before(StepWorld))
             .add_systems(Startup, create_world::<B>)
             // The world holds still while another scene is on show (the lab wants the CPU).
-            .add_systems(Update, (advance::<B>.run_if(in_state(super::Scene::Sandbox)), count::<B>).chain().in_set(StepWorld));
+            .add_systems(
+                Update,
+                (advance::<B>.run_if(in_state(super::Scene::Sandbox)), count::<B>).chain().in_set(StepWorld),
+            );
     }
 }
 
@@ -112,7 +115,11 @@ fn create_world<B: WorldBackend>(
 /// Frame time budget when the speed is "max": leaves room for drawing at about 30 fps.
 const MAX_SPEED_BUDGET: Duration = Duration::from_millis(25);
 
-pub fn advance<B: WorldBackend>(sandbox: Option<ResMut<Sandbox<B>>>, mut clock: ResMut<Clock>, mut device_frame: ResMut<DeviceFrame>) {
+pub fn advance<B: WorldBackend>(
+    sandbox: Option<ResMut<Sandbox<B>>>,
+    mut clock: ResMut<Clock>,
+    mut device_frame: ResMut<DeviceFrame>,
+) {
     let Some(mut sandbox) = sandbox else { return };
     let sb = &mut *sandbox;
     if !sb.pending.is_empty() {

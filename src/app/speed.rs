@@ -4,8 +4,21 @@
 use serde::{Deserialize, Serialize};
 
 /// The speed choices, slowest first; `None` is "as fast as possible".
-pub const LEVELS: [Option<f32>; 13] =
-    [Some(1.0 / 60.0), Some(1.0 / 30.0), Some(1.0 / 8.0), Some(0.25), Some(0.5), Some(1.0), Some(2.0), Some(4.0), Some(8.0), Some(16.0), Some(32.0), Some(64.0), None];
+pub const LEVELS: [Option<f32>; 13] = [
+    Some(1.0 / 60.0),
+    Some(1.0 / 30.0),
+    Some(1.0 / 8.0),
+    Some(0.25),
+    Some(0.5),
+    Some(1.0),
+    Some(2.0),
+    Some(4.0),
+    Some(8.0),
+    Some(16.0),
+    Some(32.0),
+    Some(64.0),
+    None,
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Speed {
@@ -38,7 +51,9 @@ impl Speed {
     pub fn level(&self) -> usize {
         match self {
             Speed::Max => LEVELS.len() - 1,
-            Speed::PerFrame(f) => LEVELS.iter().position(|l| l.is_some_and(|l| l >= *f * 0.999)).unwrap_or(LEVELS.len() - 2),
+            Speed::PerFrame(f) => {
+                LEVELS.iter().position(|l| l.is_some_and(|l| l >= *f * 0.999)).unwrap_or(LEVELS.len() - 2)
+            }
         }
     }
 }

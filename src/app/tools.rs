@@ -55,7 +55,14 @@ pub struct ToolSettings {
 
 impl Default for ToolSettings {
     fn default() -> Self {
-        Self { tool: Tool::Eraser, eraser_radius: 6.0, scalpel_width: 2.0, wall_radius: 1.5, stamp: Stamp::Half, stamp_angle_deg: 0.0 }
+        Self {
+            tool: Tool::Eraser,
+            eraser_radius: 6.0,
+            scalpel_width: 2.0,
+            wall_radius: 1.5,
+            stamp: Stamp::Half,
+            stamp_angle_deg: 0.0,
+        }
     }
 }
 
@@ -81,7 +88,14 @@ pub fn stamp_shape(stamp: Stamp, x: f32, y: f32, angle_deg: f32, size: WorldSize
 }
 
 /// Edits of a drag segment from `from` to `to` (cell coordinates) with a painting tool.
-pub fn stroke(tool: Tool, s: &ToolSettings, from: Vec2, to: Vec2, erase_walls: bool, size: WorldSize) -> Vec<(u32, EditOp)> {
+pub fn stroke(
+    tool: Tool,
+    s: &ToolSettings,
+    from: Vec2,
+    to: Vec2,
+    erase_walls: bool,
+    size: WorldSize,
+) -> Vec<(u32, EditOp)> {
     let line = |r: f32| Shape::Line { x0: from.x, y0: from.y, x1: to.x, y1: to.y, width: 2.0 * r };
     match tool {
         Tool::Eraser => cells_of(line(s.eraser_radius), size, EditOp::Erase),
@@ -99,9 +113,13 @@ impl<B> Default for ToolsPlugin<B> {
 
 impl<B: WorldBackend> Plugin for ToolsPlugin<B> {
     fn build(&self, app: &mut App) {
-        app.init_resource::<ToolSettings>()
-            .init_resource::<ToolDrag>()
-            .add_systems(Update, (keyboard, mouse::<B>).in_set(EditWorld).after(super::view::ViewUpdate).run_if(in_state(super::Scene::Sandbox)));
+        app.init_resource::<ToolSettings>().init_resource::<ToolDrag>().add_systems(
+            Update,
+            (keyboard, mouse::<B>)
+                .in_set(EditWorld)
+                .after(super::view::ViewUpdate)
+                .run_if(in_state(super::Scene::Sandbox)),
+        );
     }
 }
 
@@ -191,7 +209,8 @@ fn mouse<B: WorldBackend>(
         }
         Tool::Scalpel => {
             if buttons.just_released(MouseButton::Left) {
-                let cut = Shape::Line { x0: start.x, y0: start.y, x1: cell.x, y1: cell.y, width: settings.scalpel_width };
+                let cut =
+                    Shape::Line { x0: start.x, y0: start.y, x1: cell.x, y1: cell.y, width: settings.scalpel_width };
                 sb.pending.extend(cells_of(cut, size, EditOp::Erase));
             }
         }

@@ -25,19 +25,27 @@ impl<B> Default for UiPlugin<B> {
 
 impl<B: WorldBackend> Plugin for UiPlugin<B> {
     fn build(&self, app: &mut App) {
-        app.init_resource::<KeyboardOverUi>().init_resource::<Thumbnails>().add_systems(EguiPrimaryContextPass, panel::<B>.run_if(in_state(super::Scene::Sandbox)));
+        app.init_resource::<KeyboardOverUi>()
+            .init_resource::<Thumbnails>()
+            .add_systems(EguiPrimaryContextPass, panel::<B>.run_if(in_state(super::Scene::Sandbox)));
     }
 }
 
 /// A full-window egui area under every window, for a scene's panels.
 pub fn scene_root(ctx: &egui::Context, id: &'static str) -> egui::Ui {
-    egui::Ui::new(ctx.clone(), id.into(), egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()))
+    egui::Ui::new(
+        ctx.clone(),
+        id.into(),
+        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
+    )
 }
 
 /// The row of scene buttons at the top of every scene's panel.
 pub fn scene_tabs(ui: &mut egui::Ui, current: super::Scene, next: &mut NextState<super::Scene>) {
     ui.horizontal(|ui| {
-        for (s, name) in [(super::Scene::Sandbox, "Sandbox"), (super::Scene::Lab, "Lab"), (super::Scene::Challenges, "Challenges")] {
+        for (s, name) in
+            [(super::Scene::Sandbox, "Sandbox"), (super::Scene::Lab, "Lab"), (super::Scene::Challenges, "Challenges")]
+        {
             if ui.selectable_label(current == s, egui::RichText::new(name).heading()).clicked() && current != s {
                 next.set(s);
             }

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use burn::tensor::backend::AutodiffBackend;
 use burn::backend::wgpu::WgpuDevice;
+use burn::tensor::backend::AutodiffBackend;
 use morphogen::backend::{BackendChoice, GpuBackend, Job, Resolved, resolve, run_job};
 use morphogen::bench::{sim_cell_updates_per_s, train_iters_per_s, world_cell_updates_per_s};
 
@@ -52,15 +52,24 @@ impl Job for BenchJob<'_> {
                 }
             };
             if a.json {
-                println!("{}", serde_json::json!({"backend": label, "grid": g, "cell_updates_per_s": cups, "device": device_name}));
+                println!(
+                    "{}",
+                    serde_json::json!({"backend": label, "grid": g, "cell_updates_per_s": cups, "device": device_name})
+                );
             } else {
-                println!("  simulation {g:>5}x{g:<5} {:>10.3} M cell updates/s ({:.1} steps/s)", cups / 1e6, cups / (g * g) as f64);
+                println!(
+                    "  simulation {g:>5}x{g:<5} {:>10.3} M cell updates/s ({:.1} steps/s)",
+                    cups / 1e6,
+                    cups / (g * g) as f64
+                );
             }
         }
         if matches!(on, Resolved::Gpu(_)) {
             for &g in &a.sizes {
                 for &s in &a.world_species {
-                    let r = catch(|| world_cell_updates_per_s::<GpuBackend>(&WgpuDevice::DefaultDevice, g, s, a.seconds)).and_then(|r| r);
+                    let r =
+                        catch(|| world_cell_updates_per_s::<GpuBackend>(&WgpuDevice::DefaultDevice, g, s, a.seconds))
+                            .and_then(|r| r);
                     match r {
                         Ok((cups, alive)) if a.json => println!(
                             "{}",
@@ -94,7 +103,10 @@ impl Job for BenchJob<'_> {
 /// A backend that fails one measure (out of GPU memory, say) must not end the whole benchmark.
 fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|e| {
-        e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "panic".into())
+        e.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panic".into())
     })
 }
 

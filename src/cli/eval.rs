@@ -54,7 +54,16 @@ pub fn run(a: EvalArgs) -> Result<ExitCode, String> {
     } else {
         let [h, w] = c.meta.grid;
         let g = a.grid.map(|g| (g, g)).unwrap_or((h, w));
-        println!("{} ({}), {}x{} grid, {} trials, seed {}, on {}", c.meta.name, c.meta.mode, g.0, g.1, a.trials, a.seed, on.describe());
+        println!(
+            "{} ({}), {}x{} grid, {} trials, seed {}, on {}",
+            c.meta.name,
+            c.meta.mode,
+            g.0,
+            g.1,
+            a.trials,
+            a.seed,
+            on.describe()
+        );
         match r.growth_mse {
             Some(m) => println!("  growth      RGBA MSE vs target at step 96: {m:.6}"),
             None => println!("  growth      (no target image in this creature)"),

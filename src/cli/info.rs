@@ -31,7 +31,10 @@ pub fn run(a: InfoArgs) -> Result<ExitCode, String> {
         println!("  mode         {}", m.mode);
         println!("  iterations   {}", m.iterations);
         println!("  final loss   {}", m.final_loss.map(|l| format!("{l:.6}")).unwrap_or("-".into()));
-        println!("  rule         fire rate {}, angle {} rad, {:?} border", m.rule.fire_rate, m.rule.angle, m.rule.border);
+        println!(
+            "  rule         fire rate {}, angle {} rad, {:?} border",
+            m.rule.fire_rate, m.rule.angle, m.rule.border
+        );
         println!("  grid         {}x{}", m.grid[0], m.grid[1]);
         println!("  target       {}", target.map(|[h, w]| format!("{h}x{w} image")).unwrap_or("none".into()));
         println!("  parameters   {PARAM_COUNT}");

@@ -45,7 +45,14 @@ pub fn run(c: LevelCommand) -> Result<ExitCode, String> {
         // Headless and exact: the CPU backend, the same world kernels the tests hold the GPU to.
         let result = Level::load(&f).and_then(|l| check::<morphogen::backend::CpuBackend>(l, &Default::default()));
         match result {
-            Ok(o) if o.won => println!("{}: won at {:.1} s, {} star(s), score {:.3}: {}", f.display(), o.time, o.stars, o.score, o.why),
+            Ok(o) if o.won => println!(
+                "{}: won at {:.1} s, {} star(s), score {:.3}: {}",
+                f.display(),
+                o.time,
+                o.stars,
+                o.score,
+                o.why
+            ),
             Ok(o) => {
                 all_won = false;
                 println!("{}: LOST at {:.1} s: {}", f.display(), o.time, o.why);

@@ -17,7 +17,11 @@ use clap::{Parser, Subcommand};
 use morphogen::backend::BackendChoice;
 
 #[derive(Parser)]
-#[command(name = "morphogen", version, about = "Growing Neural Cellular Automata: play with, train, evaluate and import creatures")]
+#[command(
+    name = "morphogen",
+    version,
+    about = "Growing Neural Cellular Automata: play with, train, evaluate and import creatures"
+)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// With no command, the game opens (these options are `play`'s).

@@ -13,7 +13,6 @@ pub struct Progress {
     tty: bool,
 }
 
-
 impl Progress {
     pub fn new(total: u64, start_iter: u64) -> Self {
         Self { total, start_iter, started: Instant::now(), last_print: None, tty: std::io::stderr().is_terminal() }

@@ -101,15 +101,21 @@ impl Job for TrainJob {
         );
         let mut bar = Progress::new(t.cfg.iterations, t.iteration);
         let ckpt = self.ckpt.clone();
-        let outcome = session::run(&mut t, &self.ckpt, &self.control, |_, ev| match ev {
+        let outcome = session::run(&mut t, &self.ckpt, &self.control, |_, ev| {
+            match ev {
             Event::Iteration(r) => bar.update(r.iteration, r.loss, r.lr),
             Event::RolledBack { failed, back_to } => bar.message(&format!(
                 "warning: non-finite loss or state at iteration {failed}; rolled back to the last good checkpoint (iteration {back_to})"
             )),
             Event::Checkpointed(_) | Event::Before(_) => {}
+        }
         })?;
         if outcome != Outcome::Finished {
-            bar.message(&format!("interrupted at iteration {}; checkpoint saved to {}; carry on with --resume", t.iteration, ckpt.display()));
+            bar.message(&format!(
+                "interrupted at iteration {}; checkpoint saved to {}; carry on with --resume",
+                t.iteration,
+                ckpt.display()
+            ));
             return Ok(ExitCode::from(130));
         }
         bar.finish();
@@ -146,7 +152,8 @@ pub fn run(a: TrainArgs) -> Result<ExitCode, String> {
             Some(p) => read_config(p)?,
             None => TrainConfig::default(),
         };
-        let mode = a.mode.or(a.config.as_ref().map(|_| cfg.mode)).ok_or("train needs --mode grow|persist|regenerate")?;
+        let mode =
+            a.mode.or(a.config.as_ref().map(|_| cfg.mode)).ok_or("train needs --mode grow|persist|regenerate")?;
         cfg.mode = mode;
         if let Some(v) = a.iterations {
             cfg.iterations = v;
@@ -168,7 +175,9 @@ pub fn run(a: TrainArgs) -> Result<ExitCode, String> {
         }
         cfg.validate()?;
         let target = Target::from_file(image, &cfg.target)?;
-        let name = a.name.clone().unwrap_or_else(|| image.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or("creature".into()));
+        let name = a.name.clone().unwrap_or_else(|| {
+            image.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or("creature".into())
+        });
         if ckpt.exists() {
             eprintln!("note: {} exists and will be overwritten (use --resume to carry on from it)", ckpt.display());
         }

@@ -62,7 +62,6 @@ pub fn run(c: ZooCommand) -> Result<ExitCode, String> {
     }
 }
 
-
 fn train(a: TrainArgs) -> Result<ExitCode, String> {
     let m = Manifest::load(&a.manifest)?;
     let on = resolve(a.backend.backend)?;
@@ -102,7 +101,11 @@ struct EvalJob(Creature, usize);
 
 impl morphogen::backend::Job for EvalJob {
     type Output = Report;
-    fn run<B: burn::tensor::backend::AutodiffBackend>(self, device: B::Device, on: &morphogen::backend::Resolved) -> Report {
+    fn run<B: burn::tensor::backend::AutodiffBackend>(
+        self,
+        device: B::Device,
+        on: &morphogen::backend::Resolved,
+    ) -> Report {
         let opts = EvalOptions { trials: self.1, step_mode: on.step_mode(), ..Default::default() };
         morphogen::eval::evaluate::<B::InnerBackend>(&self.0, &opts, &device)
     }
@@ -132,7 +135,9 @@ fn eval(a: EvalArgs) -> Result<ExitCode, String> {
     }
     let m = Manifest::load(&a.manifest)?;
     let on = resolve(a.backend.backend)?;
-    println!("| creature | iterations | growth MSE | alive at 200 | drift at 2000 | disc | left | right | top | bottom | square | meets the bar |");
+    println!(
+        "| creature | iterations | growth MSE | alive at 200 | drift at 2000 | disc | left | right | top | bottom | square | meets the bar |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut ok = true;
     if let Some(r) = &a.reference {

@@ -21,7 +21,10 @@ pub enum JobState {
     Queued,
     Running,
     /// Finished; the creature file is here under this name.
-    Saved { name: String, path: PathBuf },
+    Saved {
+        name: String,
+        path: PathBuf,
+    },
     /// Stopped with its checkpoint kept: it can be resumed.
     Stopped,
     /// Stopped without a word to the checkpoint (a simulated kill).
@@ -80,7 +83,15 @@ pub struct Job {
 impl Job {
     pub fn new(id: u64, name: String, ckpt: PathBuf, iteration: u64, iterations: u64) -> Self {
         let live = Live { iteration, iterations, ..Default::default() };
-        Job { id, name, ckpt, state: JobState::Queued, control: Arc::default(), live: Arc::new(Mutex::new(live)), thread: None }
+        Job {
+            id,
+            name,
+            ckpt,
+            state: JobState::Queued,
+            control: Arc::default(),
+            live: Arc::new(Mutex::new(live)),
+            thread: None,
+        }
     }
 
     pub fn live(&self) -> MutexGuard<'_, Live> {
@@ -98,7 +109,13 @@ impl Job {
 
     /// Starts the training thread on the chosen backend.
     pub(super) fn start(&mut self, on: Resolved, data: PathBuf, preview_every: u64) {
-        let w = Worker { ckpt: self.ckpt.clone(), data, control: self.control.clone(), live: self.live.clone(), preview_every };
+        let w = Worker {
+            ckpt: self.ckpt.clone(),
+            data,
+            control: self.control.clone(),
+            live: self.live.clone(),
+            preview_every,
+        };
         let spawned = std::thread::Builder::new().name(format!("lab: {}", self.name)).spawn(move || {
             lower_priority();
             run_job(&on, w)
@@ -238,7 +255,8 @@ impl crate::backend::Job for Worker {
         })?;
         match outcome {
             Outcome::Finished => {
-                std::fs::create_dir_all(store::creatures_dir(&self.data)).map_err(|e| format!("{}: {e}", self.data.display()))?;
+                std::fs::create_dir_all(store::creatures_dir(&self.data))
+                    .map_err(|e| format!("{}: {e}", self.data.display()))?;
                 let (name, path) = store::result_path(&self.data, &t.name);
                 t.name = name.clone();
                 session::save_result(&t, &path, &self.ckpt)?;

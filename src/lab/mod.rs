@@ -24,7 +24,10 @@ use crate::train::session::Stop;
 #[derive(Clone, Debug, PartialEq)]
 pub enum LabEvent {
     /// A creature file was written: add it to the library.
-    Saved { name: String, path: PathBuf },
+    Saved {
+        name: String,
+        path: PathBuf,
+    },
     Message(String),
 }
 
@@ -45,7 +48,15 @@ impl Lab {
     /// a previous run left behind.
     pub fn new(data: &Path, on: Resolved) -> Self {
         let (unfinished, startup_problems) = store::unfinished(data);
-        Lab { data: data.to_path_buf(), on, jobs: Vec::new(), unfinished, preview_every: 200, next_id: 1, startup_problems }
+        Lab {
+            data: data.to_path_buf(),
+            on,
+            jobs: Vec::new(),
+            unfinished,
+            preview_every: 200,
+            next_id: 1,
+            startup_problems,
+        }
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -92,7 +103,11 @@ impl Lab {
             self.jobs.retain(|j| j.id != id);
             return Ok(self.push(name, ckpt, it, total));
         }
-        let i = self.unfinished.iter().position(|u| u.path == path).ok_or_else(|| format!("{}: not an unfinished training", path.display()))?;
+        let i = self
+            .unfinished
+            .iter()
+            .position(|u| u.path == path)
+            .ok_or_else(|| format!("{}: not an unfinished training", path.display()))?;
         let u = self.unfinished.remove(i);
         Ok(self.push(u.summary.name, u.path, u.summary.iteration, u.summary.iterations))
     }
@@ -143,10 +158,15 @@ impl Lab {
             events.extend(j.live().messages.drain(..).map(LabEvent::Message));
             match j.try_finish() {
                 Some(JobState::Saved { name, path }) => {
-                    events.push(LabEvent::Message(format!("{name} is trained and in the library ({})", path.display())));
+                    events
+                        .push(LabEvent::Message(format!("{name} is trained and in the library ({})", path.display())));
                     events.push(LabEvent::Saved { name, path });
                 }
-                Some(JobState::Stopped) => events.push(LabEvent::Message(format!("{} stopped at iteration {}; resume it any time", j.name, j.live().iteration))),
+                Some(JobState::Stopped) => events.push(LabEvent::Message(format!(
+                    "{} stopped at iteration {}; resume it any time",
+                    j.name,
+                    j.live().iteration
+                ))),
                 Some(JobState::Failed(e)) => events.push(LabEvent::Message(format!("{} failed: {e}", j.name))),
                 _ => {}
             }

@@ -26,7 +26,8 @@ pub fn new_checkpoint_path(data: &Path, name: &str) -> PathBuf {
     let dir = lab_dir(data);
     let mut k = 0;
     loop {
-        let p = dir.join(format!("{}-{stamp}{}.ckpt", slug(name), if k == 0 { String::new() } else { format!("-{k}") }));
+        let p =
+            dir.join(format!("{}-{stamp}{}.ckpt", slug(name), if k == 0 { String::new() } else { format!("-{k}") }));
         if !p.exists() {
             return p;
         }
@@ -61,7 +62,8 @@ pub fn unfinished(data: &Path) -> (Vec<Unfinished>, Vec<String>) {
     let mut found = Vec::new();
     let mut problems = Vec::new();
     let Ok(read) = std::fs::read_dir(lab_dir(data)) else { return (found, problems) };
-    let mut paths: Vec<PathBuf> = read.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "ckpt")).collect();
+    let mut paths: Vec<PathBuf> =
+        read.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "ckpt")).collect();
     paths.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
     for path in paths {
         match Checkpoint::peek(&path) {

@@ -160,9 +160,18 @@ pub struct Move {
 #[derive(Clone, Debug, Deserialize, serde::Serialize, PartialEq)]
 pub enum Action {
     /// A seed of the level's creature number `creature` (0: the first).
-    Seed { x: i64, y: i64, creature: usize },
+    Seed {
+        x: i64,
+        y: i64,
+        creature: usize,
+    },
     Erase(Shape),
-    Cut { x0: f32, y0: f32, x1: f32, y1: f32 },
+    Cut {
+        x0: f32,
+        y0: f32,
+        x1: f32,
+        y1: f32,
+    },
     Wall(Shape),
     Shield(Shape),
 }
@@ -173,8 +182,9 @@ pub const CUT_WIDTH: f32 = 2.0;
 impl Level {
     /// Parses a level; errors give the line, column and what is wrong (ron names the field).
     pub fn parse(text: &str, source: &Path) -> Result<Self, String> {
-        let mut l: Level =
-            ron::from_str(text).map_err(|e| format!("{}: line {}, column {}: {}", source.display(), e.span.start.line, e.span.start.col, e.code))?;
+        let mut l: Level = ron::from_str(text).map_err(|e| {
+            format!("{}: line {}, column {}: {}", source.display(), e.span.start.line, e.span.start.col, e.code)
+        })?;
         l.source = source.to_path_buf();
         l.validate().map_err(|e| format!("{}: {e}", source.display()))?;
         Ok(l)
@@ -203,14 +213,25 @@ impl Level {
         if self.creatures.is_empty() {
             return Err("creatures: a level needs at least one".into());
         }
-        let frac = |v: f32, what: &str| if (0.0..=1.0).contains(&v) { Ok(()) } else { Err(format!("goal: {what} must be a fraction in [0, 1]")) };
-        let secs = |v: f32, what: &str| if v > 0.0 && v.is_finite() { Ok(()) } else { Err(format!("goal: {what} must be a positive number of seconds")) };
+        let frac = |v: f32, what: &str| {
+            if (0.0..=1.0).contains(&v) { Ok(()) } else { Err(format!("goal: {what} must be a fraction in [0, 1]")) }
+        };
+        let secs = |v: f32, what: &str| {
+            if v > 0.0 && v.is_finite() {
+                Ok(())
+            } else {
+                Err(format!("goal: {what} must be a positive number of seconds"))
+            }
+        };
         match &self.goal {
             Goal::Regrow { shape, within } => {
                 frac(*shape, "shape")?;
                 secs(*within, "within")?;
                 // Something must start the clock: a timed wound, or the player's eraser or scalpel.
-                if !self.events.iter().any(|e| matches!(e.at, When::Time(_))) && self.tools.eraser == 0 && self.tools.scalpel == 0 {
+                if !self.events.iter().any(|e| matches!(e.at, When::Time(_)))
+                    && self.tools.eraser == 0
+                    && self.tools.scalpel == 0
+                {
                     return Err("goal Regrow needs an event that wounds the creature at a time, or an eraser or scalpel for the player".into());
                 }
             }

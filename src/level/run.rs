@@ -49,7 +49,8 @@ impl<B: WorldBackend> LevelRun<B> {
     pub fn new(level: Level, device: &B::Device) -> Result<Self, String> {
         let size = level.size()?;
         let mut world = World::<B>::new(size, 1, device);
-        let walls: Vec<(u32, EditOp)> = level.walls.iter().flat_map(|s| s.cells(size)).map(|c| (c, EditOp::WallOn)).collect();
+        let walls: Vec<(u32, EditOp)> =
+            level.walls.iter().flat_map(|s| s.cells(size)).map(|c| (c, EditOp::WallOn)).collect();
         world.edit(&walls);
         let mut species_of = Vec::new();
         for p in &level.creatures {
@@ -83,7 +84,11 @@ impl<B: WorldBackend> LevelRun<B> {
         }
         let reference = alive_mask(&world.host_state(), size.cells(), species_of[0]);
         if !reference.iter().any(|&a| a) {
-            return Err(format!("{}: the first creature did not grow (nothing alive after {} steps)", level.source.display(), level.creatures[0].grown));
+            return Err(format!(
+                "{}: the first creature did not grow (nothing alive after {} steps)",
+                level.source.display(),
+                level.creatures[0].grown
+            ));
         }
         let base_angles = world.species().iter().map(|r| r.angle).collect();
         let budget = level.tools;
@@ -141,7 +146,8 @@ impl<B: WorldBackend> LevelRun<B> {
 
     fn wound(&mut self, s: &Shape) {
         let cells = s.cells(self.world.size());
-        let edits: Vec<(u32, EditOp)> = cells.into_iter().filter(|&c| !self.shielded(c)).map(|c| (c, EditOp::Erase)).collect();
+        let edits: Vec<(u32, EditOp)> =
+            cells.into_iter().filter(|&c| !self.shielded(c)).map(|c| (c, EditOp::Erase)).collect();
         self.world.edit(&edits);
     }
 
@@ -150,7 +156,14 @@ impl<B: WorldBackend> LevelRun<B> {
         if self.outcome.is_some() {
             return Err("the level is over".into());
         }
-        let take = |n: &mut u32, what: &str| if *n == 0 { Err(format!("no {what} left")) } else { *n -= 1; Ok(()) };
+        let take = |n: &mut u32, what: &str| {
+            if *n == 0 {
+                Err(format!("no {what} left"))
+            } else {
+                *n -= 1;
+                Ok(())
+            }
+        };
         let size = self.world.size();
         match a {
             Action::Seed { x, y, creature } => {
@@ -252,20 +265,40 @@ impl<B: WorldBackend> LevelRun<B> {
                 let w = self.first_wound?;
                 let since = (self.step - w) as f32 / sps;
                 if self.dipped && self.shape >= *shape {
-                    self.end(true, since, format!("back to {:.0}% of its shape {since:.1} s after the wound", self.shape * 100.0))
+                    self.end(
+                        true,
+                        since,
+                        format!("back to {:.0}% of its shape {since:.1} s after the wound", self.shape * 100.0),
+                    )
                 } else if since > *within && !self.dipped {
-                    self.end(false, since, format!("the wounds never took it below {:.0}%: wound it deeper", shape * 100.0))
+                    self.end(
+                        false,
+                        since,
+                        format!("the wounds never took it below {:.0}%: wound it deeper", shape * 100.0),
+                    )
                 } else if since > *within {
-                    self.end(false, since, format!("only {:.0}% of its shape {within} s after the wound", self.shape * 100.0))
+                    self.end(
+                        false,
+                        since,
+                        format!("only {:.0}% of its shape {within} s after the wound", self.shape * 100.0),
+                    )
                 } else {
                     None
                 }
             }
             Goal::Survive { shape, seconds } => {
                 if self.shape < *shape {
-                    self.end(false, self.min_shape, format!("fell to {:.0}% of its shape at {t:.1} s", self.shape * 100.0))
+                    self.end(
+                        false,
+                        self.min_shape,
+                        format!("fell to {:.0}% of its shape at {t:.1} s", self.shape * 100.0),
+                    )
                 } else if t >= *seconds {
-                    self.end(true, self.min_shape, format!("held at least {:.0}% for {seconds} s", self.min_shape * 100.0))
+                    self.end(
+                        true,
+                        self.min_shape,
+                        format!("held at least {:.0}% for {seconds} s", self.min_shape * 100.0),
+                    )
                 } else {
                     None
                 }
@@ -277,9 +310,17 @@ impl<B: WorldBackend> LevelRun<B> {
                     return None;
                 }
                 if self.shape < *below {
-                    self.end(true, self.cuts as f32, format!("{} cut(s): still at {:.0}% {within} s later", self.cuts, self.shape * 100.0))
+                    self.end(
+                        true,
+                        self.cuts as f32,
+                        format!("{} cut(s): still at {:.0}% {within} s later", self.cuts, self.shape * 100.0),
+                    )
                 } else if self.cuts >= *cuts || self.budget.scalpel == 0 {
-                    self.end(false, self.cuts as f32, format!("it regrew to {:.0}% within {within} s of the last cut", self.shape * 100.0))
+                    self.end(
+                        false,
+                        self.cuts as f32,
+                        format!("it regrew to {:.0}% within {within} s of the last cut", self.shape * 100.0),
+                    )
                 } else {
                     None
                 }
@@ -287,7 +328,10 @@ impl<B: WorldBackend> LevelRun<B> {
             Goal::Garden { zones, cover, within } => {
                 let size = self.world.size();
                 let s_count = self.world.species().len();
-                let alive_any = |c: u32| (0..s_count).any(|s| state[(s * cells + c as usize) * crate::nca::CHANNELS + 3] > super::score::ALIVE);
+                let alive_any = |c: u32| {
+                    (0..s_count)
+                        .any(|s| state[(s * cells + c as usize) * crate::nca::CHANNELS + 3] > super::score::ALIVE)
+                };
                 let covered = zones.iter().all(|z| {
                     let zc = z.cells(size);
                     !zc.is_empty() && zc.iter().filter(|&&c| alive_any(c)).count() as f32 >= cover * zc.len() as f32
@@ -306,7 +350,12 @@ impl<B: WorldBackend> LevelRun<B> {
     /// Longest a level can run before its goal must have been decided, seconds.
     pub fn time_limit(&self) -> f32 {
         let last_move = self.level.solution.last().map(|m| m.at).unwrap_or(0.0);
-        let last_event = self.level.events.iter().filter_map(|e| if let When::Time(t) = e.at { Some(t) } else { None }).fold(0.0, f32::max);
+        let last_event = self
+            .level
+            .events
+            .iter()
+            .filter_map(|e| if let When::Time(t) = e.at { Some(t) } else { None })
+            .fold(0.0, f32::max);
         let goal = match &self.level.goal {
             Goal::Regrow { within, .. } | Goal::Sever { within, .. } | Goal::Garden { within, .. } => *within,
             Goal::Survive { seconds, .. } => *seconds,
@@ -323,7 +372,8 @@ pub fn check<B: WorldBackend>(level: Level, device: &B::Device) -> Result<Outcom
     let mut next = 0;
     while run.outcome().is_none() && run.step <= limit {
         while next < moves.len() && moves[next].at <= run.time() {
-            run.apply(&moves[next].action).map_err(|e| format!("solution move {} at {} s: {e}", next + 1, moves[next].at))?;
+            run.apply(&moves[next].action)
+                .map_err(|e| format!("solution move {} at {} s: {e}", next + 1, moves[next].at))?;
             next += 1;
         }
         run.tick();

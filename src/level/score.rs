@@ -68,7 +68,9 @@ impl SaveFile {
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Self::default(), None),
-            Err(e) => return (Self::default(), Some(format!("{}: {e}; results will not be saved over it", path.display()))),
+            Err(e) => {
+                return (Self::default(), Some(format!("{}: {e}; results will not be saved over it", path.display())));
+            }
         };
         match serde_json::from_slice(&bytes) {
             Ok(s) => (s, None),
@@ -95,7 +97,10 @@ impl SaveFile {
     pub fn record(&mut self, level: &str, won: Best, lower_is_better: bool) -> bool {
         let better = match self.best.get(level) {
             None => true,
-            Some(b) => won.stars > b.stars || won.stars == b.stars && if lower_is_better { won.score < b.score } else { won.score > b.score },
+            Some(b) => {
+                won.stars > b.stars
+                    || won.stars == b.stars && if lower_is_better { won.score < b.score } else { won.score > b.score }
+            }
         };
         if better {
             self.best.insert(level.to_string(), won);

@@ -14,7 +14,9 @@ use super::params::Weights;
 pub(crate) fn neighbour(y: usize, x: usize, dy: isize, dx: isize, h: usize, w: usize, border: Border) -> Option<usize> {
     let (yy, xx) = (y as isize + dy, x as isize + dx);
     match border {
-        Border::Zero => (yy >= 0 && xx >= 0 && yy < h as isize && xx < w as isize).then(|| yy as usize * w + xx as usize),
+        Border::Zero => {
+            (yy >= 0 && xx >= 0 && yy < h as isize && xx < w as isize).then(|| yy as usize * w + xx as usize)
+        }
         Border::Wrap => Some(yy.rem_euclid(h as isize) as usize * w + xx.rem_euclid(w as isize) as usize),
     }
 }
@@ -78,7 +80,17 @@ pub(crate) fn perceive_cell(grid: &[f32], y: usize, x: usize, h: usize, w: usize
 /// C[m, n] = A[m, k] B[k, n] + beta C, with A and B given by their row and column strides (so a
 /// transpose costs nothing).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gemm(m: usize, k: usize, n: usize, a: &[f32], (rsa, csa): (usize, usize), b: &[f32], (rsb, csb): (usize, usize), beta: f32, c: &mut [f32]) {
+pub(crate) fn gemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    (rsa, csa): (usize, usize),
+    b: &[f32],
+    (rsb, csb): (usize, usize),
+    beta: f32,
+    c: &mut [f32],
+) {
     if m == 0 || n == 0 {
         return;
     }
@@ -86,7 +98,22 @@ pub(crate) fn gemm(m: usize, k: usize, n: usize, a: &[f32], (rsa, csa): (usize, 
     assert!(k == 0 || (a.len() > (m - 1) * rsa + (k - 1) * csa && b.len() > (k - 1) * rsb + (n - 1) * csb));
     // SAFETY: the asserts above keep every index the strides reach inside the slices.
     unsafe {
-        matrixmultiply::sgemm(m, k, n, 1.0, a.as_ptr(), rsa as isize, csa as isize, b.as_ptr(), rsb as isize, csb as isize, beta, c.as_mut_ptr(), n as isize, 1);
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            rsa as isize,
+            csa as isize,
+            b.as_ptr(),
+            rsb as isize,
+            csb as isize,
+            beta,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        );
     }
 }
 
@@ -98,7 +125,22 @@ pub(crate) fn gemm_bias(a: &[f32], b: &[f32], bias: &[f32], m: usize, k: usize, 
     }
     // SAFETY: the slices hold m*k, k*n and m*n values, matching the strides given.
     unsafe {
-        matrixmultiply::sgemm(m, k, n, 1.0, a.as_ptr(), k as isize, 1, b.as_ptr(), n as isize, 1, 1.0, c.as_mut_ptr(), n as isize, 1);
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            k as isize,
+            1,
+            b.as_ptr(),
+            n as isize,
+            1,
+            1.0,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        );
     }
     c
 }

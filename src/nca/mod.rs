@@ -14,7 +14,7 @@ pub mod sim;
 pub mod step;
 pub mod wound;
 
-pub use config::{Border, NcaConfig, CHANNELS, FEATURES, HIDDEN, PARAM_COUNT};
+pub use config::{Border, CHANNELS, FEATURES, HIDDEN, NcaConfig, PARAM_COUNT};
 pub use masks::FireMasks;
 pub use params::{NcaParams, ParamsError, Weights};
 pub use sim::Simulation;

@@ -3,9 +3,9 @@
 use burn::tensor::{Tensor, TensorData, backend::Backend};
 
 use super::config::{ALIVE_THRESHOLD, ALPHA, CHANNELS, NcaConfig};
+use super::host_kernel::step_host;
 use super::masks::FireMasks;
 use super::params::{NcaParams, Weights};
-use super::host_kernel::step_host;
 use super::step::{StepMode, nca_step};
 
 /// Host state of `n` grids of `h` x `w` holding one seed cell each at (h/2, w/2), channels 3.. = 1.

@@ -1,8 +1,8 @@
 //! One step of the automaton: perceive, update the cells that fire, kill the cells with no living
 //! neighbourhood.
 
-use burn::tensor::{Bool, Int, Tensor, TensorData, activation::relu, backend::Backend};
 use burn::tensor::IndexingUpdateOp;
+use burn::tensor::{Bool, Int, Tensor, TensorData, activation::relu, backend::Backend};
 
 use super::config::{ALIVE_THRESHOLD, ALPHA, Border, CHANNELS, FEATURES, NcaConfig};
 use super::params::NcaParams;
@@ -166,7 +166,12 @@ fn step_core<B: Backend>(
 }
 
 /// A step through the fused host kernel, from and back to a tensor.
-pub fn host_step<B: Backend>(x: &Tensor<B, 4>, weights: &super::Weights, cfg: &NcaConfig, fire: &[bool]) -> Tensor<B, 4> {
+pub fn host_step<B: Backend>(
+    x: &Tensor<B, 4>,
+    weights: &super::Weights,
+    cfg: &NcaConfig,
+    fire: &[bool],
+) -> Tensor<B, 4> {
     let [n, h, w, c] = x.dims();
     let host = x.to_data().convert::<f32>().into_vec::<f32>().expect("f32 state");
     let out = super::host_kernel::step_host(&host, [n, h, w], weights, cfg, fire);

@@ -7,24 +7,26 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "shape", rename_all = "lowercase")]
 pub enum Wound {
     /// A disc in coordinates where the grid spans [-1, 1] on both axes (as in the paper).
-    Disc { cx: f32, cy: f32, r: f32 },
+    Disc {
+        cx: f32,
+        cy: f32,
+        r: f32,
+    },
     /// The left half of the grid (columns < w/2).
     Left,
     Right,
     Top,
     Bottom,
     /// A centred square of `size` x `size` cells.
-    Square { size: usize },
+    Square {
+        size: usize,
+    },
 }
 
 impl Wound {
     /// The paper's training damage: centre uniform in [-0.5, 0.5], radius in [0.1, 0.4].
     pub fn random_disc(rng: &mut impl Rng) -> Self {
-        Wound::Disc {
-            cx: rng.random_range(-0.5..0.5),
-            cy: rng.random_range(-0.5..0.5),
-            r: rng.random_range(0.1..0.4),
-        }
+        Wound::Disc { cx: rng.random_range(-0.5..0.5), cy: rng.random_range(-0.5..0.5), r: rng.random_range(0.1..0.4) }
     }
 
     pub fn name(&self) -> &'static str {

@@ -59,7 +59,13 @@ fn push_f32s(out: &mut Vec<u8>, v: &[f32]) {
 impl Checkpoint {
     pub fn to_bytes(&self) -> Vec<u8> {
         let live: Vec<usize> = match &self.pool {
-            Some(p) => p.data.chunks_exact(CHANNELS).enumerate().filter(|(_, c)| c.iter().any(|&v| v != 0.0)).map(|(i, _)| i).collect(),
+            Some(p) => p
+                .data
+                .chunks_exact(CHANNELS)
+                .enumerate()
+                .filter(|(_, c)| c.iter().any(|&v| v != 0.0))
+                .map(|(i, _)| i)
+                .collect(),
             None => vec![],
         };
         let header = Header {
@@ -166,7 +172,18 @@ impl Checkpoint {
     pub fn fresh(name: &str, config: TrainConfig, target: Target) -> Self {
         let weights = super::trainer::initial_weights(&config).flatten();
         let zeros = vec![0.0; weights.len()];
-        Checkpoint { name: name.to_string(), config, iteration: 0, history: vec![], target, weights, adam_m: zeros.clone(), adam_v: zeros, adam_t: 0, pool: None }
+        Checkpoint {
+            name: name.to_string(),
+            config,
+            iteration: 0,
+            history: vec![],
+            target,
+            weights,
+            adam_m: zeros.clone(),
+            adam_v: zeros,
+            adam_t: 0,
+            pool: None,
+        }
     }
 
     /// Name and progress from the header alone (listing unfinished trainings without reading
@@ -187,7 +204,12 @@ impl Checkpoint {
         let mut h = vec![0u8; hlen];
         f.read_exact(&mut h).map_err(|_| bad("checkpoint header truncated"))?;
         let header: Header = serde_json::from_slice(&h).map_err(|e| bad(&format!("checkpoint header: {e}")))?;
-        Ok(Summary { name: header.name, iteration: header.iteration, iterations: header.config.iterations, mode: header.config.mode })
+        Ok(Summary {
+            name: header.name,
+            iteration: header.iteration,
+            iterations: header.config.iterations,
+            mode: header.config.mode,
+        })
     }
 }
 

@@ -39,7 +39,15 @@ fn features(x: &[f32], rows: &[usize], h: usize, w: usize, cfg: &NcaConfig) -> V
     let mut f = vec![0.0f32; rows.len() * FEATURES];
     for (r, &i) in rows.iter().enumerate() {
         let (b, j) = (i / per, i % per);
-        perceive_cell(&x[b * per * CHANNELS..(b + 1) * per * CHANNELS], j / w, j % w, h, w, cfg, &mut f[r * FEATURES..(r + 1) * FEATURES]);
+        perceive_cell(
+            &x[b * per * CHANNELS..(b + 1) * per * CHANNELS],
+            j / w,
+            j % w,
+            h,
+            w,
+            cfg,
+            &mut f[r * FEATURES..(r + 1) * FEATURES],
+        );
     }
     f
 }
@@ -52,7 +60,14 @@ fn hidden(f: &[f32], k: usize, wt: &Weights) -> Vec<f32> {
 
 /// Runs `fires.len()` steps from `x0` and returns the loss (mean squared error of RGBA against
 /// `target`, `[h, w, 4]`, shared by every sample) with its gradient for every weight.
-pub fn rollout_grad(x0: &[f32], [n, h, w]: [usize; 3], wt: &Weights, cfg: &NcaConfig, fires: &[Vec<bool>], target: &[f32]) -> RolloutGrad {
+pub fn rollout_grad(
+    x0: &[f32],
+    [n, h, w]: [usize; 3],
+    wt: &Weights,
+    cfg: &NcaConfig,
+    fires: &[Vec<bool>],
+    target: &[f32],
+) -> RolloutGrad {
     let cells = n * h * w;
     assert_eq!(x0.len(), cells * CHANNELS);
     assert_eq!(target.len(), h * w * 4);
@@ -68,7 +83,10 @@ pub fn rollout_grad(x0: &[f32], [n, h, w]: [usize; 3], wt: &Weights, cfg: &NcaCo
             let hdn = hidden(&f, rows.len(), wt);
             let d = gemm_bias(&hdn, &wt.w2, &wt.b2, rows.len(), HIDDEN, CHANNELS);
             for (r, &i) in rows.iter().enumerate() {
-                u[i * CHANNELS..(i + 1) * CHANNELS].iter_mut().zip(&d[r * CHANNELS..(r + 1) * CHANNELS]).for_each(|(v, dv)| *v += dv);
+                u[i * CHANNELS..(i + 1) * CHANNELS]
+                    .iter_mut()
+                    .zip(&d[r * CHANNELS..(r + 1) * CHANNELS])
+                    .for_each(|(v, dv)| *v += dv);
             }
         }
         let post = masks(&u, n, h, w, cfg.border);

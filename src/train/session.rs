@@ -78,7 +78,12 @@ pub enum Outcome {
 /// Runs `t` until it is done or asked to stop. Checkpoints go to `ckpt` every
 /// `cfg.checkpoint_every` iterations and when pausing (so that closing a paused app loses
 /// nothing). Errors: divergence after repeated rollbacks, or a checkpoint that cannot be written.
-pub fn run<B: AutodiffBackend>(t: &mut Trainer<B>, ckpt: &Path, control: &Control, mut on: impl FnMut(&mut Trainer<B>, Event)) -> Result<Outcome, String> {
+pub fn run<B: AutodiffBackend>(
+    t: &mut Trainer<B>,
+    ckpt: &Path,
+    control: &Control,
+    mut on: impl FnMut(&mut Trainer<B>, Event),
+) -> Result<Outcome, String> {
     let mut saved_at = None;
     let save = |t: &mut Trainer<B>, on: &mut dyn FnMut(&mut Trainer<B>, Event)| -> Result<(), String> {
         t.checkpoint().save(ckpt)?;

@@ -1,14 +1,14 @@
 //! One training run: the pool, the rollout, the loss, the update, and the rollback when a step
 //! goes non-finite.
 
-use burn::tensor::{ElementConversion, Int, Tensor, TensorData, backend::AutodiffBackend};
 use burn::tensor::IndexingUpdateOp;
+use burn::tensor::{ElementConversion, Int, Tensor, TensorData, backend::AutodiffBackend};
 use rand::{Rng, RngCore, SeedableRng, rngs::StdRng};
 
 use super::adam::{self, AdamHyper, AdamState};
-use super::host_grad;
 use super::checkpoint::{Checkpoint, Pool};
 use super::config::{Mode, TrainConfig};
+use super::host_grad;
 use crate::creature::{Creature, CreatureMeta};
 use crate::nca::sim::{seed_state, state_tensor, to_host};
 use crate::nca::{CHANNELS, FireMasks, NcaConfig, NcaParams, StepMode, Weights, Wound, nca_step};
@@ -22,7 +22,9 @@ const MAX_ROLLBACKS: u32 = 5;
 #[derive(Debug, Clone, PartialEq)]
 pub enum TrainError {
     /// The loss or state kept going non-finite even after rolling back.
-    Diverged { iteration: u64 },
+    Diverged {
+        iteration: u64,
+    },
     Config(String),
 }
 
@@ -112,8 +114,9 @@ impl<B: AutodiffBackend> Trainer<B> {
         let params = weights.to_device::<Inner<B>>(&device);
         let adam = AdamState::new(&params);
         let (h, w) = (target.height, target.width);
-        let pool = (cfg.mode != Mode::Grow)
-            .then(|| state_tensor::<Inner<B>>(seed_state(cfg.pool_size, h, w), [cfg.pool_size, h, w, CHANNELS], &device));
+        let pool = (cfg.mode != Mode::Grow).then(|| {
+            state_tensor::<Inner<B>>(seed_state(cfg.pool_size, h, w), [cfg.pool_size, h, w, CHANNELS], &device)
+        });
         let target_t = Tensor::from_data(TensorData::new(target.rgba.clone(), [1, h, w, 4]), &device);
         let flat = weights.flatten();
         let zeros = vec![0.0; flat.len()];
@@ -178,8 +181,10 @@ impl<B: AutodiffBackend> Trainer<B> {
         let Some(pool) = &self.pool else {
             return (seeds(n), vec![], vec![false; n]);
         };
-        let mut idx: Vec<i64> = rand::seq::index::sample(rng, self.cfg.pool_size, n).into_iter().map(|i| i as i64).collect();
-        let idx_t = |v: &[i64]| Tensor::<Inner<B>, 1, Int>::from_data(TensorData::new(v.to_vec(), [v.len()]), &self.device);
+        let mut idx: Vec<i64> =
+            rand::seq::index::sample(rng, self.cfg.pool_size, n).into_iter().map(|i| i as i64).collect();
+        let idx_t =
+            |v: &[i64]| Tensor::<Inner<B>, 1, Int>::from_data(TensorData::new(v.to_vec(), [v.len()]), &self.device);
         // Worst first: the worst is reseeded, the best are wounded (the paper's order).
         let losses = self.per_sample_loss(&pool.clone().select(0, idx_t(&idx)));
         let mut order: Vec<usize> = (0..n).collect();
@@ -251,7 +256,11 @@ impl<B: AutodiffBackend> Trainer<B> {
     }
 
     /// Rollout and gradients through burn's autodiff (any backend).
-    fn rollout_autodiff(&self, x0: Tensor<Inner<B>, 4>, fires: &[Vec<bool>]) -> (f32, NcaParams<Inner<B>>, Tensor<Inner<B>, 4>) {
+    fn rollout_autodiff(
+        &self,
+        x0: Tensor<Inner<B>, 4>,
+        fires: &[Vec<bool>],
+    ) -> (f32, NcaParams<Inner<B>>, Tensor<Inner<B>, 4>) {
         let rule = self.rule();
         let lift = |t: &Tensor<Inner<B>, 2>| Tensor::<B, 2>::from_inner(t.clone()).require_grad();
         let q = &self.params;
@@ -269,9 +278,20 @@ impl<B: AutodiffBackend> Trainer<B> {
     }
 
     /// The same on host memory with the hand-written gradient (the CPU path).
-    fn rollout_host(&self, x0: &Tensor<Inner<B>, 4>, fires: &[Vec<bool>]) -> (f32, NcaParams<Inner<B>>, Tensor<Inner<B>, 4>) {
+    fn rollout_host(
+        &self,
+        x0: &Tensor<Inner<B>, 4>,
+        fires: &[Vec<bool>],
+    ) -> (f32, NcaParams<Inner<B>>, Tensor<Inner<B>, 4>) {
         let dims = x0.dims();
-        let r = host_grad::rollout_grad(&to_host(x0), [dims[0], dims[1], dims[2]], &self.params.to_weights(), &self.rule(), fires, &self.target.rgba);
+        let r = host_grad::rollout_grad(
+            &to_host(x0),
+            [dims[0], dims[1], dims[2]],
+            &self.params.to_weights(),
+            &self.rule(),
+            fires,
+            &self.target.rgba,
+        );
         (r.loss, r.grads.to_device(&self.device), state_tensor(r.final_state, dims, &self.device))
     }
 
@@ -343,7 +363,11 @@ impl<B: AutodiffBackend> Trainer<B> {
         let weights = load(&ck.weights)?;
         weights.validate().map_err(|e| bad(&e.to_string()))?;
         t.params = weights.to_device(&t.device);
-        t.adam = AdamState { m: load(&ck.adam_m)?.to_device(&t.device), v: load(&ck.adam_v)?.to_device(&t.device), t: ck.adam_t };
+        t.adam = AdamState {
+            m: load(&ck.adam_m)?.to_device(&t.device),
+            v: load(&ck.adam_v)?.to_device(&t.device),
+            t: ck.adam_t,
+        };
         t.iteration = ck.iteration;
         t.history = ck.history;
         if let (Some(p), Some(_)) = (ck.pool, &t.pool) {
@@ -359,7 +383,8 @@ impl<B: AutodiffBackend> Trainer<B> {
 
     /// The trained creature, with its target and training record.
     pub fn creature(&self) -> Creature {
-        let mut meta = CreatureMeta::new(&self.name, self.cfg.mode.name(), "trained by morphogen", self.rule(), self.dims());
+        let mut meta =
+            CreatureMeta::new(&self.name, self.cfg.mode.name(), "trained by morphogen", self.rule(), self.dims());
         meta.iterations = self.iteration;
         meta.final_loss = self.recent_loss();
         meta.target_options = Some(self.cfg.target);

@@ -41,12 +41,22 @@ fn upload<B: Backend>(v: Vec<f32>, device: &B::Device) -> Tensor<B, 1> {
 }
 
 pub trait WorldBackend: Backend {
-    fn world_step(state: Tensor<Self, 1>, aux: &Tensor<Self, 1>, weights: &Tensor<Self, 1>, p: &Params) -> Tensor<Self, 1> {
+    fn world_step(
+        state: Tensor<Self, 1>,
+        aux: &Tensor<Self, 1>,
+        weights: &Tensor<Self, 1>,
+        p: &Params,
+    ) -> Tensor<Self, 1> {
         let out = host::step(&to_host(&state), &to_host(aux), &to_host(weights), p);
         upload(out, &state.device())
     }
 
-    fn world_edit(state: Tensor<Self, 1>, aux: Tensor<Self, 1>, edits: &[u32], p: &Params) -> (Tensor<Self, 1>, Tensor<Self, 1>) {
+    fn world_edit(
+        state: Tensor<Self, 1>,
+        aux: Tensor<Self, 1>,
+        edits: &[u32],
+        p: &Params,
+    ) -> (Tensor<Self, 1>, Tensor<Self, 1>) {
         let (mut x, mut a) = (to_host(&state), to_host(&aux));
         host::edit(&mut x, &mut a, edits, p);
         let device = state.device();

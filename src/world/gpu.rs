@@ -6,9 +6,9 @@ use std::sync::{Arc, LazyLock};
 
 use burn::backend::Wgpu;
 use burn::tensor::{DType, Int, Shape, Tensor, TensorPrimitive};
+use burn_cubecl::cubecl::CubeCount;
 use burn_cubecl::cubecl::prelude::KernelId;
 use burn_cubecl::cubecl::server::{Handle, KernelArguments};
-use burn_cubecl::cubecl::CubeCount;
 use burn_cubecl::tensor::CubeTensor;
 use burn_wgpu::{CubeDim, KernelSource, SourceKernel, SourceTemplate, WgpuResource, WgpuRuntime};
 
@@ -50,7 +50,8 @@ fn float(t: Tensor<Wgpu, 1>) -> Ct {
 }
 
 fn wrap_float(like: &Ct, handle: Handle, len: usize) -> Tensor<Wgpu, 1> {
-    let ct = CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), Shape::new([len]), handle, DType::F32);
+    let ct =
+        CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), Shape::new([len]), handle, DType::F32);
     Tensor::from_primitive(TensorPrimitive::Float(ct))
 }
 
@@ -94,7 +95,12 @@ pub struct FrameBuffer {
 }
 
 impl WorldBackend for Wgpu {
-    fn world_step(state: Tensor<Wgpu, 1>, aux: &Tensor<Wgpu, 1>, weights: &Tensor<Wgpu, 1>, p: &Params) -> Tensor<Wgpu, 1> {
+    fn world_step(
+        state: Tensor<Wgpu, 1>,
+        aux: &Tensor<Wgpu, 1>,
+        weights: &Tensor<Wgpu, 1>,
+        p: &Params,
+    ) -> Tensor<Wgpu, 1> {
         let len = state.dims()[0];
         let n = p.width() * p.height() * p.species();
         let x = float(state);
@@ -108,7 +114,12 @@ impl WorldBackend for Wgpu {
         wrap_float(&x, out, len)
     }
 
-    fn world_edit(state: Tensor<Wgpu, 1>, aux: Tensor<Wgpu, 1>, edits: &[u32], p: &Params) -> (Tensor<Wgpu, 1>, Tensor<Wgpu, 1>) {
+    fn world_edit(
+        state: Tensor<Wgpu, 1>,
+        aux: Tensor<Wgpu, 1>,
+        edits: &[u32],
+        p: &Params,
+    ) -> (Tensor<Wgpu, 1>, Tensor<Wgpu, 1>) {
         // In place: the world owns these tensors and holds no other reference to them.
         let x = float(state);
         let a = float(aux);
@@ -138,7 +149,12 @@ impl WorldBackend for Wgpu {
         let res = ct.client.get_resource(ct.handle.clone()).ok()?;
         let r: &WgpuResource = res.resource();
         let (buffer, offset, size) = (r.buffer.clone(), r.offset, r.size);
-        Some(FrameBuffer { resource: Arc::new(ManagedKeep(std::sync::Mutex::new(Box::new(res)))), buffer, offset, size })
+        Some(FrameBuffer {
+            resource: Arc::new(ManagedKeep(std::sync::Mutex::new(Box::new(res)))),
+            buffer,
+            offset,
+            size,
+        })
     }
 }
 

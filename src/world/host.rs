@@ -49,7 +49,10 @@ pub fn step(x: &[f32], aux: &[f32], weights: &[f32], p: &Params) -> Vec<f32> {
     for s in 0..species {
         let layer = s * cells;
         let rows: Vec<usize> = (0..cells)
-            .filter(|&c| fires(p.0[4], p.0[5], s as u32, c as u32, p.fire_rate(s)) && g.max_alpha(x, layer, c, 2) > ALIVE_THRESHOLD)
+            .filter(|&c| {
+                fires(p.0[4], p.0[5], s as u32, c as u32, p.fire_rate(s))
+                    && g.max_alpha(x, layer, c, 2) > ALIVE_THRESHOLD
+            })
             .collect();
         if rows.is_empty() {
             continue;

@@ -263,7 +263,9 @@ impl<B: WorldBackend> World<B> {
         let x = self.host_state();
         let cells = self.size.cells();
         (0..self.species.len())
-            .map(|s| (0..cells).filter(|&i| x[(s * cells + i) * CHANNELS + 3] > crate::nca::config::ALIVE_THRESHOLD).count())
+            .map(|s| {
+                (0..cells).filter(|&i| x[(s * cells + i) * CHANNELS + 3] > crate::nca::config::ALIVE_THRESHOLD).count()
+            })
             .collect()
     }
 

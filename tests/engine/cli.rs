@@ -43,7 +43,8 @@ fn import_info_and_eval_the_distill_lizard() {
         assert_eq!(v[1], 1, "{k}: one trial run");
         assert!(v[0].as_u64().unwrap() <= 1);
     }
-    let regrown: u64 = ["left", "right", "top", "bottom", "square"].iter().map(|k| r["regrowth"][k][0].as_u64().unwrap()).sum();
+    let regrown: u64 =
+        ["left", "right", "top", "bottom", "square"].iter().map(|k| r["regrowth"][k][0].as_u64().unwrap()).sum();
     assert!(regrown >= 4, "the ex3 lizard regrows: {r}");
 }
 
@@ -60,7 +61,16 @@ fn bad_files_fail_with_the_file_named() {
     }
     let png = dir.join("broken.png");
     std::fs::write(&png, b"\x89PNG\r\n\x1a\nbroken").unwrap();
-    let o = morphogen(&["train", png.to_str().unwrap(), "--mode", "grow", "--out", dir.join("x.creature").to_str().unwrap(), "--backend", "cpu"]);
+    let o = morphogen(&[
+        "train",
+        png.to_str().unwrap(),
+        "--mode",
+        "grow",
+        "--out",
+        dir.join("x.creature").to_str().unwrap(),
+        "--backend",
+        "cpu",
+    ]);
     assert!(!o.status.success());
     assert!(text(&o).contains("broken.png"), "{}", text(&o));
     let json = dir.join("model.json");
@@ -71,7 +81,11 @@ fn bad_files_fail_with_the_file_named() {
 
 fn write_target(dir: &Path) -> std::path::PathBuf {
     let img = image::RgbaImage::from_fn(16, 16, |x, y| {
-        if (x as i32 - 8).pow(2) + (y as i32 - 8).pow(2) < 40 { image::Rgba([200, 30, 30, 255]) } else { image::Rgba([0, 0, 0, 0]) }
+        if (x as i32 - 8).pow(2) + (y as i32 - 8).pow(2) < 40 {
+            image::Rgba([200, 30, 30, 255])
+        } else {
+            image::Rgba([0, 0, 0, 0])
+        }
     });
     let p = dir.join("dot.png");
     img.save(&p).unwrap();
@@ -83,17 +97,36 @@ fn train_checkpoints_survive_ctrl_c_and_resume() {
     let dir = tmpdir("cli-train");
     let png = write_target(&dir);
     let cfg = dir.join("small.json");
-    std::fs::write(&cfg, r#"{"batch": 2, "pool_size": 4, "damage_n": 1, "min_steps": 4, "max_steps": 6, "checkpoint_every": 2,
-        "target": {"size": 8, "padding": 4}}"#).unwrap();
+    std::fs::write(
+        &cfg,
+        r#"{"batch": 2, "pool_size": 4, "damage_n": 1, "min_steps": 4, "max_steps": 6, "checkpoint_every": 2,
+        "target": {"size": 8, "padding": 4}}"#,
+    )
+    .unwrap();
     let out = dir.join("dot.creature");
     let ckpt = dir.join("dot.creature.ckpt");
     let args = |iters: &str| {
-        vec!["train".to_string(), png.to_str().unwrap().into(), "--mode".into(), "regenerate".into(), "--config".into(),
-             cfg.to_str().unwrap().into(), "--out".into(), out.to_str().unwrap().into(), "--iterations".into(), iters.into(),
-             "--backend".into(), "cpu".into()]
+        vec![
+            "train".to_string(),
+            png.to_str().unwrap().into(),
+            "--mode".into(),
+            "regenerate".into(),
+            "--config".into(),
+            cfg.to_str().unwrap().into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+            "--iterations".into(),
+            iters.into(),
+            "--backend".into(),
+            "cpu".into(),
+        ]
     };
     // A long run, interrupted once it has written a checkpoint.
-    let child = Command::new(env!("CARGO_BIN_EXE_morphogen")).args(args("1000000")).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_morphogen"))
+        .args(args("1000000"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let t0 = std::time::Instant::now();
     while !ckpt.exists() {
         assert!(t0.elapsed().as_secs() < 120, "no checkpoint written");
@@ -154,7 +187,11 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
     assert!(out.lines().any(|l| l.starts_with("| dot one | 12 |") && l.contains("| no: ")), "{out}");
 
     // Bad manifests name the file and the place.
-    std::fs::write(dir.join("bad.ron"), "Manifest(creatures: \"out\", entries: [(name: \"x\", target: \"dot.png\", colour: 3)])").unwrap();
+    std::fs::write(
+        dir.join("bad.ron"),
+        "Manifest(creatures: \"out\", entries: [(name: \"x\", target: \"dot.png\", colour: 3)])",
+    )
+    .unwrap();
     let o = morphogen(&["zoo", "train", "--manifest", dir.join("bad.ron").to_str().unwrap()]);
     assert!(!o.status.success());
     assert!(text(&o).contains("bad.ron: line 1") && text(&o).contains("colour"), "{}", text(&o));

@@ -10,7 +10,13 @@ use crate::common::*;
 fn sample() -> Creature {
     let img = DynamicImage::ImageRgba8(RgbaImage::from_pixel(10, 10, Rgba([250, 100, 0, 255])));
     let target = Target::from_image(&img, &TargetOptions::default()).unwrap();
-    let mut meta = CreatureMeta::new("blob", "regenerate", "trained by morphogen", NcaConfig { angle: 0.5, ..Default::default() }, [72, 72]);
+    let mut meta = CreatureMeta::new(
+        "blob",
+        "regenerate",
+        "trained by morphogen",
+        NcaConfig { angle: 0.5, ..Default::default() },
+        [72, 72],
+    );
     meta.iterations = 1234;
     meta.final_loss = Some(0.00123);
     Creature { meta, weights: random_weights(9), target: Some(target) }

@@ -13,7 +13,8 @@ fn lizard() -> morphogen::nca::Weights {
 #[test]
 fn the_imported_ex3_lizard_grows_persists_and_regrows() {
     let w = lizard();
-    let mut sim = Simulation::<Cpu>::from_seed(&w, NcaConfig::default(), [2, 72, 72], 42, &dev()).with_mode(StepMode::Host);
+    let mut sim =
+        Simulation::<Cpu>::from_seed(&w, NcaConfig::default(), [2, 72, 72], 42, &dev()).with_mode(StepMode::Host);
     sim.run(200);
     let alive = sim.alive_counts();
     eprintln!("alive at 200: {alive:?}");
@@ -26,7 +27,8 @@ fn the_imported_ex3_lizard_grows_persists_and_regrows() {
     assert!(drift.iter().all(|&d| d < 1e-3), "stable after growing: {drift:?}");
 
     for wound in [Wound::Left, Wound::Bottom] {
-        let mut cut = Simulation::<Cpu>::from_state(&w, NcaConfig::default(), grown.clone(), 7).with_mode(StepMode::Host);
+        let mut cut =
+            Simulation::<Cpu>::from_state(&w, NcaConfig::default(), grown.clone(), 7).with_mode(StepMode::Host);
         cut.apply_keep_mask([wound.keep_mask(72, 72), wound.keep_mask(72, 72)].concat());
         let wounded = rgba_mse(&cut.state(), &grown);
         assert!(wounded.iter().all(|&e| e > 0.01), "{wound:?} removed a real part: {wounded:?}");

@@ -37,7 +37,15 @@ fn the_wgpu_backend_steps_like_the_cpu_and_trains() {
     assert!(d < 1e-4, "GPU and CPU differ by {d}");
 
     let target = morphogen::target::Target { width: 16, height: 16, rgba: vec![0.5; 16 * 16 * 4] };
-    let tc = TrainConfig { mode: Mode::Regenerate, batch: 2, pool_size: 4, damage_n: 1, min_steps: 4, max_steps: 6, ..Default::default() };
+    let tc = TrainConfig {
+        mode: Mode::Regenerate,
+        batch: 2,
+        pool_size: 4,
+        damage_n: 1,
+        min_steps: 4,
+        max_steps: 6,
+        ..Default::default()
+    };
     let mut t = Trainer::<Autodiff<Wgpu>>::new("gpu", tc, target, gdev).unwrap();
     for _ in 0..2 {
         let r = t.iterate().unwrap();

@@ -9,6 +9,7 @@ use bevy::prelude::*;
 use bevy::state::app::StatesPlugin;
 use bevy::window::FileDragAndDrop;
 use image::{DynamicImage, Rgba, RgbaImage};
+use morphogen::app::PlayOptions;
 use morphogen::app::Scene;
 use morphogen::app::capture::CaptureRequests;
 use morphogen::app::lab::preview::Preview;
@@ -17,7 +18,6 @@ use morphogen::app::library::{Library, LibraryPlugin, Notices};
 use morphogen::app::script::{Script, ScriptPlugin};
 use morphogen::app::sim::{BackendDevice, Sandbox, SimPlugin};
 use morphogen::app::view::PointerOverUi;
-use morphogen::app::PlayOptions;
 use morphogen::backend::{BackendChoice, Resolved};
 use morphogen::creature::Creature;
 use morphogen::lab::{JobState, Lab};
@@ -94,7 +94,11 @@ fn a_killed_training_resumes_losing_at_most_one_checkpoint_interval() {
     let u = lab.unfinished[0].clone();
     assert_eq!(u.summary.name, "disc");
     assert_eq!(u.summary.iterations, 60);
-    assert!(u.summary.iteration <= reached && reached - u.summary.iteration < 10, "reached {reached}, resumes from {}", u.summary.iteration);
+    assert!(
+        u.summary.iteration <= reached && reached - u.summary.iteration < 10,
+        "reached {reached}, resumes from {}",
+        u.summary.iteration
+    );
     assert!(u.summary.iteration >= 20);
     let ck = Checkpoint::load(&u.path).unwrap();
     assert_eq!(ck.history.len() as u64, ck.iteration);
@@ -103,7 +107,9 @@ fn a_killed_training_resumes_losing_at_most_one_checkpoint_interval() {
     let id = lab.resume(&u.path).unwrap();
     assert!(lab.unfinished.is_empty());
     poll_until(&mut lab, "the resumed training to finish", |l| !l.job(id).unwrap().is_active());
-    let JobState::Saved { name, path } = lab.job(id).unwrap().state.clone() else { panic!("{:?}", lab.job(id).unwrap().state) };
+    let JobState::Saved { name, path } = lab.job(id).unwrap().state.clone() else {
+        panic!("{:?}", lab.job(id).unwrap().state)
+    };
     assert_eq!(name, "disc");
     assert_eq!(path, data.join("creatures/disc.creature"));
     let c = Creature::load(&path).unwrap();
@@ -169,7 +175,11 @@ fn a_diverging_training_rolls_back_says_so_and_fails_cleanly() {
     }
     said.extend(lab.poll().into_iter().map(|e| format!("{e:?}")));
     assert!(said.iter().any(|m| m.contains("rolled back to the last good checkpoint")), "{said:?}");
-    assert!(matches!(&lab.job(id).unwrap().state, JobState::Failed(e) if e.contains("diverged")), "{:?}", lab.job(id).unwrap().state);
+    assert!(
+        matches!(&lab.job(id).unwrap().state, JobState::Failed(e) if e.contains("diverged")),
+        "{:?}",
+        lab.job(id).unwrap().state
+    );
     // The checkpoint of the last good state is still there to resume with other settings.
     assert_eq!(Lab::new(&data, Resolved::Cpu).unfinished.len(), 1);
 }
@@ -184,7 +194,11 @@ fn headless_lab(data: &Path) -> App {
     opts.captures_dir = data.to_path_buf();
     opts.data_dir = data.to_path_buf();
     app.insert_resource(opts);
-    app.insert_resource(LabOptions { data_dir: data.to_path_buf(), backend: BackendChoice::Cpu, defaults: tiny(20, 5) });
+    app.insert_resource(LabOptions {
+        data_dir: data.to_path_buf(),
+        backend: BackendChoice::Cpu,
+        defaults: tiny(20, 5),
+    });
     app.insert_resource(BackendDevice::<Cpu>(dev()));
     app.init_resource::<CaptureRequests>();
     app.init_resource::<PointerOverUi>();
@@ -193,7 +207,8 @@ fn headless_lab(data: &Path) -> App {
 }
 
 fn drop_file(app: &mut App, p: &Path) {
-    app.world_mut().write_message(FileDragAndDrop::DroppedFile { window: Entity::PLACEHOLDER, path_buf: p.to_path_buf() });
+    app.world_mut()
+        .write_message(FileDragAndDrop::DroppedFile { window: Entity::PLACEHOLDER, path_buf: p.to_path_buf() });
     app.update();
     app.update();
 }
@@ -298,7 +313,9 @@ fn bad_images_are_refused_with_a_message_and_change_nothing() {
     let clear = data.join("clear.png");
     DynamicImage::ImageRgba8(RgbaImage::new(16, 16)).save(&clear).unwrap();
 
-    for (p, says) in [(&text, "not an image"), (&truncated, "corrupt"), (&enormous, "too large"), (&clear, "fully transparent")] {
+    for (p, says) in
+        [(&text, "not an image"), (&truncated, "corrupt"), (&enormous, "too large"), (&clear, "fully transparent")]
+    {
         drop_file(&mut app, p);
         let n = last_notice(&app);
         assert!(n.contains(says) && n.contains(p.file_name().unwrap().to_str().unwrap()), "{}: {n}", p.display());

@@ -28,7 +28,11 @@ fn level(dir: &Path, name: &str, body: &str) -> Result<Level, String> {
 
 #[test]
 fn every_shipped_level_is_won_by_its_own_solution() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("levels")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "ron")).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("levels"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
     files.sort();
     assert!(!files.is_empty());
     for f in files {
@@ -61,7 +65,12 @@ fn goals_are_judged_by_the_shape_and_the_clock() {
     let o = check::<Cpu>(l, &dev()).unwrap();
     assert!(o.won && o.time > 0.5, "{o:?}");
     // Nothing planted: the zone stays bare and the level is lost after its time.
-    let l = level(&dir, "bare", "goal: Garden(zones: [Disc(x: 15.0, y: 15.0, r: 3.0)], cover: 0.8, within: 2.0), stars: (two: 1.5, three: 1.0)").unwrap();
+    let l = level(
+        &dir,
+        "bare",
+        "goal: Garden(zones: [Disc(x: 15.0, y: 15.0, r: 3.0)], cover: 0.8, within: 2.0), stars: (two: 1.5, three: 1.0)",
+    )
+    .unwrap();
     let o = check::<Cpu>(l, &dev()).unwrap();
     assert!(!o.won && o.time > 2.0, "{o:?}");
 }
@@ -71,11 +80,25 @@ fn sever_is_judged_after_the_last_cut() {
     let dir = tmpdir("levels-sever");
     let cut = "solution: [(at: 0.5, do: Cut(x0: 40.0, y0: 20.0, x1: 40.0, y1: 60.0))]";
     // One thin cut heals: lost, judged 3 s after the cut.
-    let l = level(&dir, "heals", &format!("tools: (scalpel: 1), goal: Sever(cuts: 1, below: 0.5, within: 3.0), stars: (two: 1.0, three: 1.0), {cut}")).unwrap();
+    let l = level(
+        &dir,
+        "heals",
+        &format!(
+            "tools: (scalpel: 1), goal: Sever(cuts: 1, below: 0.5, within: 3.0), stars: (two: 1.0, three: 1.0), {cut}"
+        ),
+    )
+    .unwrap();
     let o = check::<Cpu>(l, &dev()).unwrap();
     assert!(!o.won && (o.time - 3.5).abs() < 0.1 && o.why.contains("regrew"), "{o:?}");
     // Judged a moment after the cut, before anything regrows: won with one cut, three stars.
-    let l = level(&dir, "bar", &format!("tools: (scalpel: 2), goal: Sever(cuts: 2, below: 1.0, within: 0.1), stars: (two: 2.0, three: 1.0), {cut}")).unwrap();
+    let l = level(
+        &dir,
+        "bar",
+        &format!(
+            "tools: (scalpel: 2), goal: Sever(cuts: 2, below: 1.0, within: 0.1), stars: (two: 2.0, three: 1.0), {cut}"
+        ),
+    )
+    .unwrap();
     let o = check::<Cpu>(l, &dev()).unwrap();
     assert!(o.won && o.score == 1.0 && o.stars == 3, "{o:?}");
     // A spinning field and a sweeping eraser strike over time.
@@ -92,7 +115,12 @@ fn sever_is_judged_after_the_last_cut() {
 #[test]
 fn budgets_are_enforced() {
     let dir = tmpdir("levels-budget");
-    let l = level(&dir, "budget", "tools: (eraser: 1), goal: Survive(shape: 0.0, seconds: 1.0), stars: (two: 0.5, three: 0.9)").unwrap();
+    let l = level(
+        &dir,
+        "budget",
+        "tools: (eraser: 1), goal: Survive(shape: 0.0, seconds: 1.0), stars: (two: 0.5, three: 0.9)",
+    )
+    .unwrap();
     let mut run = LevelRun::<Cpu>::new(l, &dev()).unwrap();
     let stroke = Action::Erase(morphogen::world::Shape::Disc { x: 40.0, y: 40.0, r: 3.0 });
     run.apply(&stroke).unwrap();
@@ -124,7 +152,11 @@ fn stars_shape_and_the_save_file() {
     let (fresh, msg) = SaveFile::load(&data);
     assert!(fresh.best.is_empty());
     assert!(msg.unwrap().contains("kept as"));
-    let aside: Vec<_> = std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.contains("corrupt")).collect();
+    let aside: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("corrupt"))
+        .collect();
     assert_eq!(aside.len(), 1);
 }
 
@@ -133,9 +165,15 @@ fn malformed_levels_name_the_file_the_line_and_the_field() {
     let dir = tmpdir("levels-bad");
     let e = level(&dir, "missing", "stars: (two: 1.0, three: 0.5)").unwrap_err();
     assert!(e.contains("missing.ron") && e.contains("line") && e.contains("goal"), "{e}");
-    let e = level(&dir, "unknown", "goal: Survive(shape: 0.5, seconds: 1.0), stars: (two: 0.6, three: 0.8), colour: 3").unwrap_err();
+    let e = level(&dir, "unknown", "goal: Survive(shape: 0.5, seconds: 1.0), stars: (two: 0.6, three: 0.8), colour: 3")
+        .unwrap_err();
     assert!(e.contains("unknown.ron: line 2") && e.contains("colour"), "{e}");
-    let e = level(&dir, "sever", "tools: (scalpel: 1), goal: Sever(cuts: 2, below: 0.5, within: 5.0), stars: (two: 2.0, three: 1.0)").unwrap_err();
+    let e = level(
+        &dir,
+        "sever",
+        "tools: (scalpel: 1), goal: Sever(cuts: 2, below: 0.5, within: 5.0), stars: (two: 2.0, three: 1.0)",
+    )
+    .unwrap_err();
     assert!(e.contains("cuts <= tools.scalpel"), "{e}");
     let e = level(&dir, "stars", "goal: Survive(shape: 0.5, seconds: 1.0), stars: (two: 0.9, three: 0.6)").unwrap_err();
     assert!(e.contains("three stars must be harder"), "{e}");
@@ -147,7 +185,11 @@ fn malformed_levels_name_the_file_the_line_and_the_field() {
 
 #[test]
 fn the_shipped_levels_form_a_progression_over_every_goal_and_tool() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("levels")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "ron")).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("levels"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
     files.sort();
     assert!(files.len() >= 12, "{} levels", files.len());
     let levels: Vec<Level> = files.iter().map(|f| Level::load(f).unwrap()).collect();
@@ -156,7 +198,13 @@ fn the_shipped_levels_form_a_progression_over_every_goal_and_tool() {
         assert!(goal(k) >= 2, "{k} is used by {} level(s)", goal(k));
     }
     let tools = |f: fn(&morphogen::level::Tools) -> u32| levels.iter().filter(|l| f(&l.tools) > 0).count();
-    assert!(tools(|t| t.seeds) > 0 && tools(|t| t.eraser) > 0 && tools(|t| t.scalpel) > 0 && tools(|t| t.walls) > 0 && tools(|t| t.shields) > 0);
+    assert!(
+        tools(|t| t.seeds) > 0
+            && tools(|t| t.eraser) > 0
+            && tools(|t| t.scalpel) > 0
+            && tools(|t| t.walls) > 0
+            && tools(|t| t.shields) > 0
+    );
     // The first level teaches the tools: it gives some, and its solution uses them.
     assert_ne!(levels[0].tools, morphogen::level::Tools::default());
     assert!(!levels[0].solution.is_empty());

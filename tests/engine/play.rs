@@ -56,7 +56,9 @@ fn the_game_grows_cuts_and_regrows_the_lizard_in_a_real_window() {
         return;
     }
     let dir = tmpdir("play");
-    let script = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts/lizard_regrowth.ron")).unwrap();
+    let script =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts/lizard_regrowth.ron"))
+            .unwrap();
     // The copy lives elsewhere: point its relative path at the project's assets.
     let script = script.replace("../../assets", &format!("{}/assets", env!("CARGO_MANIFEST_DIR")));
     std::fs::write(dir.join("script.ron"), script).unwrap();
@@ -82,7 +84,10 @@ fn the_game_grows_cuts_and_regrows_the_lizard_in_a_real_window() {
     assert!(cut.0 as f32 > 0.8 * grown.0 as f32, "the left half should be untouched: {cut:?} vs {grown:?}");
     assert!(regrown.1 as f32 > 0.7 * grown.1 as f32, "the right half should be back: {regrown:?} vs {grown:?}");
     let total = |p: (usize, usize)| (p.0 + p.1) as f32;
-    assert!((total(regrown) - total(grown)).abs() < 0.3 * total(grown), "the regrown lizard should be the size of the grown one");
+    assert!(
+        (total(regrown) - total(grown)).abs() < 0.3 * total(grown),
+        "the regrown lizard should be the size of the grown one"
+    );
     // The window screenshots: the whole window, the world and the panel in it.
     for name in ["1-grown-window.png", "2-cut-window.png", "3-regrown-window.png"] {
         let img = image::open(o.join(name)).unwrap().to_rgba8();
@@ -94,10 +99,13 @@ fn the_game_grows_cuts_and_regrows_the_lizard_in_a_real_window() {
 
 /// Pixels of the window screenshot inside `rect` (x0, y0, x1, y1) close to `colour`.
 fn pixels_like(img: &image::RgbaImage, (x0, y0, x1, y1): (u32, u32, u32, u32), colour: [u8; 3], tol: i32) -> usize {
-    (y0..y1).flat_map(|y| (x0..x1).map(move |x| (x, y))).filter(|&(x, y)| {
-        let p = img.get_pixel(x, y);
-        (0..3).all(|c| (p[c] as i32 - colour[c] as i32).abs() <= tol)
-    }).count()
+    (y0..y1)
+        .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            let p = img.get_pixel(x, y);
+            (0..3).all(|c| (p[c] as i32 - colour[c] as i32).abs() <= tol)
+        })
+        .count()
 }
 
 #[test]
@@ -108,8 +116,14 @@ fn the_lab_trains_a_dropped_image_in_a_real_window_and_the_sandbox_plants_it() {
     let dir = tmpdir("lab-e2e");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let script = std::fs::read_to_string(root.join("tests/scripts/lab_ladybug.ron")).unwrap();
-    std::fs::write(dir.join("script.ron"), script.replace("../../assets", root.join("assets").to_str().unwrap())).unwrap();
-    let out = game(&dir, &["play", "--size", "128", "--data"]).arg(dir.join("data")).arg("--script").arg(dir.join("script.ron")).output().expect("run the game");
+    std::fs::write(dir.join("script.ron"), script.replace("../../assets", root.join("assets").to_str().unwrap()))
+        .unwrap();
+    let out = game(&dir, &["play", "--size", "128", "--data"])
+        .arg(dir.join("data"))
+        .arg("--script")
+        .arg(dir.join("script.ron"))
+        .output()
+        .expect("run the game");
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the game failed ({}):\n{log}", out.status);
     let c = morphogen::creature::Creature::load(&dir.join("data/creatures/e2e_ladybug.creature")).unwrap();
@@ -136,12 +150,16 @@ fn the_lab_trains_a_dropped_image_in_a_real_window_and_the_sandbox_plants_it() {
 
 /// The process ids whose command line mentions `needle` (the test's own folder).
 fn pids_with(needle: &str) -> Vec<i32> {
-    std::fs::read_dir("/proc").unwrap().flatten().filter_map(|e| {
-        let pid: i32 = e.file_name().to_str()?.parse().ok()?;
-        let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
-        let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-        (cmd.contains(needle) && cmd.contains("morphogen") && !cmd.contains("xvfb-run")).then_some(pid)
-    }).collect()
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+            let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            (cmd.contains(needle) && cmd.contains("morphogen") && !cmd.contains("xvfb-run")).then_some(pid)
+        })
+        .collect()
 }
 
 #[test]
@@ -160,11 +178,18 @@ fn a_training_survives_the_game_being_killed() {
         png.display()
     );
     std::fs::write(dir.join("first.ron"), first).unwrap();
-    let mut child = game(&dir, &["play", "--size", "64", "--data"]).arg(&data).arg("--script").arg(dir.join("first.ron")).spawn().unwrap();
+    let mut child = game(&dir, &["play", "--size", "64", "--data"])
+        .arg(&data)
+        .arg("--script")
+        .arg(dir.join("first.ron"))
+        .spawn()
+        .unwrap();
     // Wait for a checkpoint past iteration 30, then kill the game outright.
     let t0 = std::time::Instant::now();
     let ckpt = loop {
-        let found = std::fs::read_dir(data.join("lab")).ok().and_then(|r| r.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "ckpt")));
+        let found = std::fs::read_dir(data.join("lab"))
+            .ok()
+            .and_then(|r| r.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "ckpt")));
         if let Some(p) = found
             && morphogen::train::checkpoint::Checkpoint::peek(&p).is_ok_and(|s| s.iteration >= 30)
         {
@@ -189,13 +214,23 @@ fn a_training_survives_the_game_being_killed() {
         at_kill.iteration + 5
     );
     std::fs::write(dir.join("second.ron"), second).unwrap();
-    let out = game(&dir, &["play", "--size", "64", "--data"]).arg(&data).arg("--script").arg(dir.join("second.ron")).output().unwrap();
+    let out = game(&dir, &["play", "--size", "64", "--data"])
+        .arg(&data)
+        .arg("--script")
+        .arg(dir.join("second.ron"))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
     // The loss history runs unbroken from iteration 1 through the kill.
     assert_eq!(report["training"]["history"].as_u64(), report["training"]["iteration"].as_u64());
     let c = morphogen::creature::Creature::load(&data.join("creatures/survivor.creature")).unwrap();
-    assert!(c.meta.iterations >= at_kill.iteration + 5, "{} after resuming from {}", c.meta.iterations, at_kill.iteration);
+    assert!(
+        c.meta.iterations >= at_kill.iteration + 5,
+        "{} after resuming from {}",
+        c.meta.iterations,
+        at_kill.iteration
+    );
     assert!(!ckpt.exists(), "the finished training's checkpoint is gone");
 }
 
@@ -295,13 +330,18 @@ fn challenges_are_played_scored_saved_and_reloaded_in_a_real_window() {
     let stars = won["level"]["stars"].as_u64().unwrap();
     assert!((1..=3).contains(&stars));
     // Locks: 01 open (first), 02 locked until 01 is won, 03 open because 02 was won.
-    let unlocked: Vec<bool> = won["levels"].as_array().unwrap().iter().map(|l| l["unlocked"].as_bool().unwrap()).collect();
+    let unlocked: Vec<bool> =
+        won["levels"].as_array().unwrap().iter().map(|l| l["unlocked"].as_bool().unwrap()).collect();
     assert_eq!(unlocked, [true, false, true]);
     // The save file: written atomically with the result; the corrupt one kept aside.
-    let save: serde_json::Value = serde_json::from_slice(&std::fs::read(data.join("challenges.json")).unwrap()).unwrap();
+    let save: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("challenges.json")).unwrap()).unwrap();
     assert_eq!(save["best"]["02-start-again"]["stars"].as_u64(), Some(stars));
     assert!(save["best"].get("01-first-wound").is_none());
-    let aside = std::fs::read_dir(&data).unwrap().filter_map(|e| e.ok()).any(|e| e.file_name().to_string_lossy().contains("corrupt"));
+    let aside = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().contains("corrupt"));
     assert!(aside, "the corrupt save file is kept aside");
     assert!(log.contains("unreadable"), "the player is told about the corrupt save file");
     // Hot reload: the broken file is reported with its line; the fixed one is back with its new title.

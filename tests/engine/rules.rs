@@ -127,7 +127,8 @@ fn rotating_perception_by_90_degrees_equals_rotating_the_grid() {
     let fire_f: Vec<f32> = fire.iter().map(|&b| b as u8 as f32).collect();
     for border in [Border::Zero, Border::Wrap] {
         let rotated_rule = NcaConfig { angle: FRAC_PI_2, border, ..Default::default() };
-        let direct = host(&nca_step(tensor4(x.clone(), [1, h, w, CHANNELS]), &params, &rotated_rule, &fire, StepMode::Dense));
+        let direct =
+            host(&nca_step(tensor4(x.clone(), [1, h, w, CHANNELS]), &params, &rotated_rule, &fire, StepMode::Dense));
 
         let xr = rot_cw(&x, h, w, CHANNELS);
         let fire_r: Vec<bool> = rot_cw(&fire_f, h, w, 1).into_iter().map(|v| v > 0.5).collect();
@@ -162,7 +163,13 @@ fn alive_masking_kills_cells_without_a_living_neighbourhood() {
     set(&mut x, 6, 6, 0.5); // alive
     set(&mut x, 6, 7, 0.02); // faint, but next to a living cell: survives
     let zero = Weights::zeros().to_device::<Cpu>(&dev());
-    let out = host(&nca_step(tensor4(x.clone(), [1, h, w, CHANNELS]), &zero, &NcaConfig::default(), &vec![true; h * w], StepMode::Dense));
+    let out = host(&nca_step(
+        tensor4(x.clone(), [1, h, w, CHANNELS]),
+        &zero,
+        &NcaConfig::default(),
+        &vec![true; h * w],
+        StepMode::Dense,
+    ));
     let cell = |v: &[f32], y: usize, xx: usize| v[(y * w + xx) * CHANNELS..(y * w + xx + 1) * CHANNELS].to_vec();
     assert!(cell(&out, 1, 1).iter().all(|&v| v == 0.0), "isolated faint cell must die");
     assert_eq!(cell(&out, 6, 6), cell(&x, 6, 6));
@@ -172,7 +179,13 @@ fn alive_masking_kills_cells_without_a_living_neighbourhood() {
     let mut w_kill = Weights::zeros();
     w_kill.b2[3] = -1.0;
     let kill = w_kill.to_device::<Cpu>(&dev());
-    let out = host(&nca_step(tensor4(x, [1, h, w, CHANNELS]), &kill, &NcaConfig::default(), &vec![true; h * w], StepMode::Dense));
+    let out = host(&nca_step(
+        tensor4(x, [1, h, w, CHANNELS]),
+        &kill,
+        &NcaConfig::default(),
+        &vec![true; h * w],
+        StepMode::Dense,
+    ));
     assert!(out.iter().all(|&v| v == 0.0), "after-update alpha below threshold everywhere: all dead");
 }
 
@@ -182,7 +195,8 @@ fn a_zero_initialised_model_changes_nothing() {
     let fresh = Weights::init(1);
     assert!(fresh.w2.iter().chain(&fresh.b2).all(|&v| v == 0.0), "last layer starts at zero");
     let x = blob_state(2, h, w, 4);
-    let mut sim = Simulation::<Cpu>::from_state(&fresh, NcaConfig::default(), tensor4(x.clone(), [2, h, w, CHANNELS]), 3);
+    let mut sim =
+        Simulation::<Cpu>::from_state(&fresh, NcaConfig::default(), tensor4(x.clone(), [2, h, w, CHANNELS]), 3);
     sim.run(10);
     assert_eq!(sim.host_state(), x);
 }
@@ -190,7 +204,8 @@ fn a_zero_initialised_model_changes_nothing() {
 #[test]
 fn the_seed_is_one_cell_with_hidden_channels_set() {
     let s = seed_state(1, 72, 72);
-    let live: Vec<usize> = s.chunks_exact(CHANNELS).enumerate().filter(|(_, c)| c.iter().any(|&v| v != 0.0)).map(|(i, _)| i).collect();
+    let live: Vec<usize> =
+        s.chunks_exact(CHANNELS).enumerate().filter(|(_, c)| c.iter().any(|&v| v != 0.0)).map(|(i, _)| i).collect();
     assert_eq!(live, vec![36 * 72 + 36]);
     let c = &s[live[0] * CHANNELS..(live[0] + 1) * CHANNELS];
     assert_eq!(&c[..3], &[0.0, 0.0, 0.0]);

@@ -78,7 +78,8 @@ fn resampling_premultiplied_leaves_no_dark_fringe() {
 
 #[test]
 fn a_background_colour_can_be_keyed_out() {
-    let img = RgbImage::from_fn(20, 20, |x, _| if (5..15).contains(&x) { Rgb([0, 0, 200]) } else { Rgb([255, 255, 255]) });
+    let img =
+        RgbImage::from_fn(20, 20, |x, _| if (5..15).contains(&x) { Rgb([0, 0, 200]) } else { Rgb([255, 255, 255]) });
     let img = DynamicImage::ImageRgb8(img);
     let kept = Target::from_image(&img, &opts()).unwrap();
     assert!(alpha_at(&kept, 36, 17) > 0.999, "without keying, white is opaque");
@@ -98,7 +99,9 @@ fn bad_images_give_clear_errors() {
     assert!(decode_bytes(b"hello, not an image").unwrap_err().contains("not an image"));
     // A valid PNG signature and header followed by garbage.
     let mut png = Vec::new();
-    DynamicImage::ImageRgb8(RgbImage::new(4, 4)).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    DynamicImage::ImageRgb8(RgbImage::new(4, 4))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
     let cut = &png[..png.len() / 2];
     assert!(decode_bytes(cut).unwrap_err().contains("corrupt"));
     // A PNG whose header claims 100000 x 100000 pixels.

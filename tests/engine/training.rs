@@ -1,10 +1,10 @@
 //! The trainer on the CPU backend, with small settings.
 
 use image::{DynamicImage, Rgba, RgbaImage};
+use morphogen::nca::StepMode;
 use morphogen::target::{Target, TargetOptions};
 use morphogen::train::checkpoint::Checkpoint;
 use morphogen::train::{Mode, TrainConfig, Trainer};
-use morphogen::nca::StepMode;
 
 use crate::common::*;
 
@@ -17,12 +17,30 @@ fn disc_target(size: u32, padding: u32) -> Target {
 }
 
 fn small(mode: Mode) -> TrainConfig {
-    TrainConfig { mode, batch: 4, pool_size: 16, min_steps: 8, max_steps: 12, damage_n: 1, checkpoint_every: 2, seed: 5, ..Default::default() }
+    TrainConfig {
+        mode,
+        batch: 4,
+        pool_size: 16,
+        min_steps: 8,
+        max_steps: 12,
+        damage_n: 1,
+        checkpoint_every: 2,
+        seed: 5,
+        ..Default::default()
+    }
 }
 
 #[test]
 fn a_short_training_run_lowers_the_loss() {
-    let cfg = TrainConfig { mode: Mode::Grow, batch: 4, min_steps: 20, max_steps: 28, iterations: 150, seed: 1, ..Default::default() };
+    let cfg = TrainConfig {
+        mode: Mode::Grow,
+        batch: 4,
+        min_steps: 20,
+        max_steps: 28,
+        iterations: 150,
+        seed: 1,
+        ..Default::default()
+    };
     let mut t = Trainer::<CpuAd>::new("disc", cfg, disc_target(12, 6), dev()).unwrap().with_step_mode(StepMode::Host);
     let mut first = None;
     while !t.done() {
@@ -138,7 +156,12 @@ fn the_host_gradient_equals_burns_autodiff() {
     let (n, h, w) = (2, 14, 13);
     let weights = random_weights(17);
     let mut rng_target = 0.0f32;
-    let target: Vec<f32> = (0..h * w * 4).map(|_| { rng_target = (rng_target + 0.37) % 1.0; rng_target }).collect();
+    let target: Vec<f32> = (0..h * w * 4)
+        .map(|_| {
+            rng_target = (rng_target + 0.37) % 1.0;
+            rng_target
+        })
+        .collect();
     for border in [Border::Zero, Border::Wrap] {
         let cfg = NcaConfig { border, angle: 0.6, fire_rate: 0.5 };
         let x0 = blob_state(n, h, w, 23);

@@ -72,7 +72,10 @@ fn species_never_share_a_cell_and_walls_stay_dead() {
         }
         for &c in &wall {
             for sp in [a, b] {
-                assert!(s[(sp * cells + c as usize) * CHANNELS..][..CHANNELS].iter().all(|v| *v == 0.0), "wall cell {c} holds state");
+                assert!(
+                    s[(sp * cells + c as usize) * CHANNELS..][..CHANNELS].iter().all(|v| *v == 0.0),
+                    "wall cell {c} holds state"
+                );
             }
         }
     }
@@ -132,7 +135,11 @@ fn the_wgsl_world_matches_the_host_world() {
         cpu.step();
         gpu.step();
         if step == 5 {
-            let cut: Vec<_> = Shape::Line { x0: 0.0, y0: 18.0, x1: 40.0, y1: 18.0, width: 3.0 }.cells(size).into_iter().map(|c| (c, EditOp::Erase)).collect();
+            let cut: Vec<_> = Shape::Line { x0: 0.0, y0: 18.0, x1: 40.0, y1: 18.0, width: 3.0 }
+                .cells(size)
+                .into_iter()
+                .map(|c| (c, EditOp::Erase))
+                .collect();
             cpu.edit(&cut);
             gpu.edit(&cut);
         }
@@ -165,7 +172,11 @@ impl<B: WorldBackend> AnyWorld for World<B> {
         let b = self.add_species(rule("b", 22, 0.5, 1.0)).unwrap();
         seed_at(self, a, 10.0, 10.0, 3.0);
         seed_at(self, b, 30.0, 26.0, 3.0);
-        let wall: Vec<_> = Shape::Square { x: 20.0, y: 5.0, half: 2.0 }.cells(self.size()).into_iter().map(|c| (c, EditOp::WallOn)).collect();
+        let wall: Vec<_> = Shape::Square { x: 20.0, y: 5.0, half: 2.0 }
+            .cells(self.size())
+            .into_iter()
+            .map(|c| (c, EditOp::WallOn))
+            .collect();
         self.edit(&wall);
     }
 }

@@ -39,11 +39,17 @@ impl AssetLoader for LevelLoader {
     type Settings = ();
     type Error = LevelLoadError;
 
-    async fn load(&self, reader: &mut dyn Reader, _: &(), ctx: &mut LoadContext<'_>) -> Result<LevelAsset, LevelLoadError> {
+    async fn load(
+        &self,
+        reader: &mut dyn Reader,
+        _: &(),
+        ctx: &mut LoadContext<'_>,
+    ) -> Result<LevelAsset, LevelLoadError> {
         let source = self.dir.join(ctx.path().path());
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes).await.map_err(|e| LevelLoadError(format!("{}: {e}", source.display())))?;
-        let text = String::from_utf8(bytes).map_err(|_| LevelLoadError(format!("{}: not UTF-8 text", source.display())))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| LevelLoadError(format!("{}: not UTF-8 text", source.display())))?;
         Level::parse(&text, &source).map(LevelAsset).map_err(LevelLoadError)
     }
 
@@ -144,11 +150,18 @@ pub fn scan(mut levels: ResMut<Levels>, server: Res<AssetServer>) {
 
 /// Keeps each entry's status in step with the asset server: loaded, reloaded after an edit, or
 /// failed with the parser's message.
-pub fn track(mut levels: ResMut<Levels>, server: Res<AssetServer>, assets: Res<Assets<LevelAsset>>, mut events: MessageReader<AssetEvent<LevelAsset>>) {
+pub fn track(
+    mut levels: ResMut<Levels>,
+    server: Res<AssetServer>,
+    assets: Res<Assets<LevelAsset>>,
+    mut events: MessageReader<AssetEvent<LevelAsset>>,
+) {
     let changed: Vec<AssetId<LevelAsset>> = events
         .read()
         .filter_map(|e| match e {
-            AssetEvent::Added { id } | AssetEvent::Modified { id } | AssetEvent::LoadedWithDependencies { id } => Some(*id),
+            AssetEvent::Added { id } | AssetEvent::Modified { id } | AssetEvent::LoadedWithDependencies { id } => {
+                Some(*id)
+            }
             _ => None,
         })
         .collect();

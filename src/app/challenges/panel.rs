@@ -93,18 +93,16 @@ pub fn panel<B: WorldBackend>(
         }
     });
     match ask {
-        Some(Ask::Play(name, solution)) => {
-            match ch.start(&levels, &name, &device.0) {
-                Ok(()) => {
-                    if let Some(p) = ch.playing.as_mut()
-                        && solution
-                    {
-                        p.autoplay = Some(0);
-                    }
+        Some(Ask::Play(name, solution)) => match ch.start(&levels, &name, &device.0) {
+            Ok(()) => {
+                if let Some(p) = ch.playing.as_mut()
+                    && solution
+                {
+                    p.autoplay = Some(0);
                 }
-                Err(e) => notices.say(format!("cannot start {name}: {e}")),
             }
-        }
+            Err(e) => notices.say(format!("cannot start {name}: {e}")),
+        },
         Some(Ask::Restart) => {
             let (name, auto) = ch.playing.as_ref().map(|p| (p.name.clone(), p.autoplay.is_some())).unwrap_or_default();
             if let Err(e) = ch.start(&levels, &name, &device.0) {
@@ -128,19 +126,32 @@ pub fn stars_text(n: u8) -> String {
 /// What the goal asks, in a sentence.
 pub fn goal_text(g: &Goal) -> String {
     match g {
-        Goal::Regrow { shape, within } => format!("Regrow: after the wound, bring it back to {:.0}% of its shape within {within} s.", shape * 100.0),
-        Goal::Survive { shape, seconds } => format!("Survive: keep it above {:.0}% of its shape for {seconds} s.", shape * 100.0),
-        Goal::Sever { cuts, below, within } => {
-            format!("Sever: with at most {cuts} scalpel cut(s), leave it below {:.0}% of its shape {within} s after your last cut.", below * 100.0)
+        Goal::Regrow { shape, within } => {
+            format!("Regrow: after the wound, bring it back to {:.0}% of its shape within {within} s.", shape * 100.0)
         }
-        Goal::Garden { zones, cover, within } => format!("Garden: cover {:.0}% of each of the {} green zone(s) with life within {within} s.", cover * 100.0, zones.len()),
+        Goal::Survive { shape, seconds } => {
+            format!("Survive: keep it above {:.0}% of its shape for {seconds} s.", shape * 100.0)
+        }
+        Goal::Sever { cuts, below, within } => {
+            format!(
+                "Sever: with at most {cuts} scalpel cut(s), leave it below {:.0}% of its shape {within} s after your last cut.",
+                below * 100.0
+            )
+        }
+        Goal::Garden { zones, cover, within } => format!(
+            "Garden: cover {:.0}% of each of the {} green zone(s) with life within {within} s.",
+            cover * 100.0,
+            zones.len()
+        ),
     }
 }
 
 /// What two and three stars take.
 pub fn stars_rule(g: &Goal, s: &Stars) -> String {
     match g {
-        Goal::Survive { .. } => format!("★★ never below {:.0}%, ★★★ never below {:.0}%", s.two * 100.0, s.three * 100.0),
+        Goal::Survive { .. } => {
+            format!("★★ never below {:.0}%, ★★★ never below {:.0}%", s.two * 100.0, s.three * 100.0)
+        }
         Goal::Sever { .. } => format!("★★ in {} cut(s), ★★★ in {}", s.two, s.three),
         _ => format!("★★ within {} s, ★★★ within {} s", s.two, s.three),
     }
@@ -194,7 +205,12 @@ fn level_list(ui: &mut egui::Ui, levels: &Levels, save: &crate::level::score::Sa
     ask
 }
 
-fn hud<B: WorldBackend>(ui: &mut egui::Ui, p: &mut Playing<B>, tool: &mut LevelTool, creature: &mut usize) -> Option<Ask> {
+fn hud<B: WorldBackend>(
+    ui: &mut egui::Ui,
+    p: &mut Playing<B>,
+    tool: &mut LevelTool,
+    creature: &mut usize,
+) -> Option<Ask> {
     let mut ask = None;
     let run = &p.run;
     let level: &Level = &run.level;
@@ -235,7 +251,11 @@ fn hud<B: WorldBackend>(ui: &mut egui::Ui, p: &mut Playing<B>, tool: &mut LevelT
         if given == 0 {
             continue;
         }
-        let label = if k == LevelTool::Shield { format!("{name}  {left}/{given}  ({} s)", level.tools.shield_seconds) } else { format!("{name}  {left}/{given}") };
+        let label = if k == LevelTool::Shield {
+            format!("{name}  {left}/{given}  ({} s)", level.tools.shield_seconds)
+        } else {
+            format!("{name}  {left}/{given}")
+        };
         ui.add_enabled_ui(left > 0, |ui| {
             if ui.selectable_label(*tool == k, label).clicked() {
                 *tool = k;
@@ -278,11 +298,21 @@ fn hud<B: WorldBackend>(ui: &mut egui::Ui, p: &mut Playing<B>, tool: &mut LevelT
 }
 
 fn creature_name(level: &Level, i: usize) -> String {
-    level.creatures.get(i).map(|c| std::path::Path::new(&c.creature).file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_string()).unwrap_or_default()
+    level
+        .creatures
+        .get(i)
+        .map(|c| std::path::Path::new(&c.creature).file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_string())
+        .unwrap_or_default()
 }
 
 /// The world, scaled to fit, with the tools on it and the level's zones and hazards drawn over.
-fn world_view<B: WorldBackend>(ui: &mut egui::Ui, p: &mut Playing<B>, tool: LevelTool, creature: usize, tex: &mut ChallengeTexture) -> std::result::Result<(), String> {
+fn world_view<B: WorldBackend>(
+    ui: &mut egui::Ui,
+    p: &mut Playing<B>,
+    tool: LevelTool,
+    creature: usize,
+    tex: &mut ChallengeTexture,
+) -> std::result::Result<(), String> {
     let Some(lt) = &tex.world else { return Ok(()) };
     let size = p.run.world.size();
     let room = ui.available_size();
@@ -307,7 +337,10 @@ fn world_view<B: WorldBackend>(ui: &mut egui::Ui, p: &mut Playing<B>, tool: Leve
                 let phase = (t / period.max(0.1)).fract();
                 let k = if phase < 0.5 { phase * 2.0 } else { 2.0 - phase * 2.0 };
                 let (x, y) = (from.0 + (to.0 - from.0) * k, from.1 + (to.1 - from.1) * k);
-                painter.line_segment([to_screen(from.0, from.1), to_screen(to.0, to.1)], egui::Stroke::new(1.0, egui::Color32::from_rgba_unmultiplied(200, 50, 40, 90)));
+                painter.line_segment(
+                    [to_screen(from.0, from.1), to_screen(to.0, to.1)],
+                    egui::Stroke::new(1.0, egui::Color32::from_rgba_unmultiplied(200, 50, 40, 90)),
+                );
                 outline(&painter, &Shape::Disc { x, y, r: *radius }, &to_screen, scale, red);
             }
             Hazard::Spin(_) => {}
@@ -340,7 +373,10 @@ fn world_view<B: WorldBackend>(ui: &mut egui::Ui, p: &mut Playing<B>, tool: Leve
                 tex.drag_from = Some(cell(pos));
             }
             if let (Some(from), Some(pos)) = (tex.drag_from, r.interact_pointer_pos()) {
-                painter.line_segment([to_screen(from.0, from.1), pos], egui::Stroke::new(2.0, egui::Color32::from_rgb(220, 60, 60)));
+                painter.line_segment(
+                    [to_screen(from.0, from.1), pos],
+                    egui::Stroke::new(2.0, egui::Color32::from_rgb(220, 60, 60)),
+                );
             }
             if r.drag_stopped()
                 && let (Some(from), Some(pos)) = (tex.drag_from.take(), r.interact_pointer_pos())
@@ -367,20 +403,34 @@ fn world_view<B: WorldBackend>(ui: &mut egui::Ui, p: &mut Playing<B>, tool: Leve
     Ok(())
 }
 
-fn outline(painter: &egui::Painter, s: &Shape, to_screen: &impl Fn(f32, f32) -> egui::Pos2, scale: f32, stroke: egui::Stroke) {
+fn outline(
+    painter: &egui::Painter,
+    s: &Shape,
+    to_screen: &impl Fn(f32, f32) -> egui::Pos2,
+    scale: f32,
+    stroke: egui::Stroke,
+) {
     match *s {
         Shape::Disc { x, y, r } => {
             painter.circle_stroke(to_screen(x, y), r * scale, stroke);
         }
         Shape::Square { x, y, half } => {
-            painter.rect_stroke(egui::Rect::from_min_max(to_screen(x - half, y - half), to_screen(x + half, y + half)), 0.0, stroke, egui::StrokeKind::Inside);
+            painter.rect_stroke(
+                egui::Rect::from_min_max(to_screen(x - half, y - half), to_screen(x + half, y + half)),
+                0.0,
+                stroke,
+                egui::StrokeKind::Inside,
+            );
         }
         Shape::Ring { x, y, r_in, r_out } => {
             painter.circle_stroke(to_screen(x, y), r_in * scale, stroke);
             painter.circle_stroke(to_screen(x, y), r_out * scale, stroke);
         }
         Shape::Line { x0, y0, x1, y1, width } => {
-            painter.line_segment([to_screen(x0, y0), to_screen(x1, y1)], egui::Stroke::new(width * scale, stroke.color.gamma_multiply(0.5)));
+            painter.line_segment(
+                [to_screen(x0, y0), to_screen(x1, y1)],
+                egui::Stroke::new(width * scale, stroke.color.gamma_multiply(0.5)),
+            );
         }
         Shape::Half { .. } => {}
     }
@@ -389,11 +439,15 @@ fn outline(painter: &egui::Painter, s: &Shape, to_screen: &impl Fn(f32, f32) -> 
 fn result_window<B: WorldBackend>(ctx: &egui::Context, p: &Playing<B>, levels: &Levels) -> Option<Ask> {
     let o = p.run.outcome()?;
     let mut ask = None;
-    egui::Window::new(if o.won { "Level won" } else { "Level lost" }).collapsible(false).resizable(false).anchor(egui::Align2::CENTER_CENTER, egui::vec2(160.0, 0.0)).show(
-        ctx,
-        |ui| {
+    egui::Window::new(if o.won { "Level won" } else { "Level lost" })
+        .collapsible(false)
+        .resizable(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(160.0, 0.0))
+        .show(ctx, |ui| {
             if o.won {
-                ui.label(egui::RichText::new(stars_text(o.stars)).size(32.0).color(egui::Color32::from_rgb(230, 170, 20)));
+                ui.label(
+                    egui::RichText::new(stars_text(o.stars)).size(32.0).color(egui::Color32::from_rgb(230, 170, 20)),
+                );
             }
             ui.label(&o.why);
             ui.label(format!("time: {:.1} s", o.time));
@@ -403,7 +457,12 @@ fn result_window<B: WorldBackend>(ctx: &egui::Context, p: &Playing<B>, levels: &
             if let Some(r) = &p.result
                 && let Some(b) = &r.best
             {
-                ui.label(format!("best: {} in {:.1} s{}", stars_text(b.stars), b.time, if r.new_best { " (new best!)" } else { "" }));
+                ui.label(format!(
+                    "best: {} in {:.1} s{}",
+                    stars_text(b.stars),
+                    b.time,
+                    if r.new_best { " (new best!)" } else { "" }
+                ));
             }
             ui.horizontal(|ui| {
                 let next = levels.find(&p.name).and_then(|i| levels.entries.get(i + 1));
@@ -420,11 +479,12 @@ fn result_window<B: WorldBackend>(ctx: &egui::Context, p: &Playing<B>, levels: &
                 if ui.button("Levels").clicked() {
                     ask = Some(Ask::Quit);
                 }
-                if !p.moves.is_empty() && ui.small_button("Copy my moves").on_hover_text("as a `solution` for the level file").clicked() {
+                if !p.moves.is_empty()
+                    && ui.small_button("Copy my moves").on_hover_text("as a `solution` for the level file").clicked()
+                {
                     ui.ctx().copy_text(p.moves_ron());
                 }
             });
-        },
-    );
+        });
     ask
 }

@@ -25,8 +25,13 @@ pub enum LevelTool {
 }
 
 impl LevelTool {
-    pub const ALL: [(LevelTool, &'static str); 5] =
-        [(LevelTool::Eraser, "Eraser"), (LevelTool::Scalpel, "Scalpel"), (LevelTool::Seed, "Seed"), (LevelTool::Wall, "Wall"), (LevelTool::Shield, "Shield")];
+    pub const ALL: [(LevelTool, &'static str); 5] = [
+        (LevelTool::Eraser, "Eraser"),
+        (LevelTool::Scalpel, "Scalpel"),
+        (LevelTool::Seed, "Seed"),
+        (LevelTool::Wall, "Wall"),
+        (LevelTool::Shield, "Shield"),
+    ];
 
     /// Radius of the disc an eraser stroke, a wall or a shield covers.
     pub fn radius(self) -> f32 {
@@ -166,7 +171,11 @@ impl<B: WorldBackend> Challenge<B> {
         let mut new_best = false;
         // Watching the level's own solution wins nothing.
         if o.won && p.autoplay.is_none() {
-            new_best = self.save.record(&p.name, Best { stars: o.stars, score: o.score, time: o.time }, p.run.level.goal.lower_is_better());
+            new_best = self.save.record(
+                &p.name,
+                Best { stars: o.stars, score: o.score, time: o.time },
+                p.run.level.goal.lower_is_better(),
+            );
             if new_best && let Err(e) = self.save.save(&self.data_dir) {
                 notices.say(format!("the result could not be saved: {e}"));
             }
@@ -226,7 +235,8 @@ pub fn advance<B: WorldBackend>(
             },
             _ => {
                 if let Status::Failed(err) = &e.status {
-                    notices.say(format!("{name}: the edited file has an error, still playing the last good one: {err}"));
+                    notices
+                        .say(format!("{name}: the edited file has an error, still playing the last good one: {err}"));
                 }
                 if let Some(p) = ch.playing.as_mut() {
                     p.version = e.version;

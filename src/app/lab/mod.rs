@@ -85,7 +85,8 @@ impl LabState {
             self.estimate = None;
             return;
         };
-        let key = EstimateKey { dims: (t.height, t.width), batch: d.cfg.batch, steps: (d.cfg.min_steps, d.cfg.max_steps) };
+        let key =
+            EstimateKey { dims: (t.height, t.width), batch: d.cfg.batch, steps: (d.cfg.min_steps, d.cfg.max_steps) };
         match &self.estimate {
             Some((k, _)) if *k == key => {}
             _ => self.estimate = Some((key, estimate::cpu(t, &d.cfg))),

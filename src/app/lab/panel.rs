@@ -74,7 +74,13 @@ fn lab_panel<B: WorldBackend>(
         egui::ScrollArea::vertical().show(ui, |ui| {
             crate::app::ui::scene_tabs(ui, Scene::Lab, &mut next);
             ui.label(format!("{:.0} fps", clock.fps));
-            side(ui, &mut state, &lib, &mut notices, &mut Painting { images: &mut images, contexts: &mut contexts, tex: &mut tex });
+            side(
+                ui,
+                &mut state,
+                &lib,
+                &mut notices,
+                &mut Painting { images: &mut images, contexts: &mut contexts, tex: &mut tex },
+            );
             ui.separator();
             for m in notices.recent() {
                 ui.small(m.as_str());
@@ -82,7 +88,14 @@ fn lab_panel<B: WorldBackend>(
         });
     });
     egui::CentralPanel::default().show(&mut root, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| centre(ui, &mut state, &mut preview, &mut Painting { images: &mut images, contexts: &mut contexts, tex: &mut tex }));
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            centre(
+                ui,
+                &mut state,
+                &mut preview,
+                &mut Painting { images: &mut images, contexts: &mut contexts, tex: &mut tex },
+            )
+        });
     });
     over_ui.0 = true;
     kb_over_ui.0 = ctx.egui_wants_keyboard_input();
@@ -135,15 +148,25 @@ fn side(ui: &mut egui::Ui, state: &mut LabState, lib: &Library, notices: &mut No
         });
         changed |= ui.add(egui::Slider::new(&mut cfg.target.size, 8..=128).text("target size")).changed();
         changed |= ui.add(egui::Slider::new(&mut cfg.target.padding, 0..=64).text("padding")).changed();
-        changed |= ui.add(egui::DragValue::new(&mut cfg.iterations).range(1..=1_000_000).speed(50).prefix("iterations ")).changed();
+        changed |= ui
+            .add(egui::DragValue::new(&mut cfg.iterations).range(1..=1_000_000).speed(50).prefix("iterations "))
+            .changed();
         ui.horizontal(|ui| {
             ui.label("background");
             let bg = cfg.target.background;
-            if ui.selectable_label(bg == Background::Keep, "keep").on_hover_text("use the image's own transparency").clicked() {
+            if ui
+                .selectable_label(bg == Background::Keep, "keep")
+                .on_hover_text("use the image's own transparency")
+                .clicked()
+            {
                 cfg.target.background = Background::Keep;
                 changed = true;
             }
-            if ui.selectable_label(bg == Background::Corner, "corner").on_hover_text("key out the top-left pixel's colour").clicked() {
+            if ui
+                .selectable_label(bg == Background::Corner, "corner")
+                .on_hover_text("key out the top-left pixel's colour")
+                .clicked()
+            {
                 cfg.target.background = Background::Corner;
                 changed = true;
             }
@@ -166,11 +189,14 @@ fn side(ui: &mut egui::Ui, state: &mut LabState, lib: &Library, notices: &mut No
             changed |= ui.add(egui::Slider::new(&mut cfg.min_steps, 1..=256).text("min steps")).changed();
             changed |= ui.add(egui::Slider::new(&mut cfg.max_steps, 1..=256).text("max steps")).changed();
             changed |= ui.add(egui::Slider::new(&mut cfg.damage_n, 0..=16).text("wounded per batch")).changed();
-            changed |= ui.add(egui::Slider::new(&mut cfg.lr, 1e-5..=1e-2).logarithmic(true).text("learning rate")).changed();
+            changed |=
+                ui.add(egui::Slider::new(&mut cfg.lr, 1e-5..=1e-2).logarithmic(true).text("learning rate")).changed();
             changed |= ui.add(egui::DragValue::new(&mut cfg.lr_drop_at).prefix("lr drops at ")).changed();
             changed |= ui.add(egui::Slider::new(&mut cfg.fire_rate, 0.05..=1.0).text("fire rate")).changed();
             changed |= ui.add(egui::DragValue::new(&mut cfg.seed).prefix("seed ")).changed();
-            changed |= ui.add(egui::DragValue::new(&mut cfg.checkpoint_every).range(1..=100_000).prefix("checkpoint every ")).changed();
+            changed |= ui
+                .add(egui::DragValue::new(&mut cfg.checkpoint_every).range(1..=100_000).prefix("checkpoint every "))
+                .changed();
         });
         if changed {
             d.prepare();
@@ -303,7 +329,13 @@ fn side(ui: &mut egui::Ui, state: &mut LabState, lib: &Library, notices: &mut No
         let mut discard = None;
         for u in &state.lab.unfinished {
             ui.horizontal(|ui| {
-                ui.label(format!("{} ({}, {} / {})", u.summary.name, u.summary.mode.name(), u.summary.iteration, u.summary.iterations));
+                ui.label(format!(
+                    "{} ({}, {} / {})",
+                    u.summary.name,
+                    u.summary.mode.name(),
+                    u.summary.iteration,
+                    u.summary.iterations
+                ));
                 if ui.button("Resume").clicked() {
                     resume = Some(u.path.clone());
                 }
@@ -377,7 +409,12 @@ fn centre<B: WorldBackend>(ui: &mut egui::Ui, state: &mut LabState, preview: &mu
                     let r = ui.image((lt.id, lt.size() * scale));
                     for (s, &w) in b.wounded.iter().enumerate() {
                         if w {
-                            ui.painter().rect_stroke(plot::sample_rect(b, r.rect, s), 0.0, egui::Stroke::new(2.0, egui::Color32::RED), egui::StrokeKind::Outside);
+                            ui.painter().rect_stroke(
+                                plot::sample_rect(b, r.rect, s),
+                                0.0,
+                                egui::Stroke::new(2.0, egui::Color32::RED),
+                                egui::StrokeKind::Outside,
+                            );
                         }
                     }
                 }

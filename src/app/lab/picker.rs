@@ -17,7 +17,12 @@ pub struct Picker {
 impl Picker {
     pub fn new() -> Self {
         let home = std::env::var_os("HOME").map(PathBuf::from);
-        let dir = home.as_ref().map(|h| h.join("Pictures")).filter(|p| p.is_dir()).or(home).unwrap_or_else(|| PathBuf::from("."));
+        let dir = home
+            .as_ref()
+            .map(|h| h.join("Pictures"))
+            .filter(|p| p.is_dir())
+            .or(home)
+            .unwrap_or_else(|| PathBuf::from("."));
         Self { open: false, path_text: String::new(), dir, entries: Vec::new(), listed: None, error: None }
     }
 
@@ -54,40 +59,47 @@ impl Picker {
         let mut chosen = None;
         let mut go: Option<PathBuf> = None;
         let mut open = self.open;
-        egui::Window::new("Open an image").open(&mut open).default_size([420.0, 420.0]).collapsible(false).show(ctx, |ui| {
-            ui.horizontal(|ui| {
-                if ui.button("Up").clicked()
-                    && let Some(p) = self.dir.parent()
-                {
-                    go = Some(p.to_path_buf());
-                }
-                ui.label(self.dir.display().to_string());
-            });
-            ui.horizontal(|ui| {
-                let r = ui.add(egui::TextEdit::singleline(&mut self.path_text).hint_text("or type a path").desired_width(300.0));
-                let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                if (ui.button("Open").clicked() || enter) && !self.path_text.trim().is_empty() {
-                    let p = PathBuf::from(self.path_text.trim());
-                    if p.is_dir() { go = Some(p) } else { chosen = Some(p) }
-                }
-            });
-            if let Some(e) = &self.error {
-                ui.colored_label(egui::Color32::RED, e);
-            }
-            ui.separator();
-            egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
-                for (name, is_dir) in &self.entries {
-                    let label = if *is_dir { format!("[{name}]") } else { name.clone() };
-                    if ui.selectable_label(false, label).clicked() {
-                        let p = self.dir.join(name);
-                        if *is_dir { go = Some(p) } else { chosen = Some(p) }
+        egui::Window::new("Open an image").open(&mut open).default_size([420.0, 420.0]).collapsible(false).show(
+            ctx,
+            |ui| {
+                ui.horizontal(|ui| {
+                    if ui.button("Up").clicked()
+                        && let Some(p) = self.dir.parent()
+                    {
+                        go = Some(p.to_path_buf());
                     }
+                    ui.label(self.dir.display().to_string());
+                });
+                ui.horizontal(|ui| {
+                    let r = ui.add(
+                        egui::TextEdit::singleline(&mut self.path_text)
+                            .hint_text("or type a path")
+                            .desired_width(300.0),
+                    );
+                    let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    if (ui.button("Open").clicked() || enter) && !self.path_text.trim().is_empty() {
+                        let p = PathBuf::from(self.path_text.trim());
+                        if p.is_dir() { go = Some(p) } else { chosen = Some(p) }
+                    }
+                });
+                if let Some(e) = &self.error {
+                    ui.colored_label(egui::Color32::RED, e);
                 }
-                if self.entries.is_empty() && self.error.is_none() {
-                    ui.small("no folders or images here");
-                }
-            });
-        });
+                ui.separator();
+                egui::ScrollArea::vertical().max_height(320.0).show(ui, |ui| {
+                    for (name, is_dir) in &self.entries {
+                        let label = if *is_dir { format!("[{name}]") } else { name.clone() };
+                        if ui.selectable_label(false, label).clicked() {
+                            let p = self.dir.join(name);
+                            if *is_dir { go = Some(p) } else { chosen = Some(p) }
+                        }
+                    }
+                    if self.entries.is_empty() && self.error.is_none() {
+                        ui.small("no folders or images here");
+                    }
+                });
+            },
+        );
         if let Some(d) = go {
             self.dir = d;
         }

@@ -74,7 +74,12 @@ pub fn loss_plot(ui: &mut egui::Ui, history: &[f32], iterations: u64, lr_at: imp
     let total = iterations.max(history.len() as u64).max(1);
     let x_of = |i: f32| plot.left() + plot.width() * i / total as f32;
     text(pos2(plot.left(), frame.bottom() - 2.0), "0".into(), egui::Align2::LEFT_BOTTOM, Color32::GRAY);
-    text(pos2(plot.right(), frame.bottom() - 2.0), format!("{total} iterations"), egui::Align2::RIGHT_BOTTOM, Color32::GRAY);
+    text(
+        pos2(plot.right(), frame.bottom() - 2.0),
+        format!("{total} iterations"),
+        egui::Align2::RIGHT_BOTTOM,
+        Color32::GRAY,
+    );
     if !finite.is_empty() {
         let lo = finite.iter().copied().fold(f32::INFINITY, f32::min).log10().floor();
         let hi = finite.iter().copied().fold(0.0, f32::max).log10().ceil().max(lo + 1.0);
@@ -82,7 +87,8 @@ pub fn loss_plot(ui: &mut egui::Ui, history: &[f32], iterations: u64, lr_at: imp
         let mut d = lo;
         while d <= hi {
             let y = y_of(10f32.powf(d));
-            painter.line_segment([pos2(plot.left(), y), pos2(plot.right(), y)], Stroke::new(0.5, Color32::from_gray(215)));
+            painter
+                .line_segment([pos2(plot.left(), y), pos2(plot.right(), y)], Stroke::new(0.5, Color32::from_gray(215)));
             text(pos2(plot.left() - 4.0, y), format!("1e{d:.0}"), egui::Align2::RIGHT_CENTER, loss_c);
             d += 1.0;
         }
@@ -95,11 +101,15 @@ pub fn loss_plot(ui: &mut egui::Ui, history: &[f32], iterations: u64, lr_at: imp
             let a = c as usize;
             let b = ((c + per) as usize).min(history.len()).max(a + 1);
             let chunk = history[a..b].iter().copied().filter(|v| v.is_finite() && *v > 0.0);
-            let (mn, mx, sum, k) = chunk.fold((f32::INFINITY, 0.0f32, 0.0f32, 0), |(mn, mx, s, k), v| (mn.min(v), mx.max(v), s + v, k + 1));
+            let (mn, mx, sum, k) = chunk
+                .fold((f32::INFINITY, 0.0f32, 0.0f32, 0), |(mn, mx, s, k), v| (mn.min(v), mx.max(v), s + v, k + 1));
             if k > 0 {
                 let x = x_of((a + b) as f32 / 2.0);
                 if per > 1.5 {
-                    painter.line_segment([pos2(x, y_of(mn)), pos2(x, y_of(mx))], Stroke::new(1.0, loss_c.gamma_multiply(0.35)));
+                    painter.line_segment(
+                        [pos2(x, y_of(mn)), pos2(x, y_of(mx))],
+                        Stroke::new(1.0, loss_c.gamma_multiply(0.35)),
+                    );
                 }
                 line.push(pos2(x, y_of(sum / k as f32)));
             }

@@ -33,7 +33,11 @@ pub fn build<B: WorldBackend>(app: &mut App) {
 /// Steps after which the preview stops and holds its picture (a grown creature, no more work).
 const PREVIEW_STEPS: u64 = 1000;
 
-pub fn advance<B: WorldBackend>(state: Option<Res<LabState>>, mut preview: ResMut<Preview<B>>, device: Option<Res<BackendDevice<B>>>) {
+pub fn advance<B: WorldBackend>(
+    state: Option<Res<LabState>>,
+    mut preview: ResMut<Preview<B>>,
+    device: Option<Res<BackendDevice<B>>>,
+) {
     let (Some(state), Some(device)) = (state, device) else { return };
     let Some(job) = state.shown_job() else { return };
     let (snapshot, dims) = {
@@ -45,7 +49,12 @@ pub fn advance<B: WorldBackend>(state: Option<Res<LabState>>, mut preview: ResMu
         let (w, h) = dims.unwrap_or((72, 72));
         let Ok(size) = WorldSize::new(w.max(8), h.max(8), false) else { return };
         let mut world = World::<B>::new(size, 1, &device.0);
-        let rule = SpeciesRule { name: job.name.clone(), weights: s.weights, angle: s.rule.angle, fire_rate: s.rule.fire_rate };
+        let rule = SpeciesRule {
+            name: job.name.clone(),
+            weights: s.weights,
+            angle: s.rule.angle,
+            fire_rate: s.rule.fire_rate,
+        };
         match world.add_species(rule) {
             Ok(sp) => {
                 if let Some(c) = size.cell(size.width as i64 / 2, size.height as i64 / 2) {
@@ -60,7 +69,8 @@ pub fn advance<B: WorldBackend>(state: Option<Res<LabState>>, mut preview: ResMu
     let p = &mut *preview;
     let Some(world) = p.world.as_mut() else { return };
     let size = world.size();
-    let edits: Vec<(u32, EditOp)> = p.wounds.drain(..).flat_map(|s| s.cells(size)).map(|c| (c, EditOp::Erase)).collect();
+    let edits: Vec<(u32, EditOp)> =
+        p.wounds.drain(..).flat_map(|s| s.cells(size)).map(|c| (c, EditOp::Erase)).collect();
     let wounded = !edits.is_empty();
     if wounded {
         world.edit(&edits);

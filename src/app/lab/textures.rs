@@ -22,7 +22,13 @@ impl LiveTexture {
 }
 
 /// Puts `rgba` (RGBA8, `w * h * 4` bytes) into `slot`, in place when the size is unchanged.
-pub fn upload(slot: &mut Option<LiveTexture>, images: &mut Assets<Image>, contexts: &mut EguiContexts, [w, h]: [usize; 2], rgba: Vec<u8>) {
+pub fn upload(
+    slot: &mut Option<LiveTexture>,
+    images: &mut Assets<Image>,
+    contexts: &mut EguiContexts,
+    [w, h]: [usize; 2],
+    rgba: Vec<u8>,
+) {
     debug_assert_eq!(rgba.len(), w * h * 4);
     if let Some(t) = slot.as_mut()
         && t.dims == [w, h]
