@@ -7,14 +7,14 @@ use burn::tensor::backend::{AutodiffBackend, Backend};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use crate::nca::sim::state_tensor;
-use crate::nca::{CHANNELS, NcaConfig, Simulation, StepMode, Weights};
+use crate::nca::{CHANNELS, ModelSpec, NcaConfig, Simulation, StepMode, Weights};
 use crate::target::Target;
 use crate::train::{Mode, TrainConfig, Trainer};
 
 /// Weights like the anchor's: the default first layer and a small random last layer, so that the
 /// update is not zero and every op does real work.
 pub fn bench_weights() -> Weights {
-    let mut w = Weights::init(7);
+    let mut w = Weights::init(ModelSpec::GROWING, 7);
     let mut rng = StdRng::seed_from_u64(8);
     // Uniform with the standard deviation of the anchor's N(0, 0.01).
     let a = 0.01 * 3f32.sqrt();

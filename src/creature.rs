@@ -1,24 +1,27 @@
 //! Creature files: one file per creature, its weights and everything a user needs to know.
 //!
-//! Layout (little endian):
-//! `b"MORPHOGN"` | version u32 | meta length u32 | meta JSON | 8,336 f32 weights (w1, b1, w2, b2,
-//! row-major, shapes listed in the meta) | target PNG length u32 | target PNG | CRC-32 of all before.
-//! The checksum catches truncation and bit rot; every field is checked before use, so a bad file
-//! gives a clear error and never a panic.
+//! Layout (little endian), version 2:
+//! `b"MORPHOGN"` | version u32 | meta length u32 | meta JSON (with the model spec) | weights length
+//! u32 | f32 weights (w1, b1, w2, b2, row-major, shapes listed in the meta) | target PNG length
+//! u32 | target PNG | CRC-32 of all before. Version 1 (the paper's model only: no spec, no weights
+//! length, always 8,336 weights) still loads. The checksum catches truncation and bit rot; every
+//! field is checked before use, so a bad file gives a clear error and never a panic.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::fsio;
-use crate::nca::{NcaConfig, PARAM_COUNT, Weights};
+use crate::nca::{ModelSpec, NcaConfig, Weights};
 use crate::target::Target;
 
 pub const MAGIC: &[u8; 8] = b"MORPHOGN";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Meta JSON larger than this is not a creature file (guards the allocation).
 const MAX_META: usize = 1 << 20;
 const MAX_TARGET_PNG: usize = 64 << 20;
+/// More weight bytes than the largest spec has is not a creature file.
+const MAX_WEIGHTS_BYTES: usize = 1 << 20;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TensorInfo {
@@ -29,6 +32,9 @@ pub struct TensorInfo {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreatureMeta {
     pub name: String,
+    /// The model's shape (version 1 files: the paper's).
+    #[serde(default)]
+    pub spec: ModelSpec,
     /// `grow`, `persist`, `regenerate`, or `imported`.
     pub mode: String,
     /// Where it came from: "trained by morphogen", or the file it was imported from.
@@ -80,7 +86,10 @@ impl std::fmt::Display for CreatureError {
             Problem::Io(e) => write!(f, "{p}: {e}"),
             Problem::NotACreature => write!(f, "{p}: not a morphogen creature file (wrong magic bytes)"),
             Problem::Version(v) => {
-                write!(f, "{p}: creature format version {v}; this build of morphogen reads version {FORMAT_VERSION}")
+                write!(
+                    f,
+                    "{p}: creature format version {v}; this build of morphogen reads versions 1 to {FORMAT_VERSION}"
+                )
             }
             Problem::Truncated { needed, found } => {
                 write!(f, "{p}: file is truncated ({found} bytes, at least {needed} needed)")
@@ -95,8 +104,35 @@ impl std::fmt::Display for CreatureError {
 }
 impl std::error::Error for CreatureError {}
 
-fn expected_tensors() -> Vec<TensorInfo> {
-    Weights::SHAPES.iter().map(|(n, s)| TensorInfo { name: n.to_string(), shape: s.to_vec() }).collect()
+fn expected_tensors(spec: &ModelSpec) -> Vec<TensorInfo> {
+    spec.shapes().iter().map(|(n, s)| TensorInfo { name: n.to_string(), shape: s.to_vec() }).collect()
+}
+
+/// Largest training grid side a creature file may name (the evaluator allocates grids of it).
+pub const MAX_GRID: usize = 1024;
+
+impl CreatureMeta {
+    /// Values a file may hold: what the evaluator, the world and the UI take without a second look.
+    fn validate(&self) -> Result<(), String> {
+        if self.name.chars().any(char::is_control) || self.name.chars().count() > 200 {
+            return Err("name: control characters or over 200 characters".into());
+        }
+        let [h, w] = self.grid;
+        if !(8..=MAX_GRID).contains(&h) || !(8..=MAX_GRID).contains(&w) {
+            return Err(format!("grid: {h}x{w}, each side must be 8..={MAX_GRID}"));
+        }
+        let r = &self.rule;
+        if !(0.0..=1.0).contains(&r.fire_rate) {
+            return Err(format!("rule.fire_rate: {} is not in [0, 1]", r.fire_rate));
+        }
+        if !(r.angle.abs() <= std::f32::consts::TAU) {
+            return Err(format!("rule.angle: {} rad is not in [-2 pi, 2 pi]", r.angle));
+        }
+        if self.final_loss.is_some_and(|l| !l.is_finite()) {
+            return Err("final_loss is not finite".into());
+        }
+        Ok(())
+    }
 }
 
 pub fn now_unix() -> u64 {
@@ -104,9 +140,10 @@ pub fn now_unix() -> u64 {
 }
 
 impl CreatureMeta {
-    pub fn new(name: &str, mode: &str, source: &str, rule: NcaConfig, grid: [usize; 2]) -> Self {
+    pub fn new(name: &str, spec: ModelSpec, mode: &str, source: &str, rule: NcaConfig, grid: [usize; 2]) -> Self {
         Self {
             name: name.into(),
+            spec,
             mode: mode.into(),
             source: source.into(),
             iterations: 0,
@@ -114,7 +151,7 @@ impl CreatureMeta {
             rule,
             grid,
             target_options: None,
-            tensors: expected_tensors(),
+            tensors: expected_tensors(&spec),
             created_unix: now_unix(),
         }
     }
@@ -123,15 +160,18 @@ impl CreatureMeta {
 impl Creature {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut meta = self.meta.clone();
-        meta.tensors = expected_tensors();
+        meta.spec = self.weights.spec;
+        meta.tensors = expected_tensors(&meta.spec);
         let meta = serde_json::to_vec_pretty(&meta).expect("meta serialises");
         let png = self.target.as_ref().map(|t| t.to_png()).unwrap_or_default();
-        let mut out = Vec::with_capacity(64 + meta.len() + PARAM_COUNT * 4 + png.len());
+        let weights = self.weights.flatten();
+        let mut out = Vec::with_capacity(64 + meta.len() + weights.len() * 4 + png.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
         out.extend_from_slice(&meta);
-        for v in self.weights.flatten() {
+        out.extend_from_slice(&((weights.len() * 4) as u32).to_le_bytes());
+        for v in weights {
             out.extend_from_slice(&v.to_le_bytes());
         }
         out.extend_from_slice(&(png.len() as u32).to_le_bytes());
@@ -158,7 +198,7 @@ impl Creature {
         }
         r.pos = 8;
         let version = r.u32()?;
-        if version != FORMAT_VERSION {
+        if !(1..=FORMAT_VERSION).contains(&version) {
             return Err(Problem::Version(version));
         }
         let meta_len = r.u32()? as usize;
@@ -166,7 +206,11 @@ impl Creature {
             return Err(Problem::Meta(format!("metadata length {meta_len} is implausible")));
         }
         let meta_bytes = r.take(meta_len)?;
-        let weights_bytes = r.take(PARAM_COUNT * 4)?;
+        let weights_len = if version == 1 { ModelSpec::GROWING.param_count() * 4 } else { r.u32()? as usize };
+        if weights_len > MAX_WEIGHTS_BYTES || weights_len % 4 != 0 {
+            return Err(Problem::Shape(format!("weights length {weights_len} bytes is implausible")));
+        }
+        let weights_bytes = r.take(weights_len)?;
         let png_len = r.u32()? as usize;
         if png_len > MAX_TARGET_PNG {
             return Err(Problem::Target(format!("target length {png_len} is implausible")));
@@ -179,16 +223,21 @@ impl Creature {
             return Err(Problem::Checksum);
         }
         let meta: CreatureMeta = serde_json::from_slice(meta_bytes).map_err(|e| Problem::Meta(e.to_string()))?;
-        if meta.tensors != expected_tensors() {
-            let found: Vec<String> = meta.tensors.iter().map(|t| format!("{}{:?}", t.name, t.shape)).collect();
+        meta.spec.validate().map_err(|e| Problem::Meta(format!("spec: {e}")))?;
+        meta.validate().map_err(Problem::Meta)?;
+        let expected = expected_tensors(&meta.spec);
+        if meta.tensors != expected {
+            let show =
+                |t: &[TensorInfo]| t.iter().map(|t| format!("{}{:?}", t.name, t.shape)).collect::<Vec<_>>().join(" ");
             return Err(Problem::Shape(format!(
-                "file holds [{}], expected w1[48, 128] b1[1, 128] w2[128, 16] b2[1, 16]",
-                found.join(" ")
+                "file holds [{}], its spec needs [{}]",
+                show(&meta.tensors),
+                show(&expected)
             )));
         }
         let flat: Vec<f32> =
             weights_bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-        let weights = Weights::unflatten(&flat).map_err(|e| Problem::Shape(e.to_string()))?;
+        let weights = Weights::unflatten(meta.spec, &flat).map_err(|e| Problem::Shape(e.to_string()))?;
         weights.validate().map_err(|e| Problem::NonFinite(e.to_string()))?;
         let target = if png.is_empty() { None } else { Some(Target::from_png(png).map_err(Problem::Target)?) };
         Ok(Creature { meta, weights, target })

@@ -8,7 +8,7 @@
 use base64::Engine;
 use serde::Deserialize;
 
-use crate::nca::{CHANNELS, FEATURES, HIDDEN, Weights};
+use crate::nca::{CHANNELS, FEATURES, HIDDEN, ModelSpec, Weights};
 
 #[derive(Deserialize)]
 struct Layer {
@@ -53,7 +53,7 @@ pub fn parse(json: &str) -> Result<Weights, String> {
     }
     let (w1, b1) = decode_layer(&layers[0], 0, FEATURES, HIDDEN)?;
     let (w2, b2) = decode_layer(&layers[1], 1, HIDDEN, CHANNELS)?;
-    let w = Weights { w1, b1, w2, b2 };
+    let w = Weights { spec: ModelSpec::GROWING, w1, b1, w2, b2 };
     w.validate().map_err(|e| e.to_string())?;
     Ok(w)
 }

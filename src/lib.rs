@@ -7,6 +7,7 @@ pub mod creature;
 pub mod distill;
 pub mod eval;
 pub mod fsio;
+pub mod kernels;
 pub mod lab;
 pub mod level;
 pub mod nca;

@@ -32,7 +32,11 @@ pub struct Manifest {
 
 impl Manifest {
     pub fn parse(text: &str, base: &Path) -> Result<Self, String> {
-        let mut m: Manifest = ron::from_str(text)
+        // A creature's config names only what it changes (the rest is its mode's defaults), so its
+        // fields are options written without `Some(...)`.
+        let ron = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let mut m: Manifest = ron
+            .from_str(text)
             .map_err(|e| format!("line {}, column {}: {}", e.span.start.line, e.span.start.col, e.code))?;
         m.base = base.to_path_buf();
         for (i, e) in m.entries.iter().enumerate() {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use morphogen::creature::{Creature, CreatureMeta};
-use morphogen::nca::NcaConfig;
+use morphogen::nca::{ModelSpec, NcaConfig};
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
@@ -30,7 +30,7 @@ pub fn import_file(path: &PathBuf, name: Option<&str>) -> Result<Creature, Strin
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "distill".into());
     let name = name.map(str::to_string).unwrap_or(stem.clone());
     let source = format!("imported from the Distill demo model {stem} (Mordvintsev et al. 2020, CC-BY 4.0)");
-    let mut meta = CreatureMeta::new(&name, "imported", &source, NcaConfig::default(), [72, 72]);
+    let mut meta = CreatureMeta::new(&name, ModelSpec::GROWING, "imported", &source, NcaConfig::default(), [72, 72]);
     meta.iterations = 0;
     Ok(Creature { meta, weights, target: None })
 }

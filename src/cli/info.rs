@@ -3,8 +3,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use morphogen::nca::PARAM_COUNT;
-
 #[derive(clap::Args)]
 pub struct InfoArgs {
     creature: PathBuf,
@@ -20,7 +18,7 @@ pub fn run(a: InfoArgs) -> Result<ExitCode, String> {
         let v = serde_json::json!({
             "format_version": morphogen::creature::FORMAT_VERSION,
             "meta": m,
-            "parameters": PARAM_COUNT,
+            "parameters": c.weights.len(),
             "target": target,
         });
         println!("{v}");
@@ -37,7 +35,15 @@ pub fn run(a: InfoArgs) -> Result<ExitCode, String> {
         );
         println!("  grid         {}x{}", m.grid[0], m.grid[1]);
         println!("  target       {}", target.map(|[h, w]| format!("{h}x{w} image")).unwrap_or("none".into()));
-        println!("  parameters   {PARAM_COUNT}");
+        println!(
+            "  model        {} channels, filters {:?}, {} hidden, output bias {}, alive masking {}",
+            m.spec.channels,
+            m.spec.filters.list(),
+            m.spec.hidden,
+            m.spec.out_bias,
+            m.spec.alive_masking
+        );
+        println!("  parameters   {}", c.weights.len());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
-use crate::nca::{CHANNELS, FireMasks, NcaConfig};
+use crate::nca::{FireMasks, NcaConfig};
 use crate::target::Target;
-use crate::train::{TrainConfig, host_grad, trainer::initial_weights};
+use crate::train::{TrainConfig, host_grad};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Estimate {
@@ -14,7 +14,7 @@ pub struct Estimate {
 }
 
 /// Steps of the probe rollout (the cost per step is what is measured).
-const PROBE_STEPS: usize = 6;
+const PROBE_STEPS: usize = 4;
 
 /// What an iteration costs beyond its rollout and gradient (drawing the batch from the pool and
 /// writing it back, the fire masks, per-sample losses, Adam) and the grown pool's wider living
@@ -22,33 +22,36 @@ const PROBE_STEPS: usize = 6;
 /// CLI run averaged 0.42 (2-vCPU EPYC, 2026-11-22).
 const OVERHEAD: f64 = 1.55;
 
-/// Times the CPU training path on one sample and scales it to the batch and mean step count.
-/// Pool states are grown creatures, so the probe starts from the target's own silhouette.
+/// Times the CPU training path on a whole batch (it spreads over the cores) for a few steps and
+/// scales it to the mean step count. Pool states are grown creatures, so the probe starts from the
+/// target's own silhouette.
 pub fn cpu(target: &Target, cfg: &TrainConfig) -> Estimate {
     let (h, w) = (target.height, target.width);
-    let mut x0 = vec![0.0f32; h * w * CHANNELS];
+    let spec = cfg.spec();
+    let c = spec.channels;
+    let n = cfg.batch;
+    let mut one = vec![0.0f32; h * w * c];
     for i in 0..h * w {
         let a = target.rgba[i * 4 + 3];
         if a > 0.1 {
-            x0[i * CHANNELS..i * CHANNELS + 4].copy_from_slice(&target.rgba[i * 4..i * 4 + 4]);
-            for c in 4..CHANNELS {
-                x0[i * CHANNELS + c] = 0.5;
-            }
+            one[i * c..i * c + 4].copy_from_slice(&target.rgba[i * 4..i * 4 + 4]);
+            one[i * c + 4..(i + 1) * c].fill(0.5);
         }
     }
-    let weights = initial_weights(cfg);
+    let x0 = one.repeat(n);
+    let weights = cfg.initial_weights();
     let rule = NcaConfig { fire_rate: cfg.fire_rate, angle: cfg.angle, border: cfg.border };
-    let mut fire = FireMasks::new(cfg.seed);
-    let fires: Vec<Vec<bool>> = (0..PROBE_STEPS).map(|_| fire.draw(h * w, cfg.fire_rate)).collect();
+    let fire = FireMasks::new(cfg.seed, cfg.fire_rate);
+    let fires: Vec<Vec<bool>> = (0..PROBE_STEPS).map(|t| fire.mask(t as u32, n, h * w)).collect();
     let mut best = f64::INFINITY;
     for _ in 0..2 {
         let t0 = Instant::now();
-        let r = host_grad::rollout_grad(&x0, [1, h, w], &weights, &rule, &fires, &target.rgba);
+        let r = host_grad::rollout_grad(&x0, [n, h, w], &weights, &rule, &fires, &target.rgba);
         std::hint::black_box(r.loss);
         best = best.min(t0.elapsed().as_secs_f64());
     }
     let mean_steps = (cfg.min_steps + cfg.max_steps) as f64 / 2.0;
-    let per_iter = best / PROBE_STEPS as f64 * mean_steps * cfg.batch as f64 * OVERHEAD;
+    let per_iter = best / PROBE_STEPS as f64 * mean_steps * OVERHEAD;
     Estimate { secs_per_iteration: per_iter, total_secs: per_iter * cfg.iterations as f64 }
 }
 

@@ -2,7 +2,7 @@
 //! hazards, the player's budget and the goal. The game drives it frame by frame;
 //! `morphogen level check` drives it with the level's own solution, headless.
 
-use super::score::{alive_mask, shape_similarity, stars};
+use super::score::{shape_similarity, stars};
 use super::{Action, CUT_WIDTH, Goal, Hazard, Level, Tools, When};
 use crate::creature::Creature;
 use crate::world::{EditOp, Shape, SpeciesRule, World, WorldBackend};
@@ -82,7 +82,7 @@ impl<B: WorldBackend> LevelRun<B> {
                 world.step();
             }
         }
-        let reference = alive_mask(&world.host_state(), size.cells(), species_of[0]);
+        let reference = world.alive_mask(&world.host_state(), species_of[0]);
         if !reference.iter().any(|&a| a) {
             return Err(format!(
                 "{}: the first creature did not grow (nothing alive after {} steps)",
@@ -240,8 +240,7 @@ impl<B: WorldBackend> LevelRun<B> {
         self.world.step();
         self.step += 1;
         let state = self.world.host_state();
-        let cells = self.world.size().cells();
-        self.shape = shape_similarity(&alive_mask(&state, cells, self.species_of[0]), &self.reference);
+        self.shape = shape_similarity(&self.world.alive_mask(&state, self.species_of[0]), &self.reference);
         self.min_shape = self.min_shape.min(self.shape);
         if let Goal::Regrow { shape, .. } = self.level.goal
             && self.first_wound.is_some()
@@ -249,7 +248,7 @@ impl<B: WorldBackend> LevelRun<B> {
         {
             self.dipped = true;
         }
-        self.outcome = self.judge(&state, cells);
+        self.outcome = self.judge(&state);
     }
 
     fn end(&self, won: bool, score: f32, why: String) -> Option<Outcome> {
@@ -257,7 +256,7 @@ impl<B: WorldBackend> LevelRun<B> {
         Some(Outcome { won, time: self.time(), score, stars: st, why })
     }
 
-    fn judge(&self, state: &[f32], cells: usize) -> Option<Outcome> {
+    fn judge(&self, state: &[f32]) -> Option<Outcome> {
         let t = self.time();
         let sps = self.level.steps_per_second;
         match &self.level.goal {
@@ -327,11 +326,9 @@ impl<B: WorldBackend> LevelRun<B> {
             }
             Goal::Garden { zones, cover, within } => {
                 let size = self.world.size();
-                let s_count = self.world.species().len();
-                let alive_any = |c: u32| {
-                    (0..s_count)
-                        .any(|s| state[(s * cells + c as usize) * crate::nca::CHANNELS + 3] > super::score::ALIVE)
-                };
+                let alive: Vec<Vec<bool>> =
+                    (0..self.world.species().len()).map(|s| self.world.alive_mask(state, s)).collect();
+                let alive_any = |c: u32| alive.iter().any(|a| a[c as usize]);
                 let covered = zones.iter().all(|z| {
                     let zc = z.cells(size);
                     !zc.is_empty() && zc.iter().filter(|&&c| alive_any(c)).count() as f32 >= cover * zc.len() as f32

@@ -7,17 +7,6 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::Stars;
-use crate::nca::CHANNELS;
-
-/// A cell counts as part of a creature when its alpha is above this (the paper's threshold).
-pub const ALIVE: f32 = 0.1;
-
-/// The cells of species `s` whose alpha is over the threshold, from a world's host state
-/// (`[S, H, W, 16]`).
-pub fn alive_mask(state: &[f32], cells: usize, s: usize) -> Vec<bool> {
-    let layer = &state[s * cells * CHANNELS..(s + 1) * cells * CHANNELS];
-    layer.chunks_exact(CHANNELS).map(|c| c[3] > ALIVE).collect()
-}
 
 /// Shape %: intersection over union of a creature's living cells now and in its grown shape.
 /// 1 when they coincide, 0 when nothing of the shape is left (or all of it is elsewhere).

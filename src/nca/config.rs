@@ -1,19 +1,19 @@
-//! The fixed shape of the model and the per-grid settings that change its behaviour.
+//! The per-grid settings that change a rule's behaviour (the model's shape is `spec`), and the
+//! paper's model's sizes, for the code that deals only in it (the Distill import, tests).
 
 use serde::{Deserialize, Serialize};
 
-/// State channels per cell: RGB, alpha (premultiplied), 12 hidden.
-pub const CHANNELS: usize = 16;
-/// Perception features per cell: identity, Sobel-x and Sobel-y of every channel.
+use super::spec::ModelSpec;
+pub use super::spec::{ALIVE_THRESHOLD, ALPHA};
+
+/// State channels of the paper's model ([`ModelSpec::GROWING`]): RGB, alpha (premultiplied), 12 hidden.
+pub const CHANNELS: usize = ModelSpec::GROWING.channels;
+/// Its perception features: identity, Sobel-x and Sobel-y of every channel.
 pub const FEATURES: usize = 3 * CHANNELS;
-/// Width of the hidden layer of the update rule.
-pub const HIDDEN: usize = 128;
+/// Its hidden width.
+pub const HIDDEN: usize = ModelSpec::GROWING.hidden;
 /// 48*128 + 128 + 128*16 + 16.
 pub const PARAM_COUNT: usize = FEATURES * HIDDEN + HIDDEN + HIDDEN * CHANNELS + CHANNELS;
-/// The alpha channel.
-pub const ALPHA: usize = 3;
-/// A cell is alive when the 3x3 maximum of its alpha exceeds this.
-pub const ALIVE_THRESHOLD: f32 = 0.1;
 
 /// What lies beyond the edge of the grid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]

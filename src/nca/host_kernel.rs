@@ -1,37 +1,77 @@
-//! The whole step fused into one pass over host memory: the CPU fast path for simulation.
+//! The step on host memory: the CPU's fast path for simulation, and the pieces the host gradient
+//! (`train::host_grad`) and the CPU world (`world::host`) are built from.
 //!
 //! Exactly the rule of [`nca_step`](super::nca_step) (tests hold the two together), but instead of
 //! a graph of whole-grid tensor ops, which on the CPU spends its time allocating and streaming
-//! temporaries, it computes perception only for cells that fire and are alive, runs the network on
-//! those rows with one threaded SGEMM per layer, and masks in place. No autodiff: training keeps
-//! the burn path.
+//! temporaries, it computes perception only for the cells that fire (and live, under alive
+//! masking), runs the network on blocks of those rows with one SGEMM per layer, and masks in
+//! place. The work is split into units of (grid, block of rows) spread over every core; a unit's
+//! result does not depend on which thread ran it, so a run gives the same numbers on any number
+//! of cores.
 
-use super::config::{ALIVE_THRESHOLD, ALPHA, Border, CHANNELS, FEATURES, HIDDEN, NcaConfig};
+use rayon::prelude::*;
+
+use super::config::{Border, NcaConfig};
 use super::params::Weights;
+use super::spec::{ALIVE_THRESHOLD, ALPHA, Filter, ModelSpec};
 
-/// Index of the neighbour (dy, dx) of (y, x), or None outside a zero border.
-#[inline]
-pub(crate) fn neighbour(y: usize, x: usize, dy: isize, dx: isize, h: usize, w: usize, border: Border) -> Option<usize> {
-    let (yy, xx) = (y as isize + dy, x as isize + dx);
-    match border {
-        Border::Zero => {
-            (yy >= 0 && xx >= 0 && yy < h as isize && xx < w as isize).then(|| yy as usize * w + xx as usize)
+/// Rows of the network per unit of work: large enough for an efficient SGEMM, small enough to
+/// spread a grid over many cores and to keep matrixmultiply's own threading out (it starts
+/// threads only for larger products).
+pub const ROWS_PER_UNIT: usize = 128;
+
+/// The geometry of one grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grid {
+    pub h: usize,
+    pub w: usize,
+    pub border: Border,
+}
+
+impl Grid {
+    pub fn cells(&self) -> usize {
+        self.h * self.w
+    }
+
+    /// Index of the neighbour (dy, dx) of (y, x), or None beyond a zero border.
+    #[inline]
+    pub fn neighbour(&self, y: usize, x: usize, dy: isize, dx: isize) -> Option<usize> {
+        let (yy, xx) = (y as isize + dy, x as isize + dx);
+        let (h, w) = (self.h as isize, self.w as isize);
+        match self.border {
+            Border::Zero => (yy >= 0 && xx >= 0 && yy < h && xx < w).then(|| (yy * w + xx) as usize),
+            Border::Wrap => Some((yy.rem_euclid(h) * w + xx.rem_euclid(w)) as usize),
         }
-        Border::Wrap => Some(yy.rem_euclid(h as isize) as usize * w + xx.rem_euclid(w as isize) as usize),
     }
 }
 
-/// Per cell of one grid: does the 3x3 neighbourhood hold an alpha above the threshold?
-pub(crate) fn alive(grid: &[f32], h: usize, w: usize, border: Border, out: &mut [bool]) {
+/// The perception angle as the rotation of the gradient pair.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Turn {
+    pub sin: f32,
+    pub cos: f32,
+}
+
+impl Turn {
+    pub fn new(angle: f32) -> Self {
+        let (sin, cos) = angle.sin_cos();
+        Self { sin, cos }
+    }
+}
+
+/// Per cell of one grid whose cells are `stride` floats apart: does the 3x3 neighbourhood hold a
+/// value of channel `ch` above the alive threshold?
+pub fn alive(state: &[f32], stride: usize, ch: usize, grid: Grid, out: &mut [bool]) {
+    let (h, w) = (grid.h, grid.w);
     // Separable maximum: along rows, then along columns.
-    let alpha: Vec<f32> = grid.chunks_exact(CHANNELS).map(|c| c[ALPHA]).collect();
+    let value: Vec<f32> = state.chunks_exact(stride).map(|c| c[ch]).collect();
     let mut rowmax = vec![0.0f32; h * w];
     for y in 0..h {
         for x in 0..w {
-            let mut m = alpha[y * w + x];
+            let mut m = value[y * w + x];
             for dx in [-1, 1] {
-                if let Some(j) = neighbour(y, x, 0, dx, h, w, border) {
-                    m = m.max(alpha[j]);
+                if let Some(j) = grid.neighbour(y, x, 0, dx) {
+                    m = m.max(value[j]);
                 }
             }
             rowmax[y * w + x] = m;
@@ -41,7 +81,7 @@ pub(crate) fn alive(grid: &[f32], h: usize, w: usize, border: Border, out: &mut 
         for x in 0..w {
             let mut m = rowmax[y * w + x];
             for dy in [-1, 1] {
-                if let Some(j) = neighbour(y, x, dy, 0, h, w, border) {
+                if let Some(j) = grid.neighbour(y, x, dy, 0) {
                     m = m.max(rowmax[j]);
                 }
             }
@@ -50,29 +90,139 @@ pub(crate) fn alive(grid: &[f32], h: usize, w: usize, border: Border, out: &mut 
     }
 }
 
-/// The 48 perception features of cell (y, x) of one grid into `f`.
-pub(crate) fn perceive_cell(grid: &[f32], y: usize, x: usize, h: usize, w: usize, cfg: &NcaConfig, f: &mut [f32]) {
-    const ZERO: [f32; CHANNELS] = [0.0; CHANNELS];
-    let at = |dy: isize, dx: isize| -> &[f32] {
-        match neighbour(y, x, dy, dx, h, w, cfg.border) {
-            Some(j) => &grid[j * CHANNELS..(j + 1) * CHANNELS],
-            None => &ZERO,
+/// The alive mask of one grid under its spec: the paper's 3x3 alpha test, or everywhere alive
+/// for a model without masking.
+pub fn alive_mask(spec: &ModelSpec, state: &[f32], grid: Grid) -> Vec<bool> {
+    let mut m = vec![true; grid.cells()];
+    if spec.alive_masking {
+        alive(state, spec.channels, ALPHA, grid, &mut m);
+    }
+    m
+}
+
+/// The cells within one of a cell of `alive` (a 3x3 dilation): under alive masking, the cells
+/// within two of life, the only ones whose update can reach the alive masks (the paper's rule
+/// updates every cell that fires; an update further out is discarded by the masks).
+pub fn near(alive: &[bool], grid: Grid) -> Vec<bool> {
+    (0..grid.cells())
+        .map(|i| {
+            (0..9isize).any(|k| grid.neighbour(i / grid.w, i % grid.w, k / 3 - 1, k % 3 - 1).is_some_and(|j| alive[j]))
+        })
+        .collect()
+}
+
+/// The cells whose update is computed this step: those that fire and, under alive masking, lie
+/// within two of life (`pre` is the alive mask before the step).
+pub fn active_rows(spec: &ModelSpec, fire: &[bool], pre: &[bool], grid: Grid) -> Vec<usize> {
+    if spec.alive_masking {
+        let near = near(pre, grid);
+        (0..fire.len()).filter(|&i| fire[i] && near[i]).collect()
+    } else {
+        (0..fire.len()).filter(|&i| fire[i]).collect()
+    }
+}
+
+/// The 3x3 neighbourhood of (y, x): the offset of each neighbour's state, or None beyond a zero
+/// border.
+#[inline]
+fn neighbourhood(grid: Grid, y: usize, x: usize, stride: usize) -> [Option<usize>; 9] {
+    let mut nb = [None; 9];
+    for (k, slot) in nb.iter_mut().enumerate() {
+        *slot = grid.neighbour(y, x, k as isize / 3 - 1, k as isize % 3 - 1).map(|j| j * stride);
+    }
+    nb
+}
+
+/// The perception features of cell (y, x) of one grid (cells `stride` floats apart, the spec's
+/// channels first) into `f`: one band of `channels` features per filter, the Sobel pair turned.
+pub fn perceive_cell(
+    spec: &ModelSpec,
+    state: &[f32],
+    stride: usize,
+    grid: Grid,
+    (y, x): (usize, usize),
+    turn: Turn,
+    f: &mut [f32],
+) {
+    let c = spec.channels;
+    let nb = neighbourhood(grid, y, x, stride);
+    let v = |k: usize, ch: usize| nb[k].map_or(0.0, |o| state[o + ch]);
+    let mut band = 0;
+    for filter in Filter::ALL {
+        if !spec.filters.contains(filter) {
+            continue;
         }
-    };
-    let (nw, n, ne) = (at(-1, -1), at(-1, 0), at(-1, 1));
-    let (wst, c, e) = (at(0, -1), at(0, 0), at(0, 1));
-    let (sw, s, se) = (at(1, -1), at(1, 0), at(1, 1));
-    let (sin, cos) = cfg.angle.sin_cos();
-    for k in 0..CHANNELS {
-        let gx = ((ne[k] - nw[k]) + 2.0 * (e[k] - wst[k]) + (se[k] - sw[k])) * 0.125;
-        let gy = ((sw[k] + 2.0 * s[k] + se[k]) - (nw[k] + 2.0 * n[k] + ne[k])) * 0.125;
-        f[k] = c[k];
-        if cfg.angle == 0.0 {
-            f[CHANNELS + k] = gx;
-            f[2 * CHANNELS + k] = gy;
-        } else {
-            f[CHANNELS + k] = gx * cos - gy * sin;
-            f[2 * CHANNELS + k] = gx * sin + gy * cos;
+        let out = &mut f[band * c..(band + 1) * c];
+        match filter {
+            Filter::Identity => (0..c).for_each(|ch| out[ch] = v(4, ch)),
+            // The pair is written together, when its first member comes up.
+            Filter::SobelX => {}
+            Filter::SobelY => {
+                for ch in 0..c {
+                    let gx = ((v(2, ch) - v(0, ch)) + 2.0 * (v(5, ch) - v(3, ch)) + (v(8, ch) - v(6, ch))) * 0.125;
+                    let gy = ((v(6, ch) + 2.0 * v(7, ch) + v(8, ch)) - (v(0, ch) + 2.0 * v(1, ch) + v(2, ch))) * 0.125;
+                    f[(band - 1) * c + ch] = gx * turn.cos - gy * turn.sin;
+                    f[band * c + ch] = gx * turn.sin + gy * turn.cos;
+                }
+            }
+            Filter::Laplacian => {
+                let k = filter.kernel();
+                for (ch, o) in out.iter_mut().enumerate() {
+                    *o = (0..9).map(|i| k[i / 3][i % 3] * v(i, ch)).sum();
+                }
+            }
+        }
+        band += 1;
+    }
+}
+
+/// Adds the transposed perception of cell (y, x) into `g` (the state's layout): the gradient `gf`
+/// of its features flows back to the neighbours each feature read.
+pub fn perceive_transpose(
+    spec: &ModelSpec,
+    gf: &[f32],
+    stride: usize,
+    grid: Grid,
+    (y, x): (usize, usize),
+    turn: Turn,
+    g: &mut [f32],
+) {
+    let c = spec.channels;
+    let nb = neighbourhood(grid, y, x, stride);
+    let bands = spec.filters.list();
+    for (band, filter) in bands.iter().enumerate() {
+        let gb = &gf[band * c..(band + 1) * c];
+        match filter {
+            Filter::Identity => {
+                let o = nb[4].expect("a cell is its own neighbour");
+                (0..c).for_each(|ch| g[o + ch] += gb[ch]);
+            }
+            Filter::SobelX => {}
+            Filter::SobelY => {
+                let (kx, ky) = (Filter::SobelX.kernel(), Filter::SobelY.kernel());
+                let gxr = &gf[(band - 1) * c..band * c];
+                for (k, o) in nb.iter().enumerate() {
+                    let (a, b) = (kx[k / 3][k % 3], ky[k / 3][k % 3]);
+                    let Some(o) = *o else { continue };
+                    if a == 0.0 && b == 0.0 {
+                        continue;
+                    }
+                    for ch in 0..c {
+                        // Undo the turn, then the filters' transposes.
+                        let (r, s) = (gxr[ch], gb[ch]);
+                        let (gx, gy) = (turn.cos * r + turn.sin * s, -turn.sin * r + turn.cos * s);
+                        g[o + ch] += a * gx + b * gy;
+                    }
+                }
+            }
+            Filter::Laplacian => {
+                let kl = filter.kernel();
+                for (k, o) in nb.iter().enumerate() {
+                    let Some(o) = *o else { continue };
+                    let a = kl[k / 3][k % 3];
+                    (0..c).for_each(|ch| g[o + ch] += a * gb[ch]);
+                }
+            }
         }
     }
 }
@@ -80,7 +230,7 @@ pub(crate) fn perceive_cell(grid: &[f32], y: usize, x: usize, h: usize, w: usize
 /// C[m, n] = A[m, k] B[k, n] + beta C, with A and B given by their row and column strides (so a
 /// transpose costs nothing).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn gemm(
+pub fn gemm(
     m: usize,
     k: usize,
     n: usize,
@@ -117,72 +267,116 @@ pub(crate) fn gemm(
     }
 }
 
-/// C[m, n] = A[m, k] B[k, n] + bias (row-major, contiguous).
-pub(crate) fn gemm_bias(a: &[f32], b: &[f32], bias: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
+/// C[m, n] = A[m, k] B[k, n] + bias (row-major, contiguous; an empty bias is zero).
+pub fn gemm_bias(a: &[f32], b: &[f32], bias: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
     let mut c: Vec<f32> = Vec::with_capacity(m * n);
-    for _ in 0..m {
-        c.extend_from_slice(bias);
+    if bias.is_empty() {
+        c.resize(m * n, 0.0);
+    } else {
+        for _ in 0..m {
+            c.extend_from_slice(bias);
+        }
     }
-    // SAFETY: the slices hold m*k, k*n and m*n values, matching the strides given.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            k as isize,
-            1,
-            b.as_ptr(),
-            n as isize,
-            1,
-            1.0,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
+    gemm(m, k, n, a, (k, 1), b, (n, 1), 1.0, &mut c);
     c
 }
 
-/// One step of `n` grids of `h` x `w` (host state, row-major `[n, h, w, 16]`).
+/// The network of a rule, on borrowed weights (a `Weights` or one species' slice of a world's).
+#[derive(Clone, Copy)]
+pub struct Net<'a> {
+    pub spec: ModelSpec,
+    pub w1: &'a [f32],
+    pub b1: &'a [f32],
+    pub w2: &'a [f32],
+    pub b2: &'a [f32],
+}
+
+impl<'a> Net<'a> {
+    pub fn of(w: &'a Weights) -> Self {
+        Net { spec: w.spec, w1: &w.w1, b1: &w.b1, w2: &w.w2, b2: &w.b2 }
+    }
+
+    /// The flat layout (w1, b1, w2, b2) of a spec.
+    pub fn from_flat(spec: ModelSpec, flat: &'a [f32]) -> Self {
+        let [s1, sb1, s2, _] = spec.sizes();
+        let (w1, rest) = flat.split_at(s1);
+        let (b1, rest) = rest.split_at(sb1);
+        let (w2, b2) = rest.split_at(s2);
+        Net { spec, w1, b1, w2, b2: &b2[..spec.sizes()[3]] }
+    }
+
+    /// relu(F W1 + b1) for `k` rows of features.
+    pub fn hidden(&self, feats: &[f32], k: usize) -> Vec<f32> {
+        let mut h = gemm_bias(feats, self.w1, self.b1, k, self.spec.features(), self.spec.hidden);
+        h.iter_mut().for_each(|v| *v = v.max(0.0));
+        h
+    }
+
+    /// H W2 + b2: the update of `k` rows.
+    pub fn output(&self, hidden: &[f32], k: usize) -> Vec<f32> {
+        gemm_bias(hidden, self.w2, self.b2, k, self.spec.hidden, self.spec.channels)
+    }
+}
+
+/// The update of `rows` of one grid (perceived from `state`), `rows.len() * channels` values.
+pub fn update_rows(net: &Net, state: &[f32], stride: usize, grid: Grid, turn: Turn, rows: &[usize]) -> Vec<f32> {
+    let nf = net.spec.features();
+    let mut feats = vec![0.0f32; rows.len() * nf];
+    for (r, &i) in rows.iter().enumerate() {
+        perceive_cell(&net.spec, state, stride, grid, (i / grid.w, i % grid.w), turn, &mut feats[r * nf..(r + 1) * nf]);
+    }
+    let hidden = net.hidden(&feats, rows.len());
+    net.output(&hidden, rows.len())
+}
+
+/// Every (grid, block of rows) of a batch, for spreading over the cores.
+pub fn units(rows: &[Vec<usize>]) -> Vec<(usize, std::ops::Range<usize>)> {
+    let mut u = Vec::new();
+    for (b, r) in rows.iter().enumerate() {
+        let mut start = 0;
+        while start < r.len() {
+            let end = (start + ROWS_PER_UNIT).min(r.len());
+            u.push((b, start..end));
+            start = end;
+        }
+    }
+    u
+}
+
+/// One step of `n` grids of `h` x `w` (host state, row-major `[n, h, w, channels]`).
 pub fn step_host(x: &[f32], [n, h, w]: [usize; 3], weights: &Weights, cfg: &NcaConfig, fire: &[bool]) -> Vec<f32> {
-    let cells = n * h * w;
-    assert_eq!(x.len(), cells * CHANNELS, "state size");
-    assert_eq!(fire.len(), cells, "fire mask size");
-    let per = h * w;
-    let mut pre = vec![false; cells];
-    for b in 0..n {
-        alive(&x[b * per * CHANNELS..(b + 1) * per * CHANNELS], h, w, cfg.border, &mut pre[b * per..(b + 1) * per]);
-    }
-    let rows: Vec<usize> = (0..cells).filter(|&i| fire[i] && pre[i]).collect();
+    let spec = weights.spec;
+    let c = spec.channels;
+    let grid = Grid { h, w, border: cfg.border };
+    let per = grid.cells();
+    assert_eq!(x.len(), n * per * c, "state size");
+    assert_eq!(fire.len(), n * per, "fire mask size");
+    let turn = Turn::new(cfg.angle);
+    let net = Net::of(weights);
+    let pre: Vec<Vec<bool>> = x.par_chunks(per * c).map(|g| alive_mask(&spec, g, grid)).collect();
+    let rows: Vec<Vec<usize>> =
+        pre.par_iter().enumerate().map(|(b, p)| active_rows(&spec, &fire[b * per..(b + 1) * per], p, grid)).collect();
+    let work = units(&rows);
+    let updates: Vec<Vec<f32>> = work
+        .par_iter()
+        .map(|(b, r)| update_rows(&net, &x[b * per * c..(b + 1) * per * c], c, grid, turn, &rows[*b][r.clone()]))
+        .collect();
     let mut out = x.to_vec();
-    // Blocks of rows keep the hidden activations (ROWS x 128) in cache on big grids.
-    const ROWS: usize = 4096;
-    let mut feats = vec![0.0f32; ROWS.min(rows.len()) * FEATURES];
-    for block in rows.chunks(ROWS) {
-        for (r, &i) in block.iter().enumerate() {
-            let (b, j) = (i / per, i % per);
-            let grid = &x[b * per * CHANNELS..(b + 1) * per * CHANNELS];
-            perceive_cell(grid, j / w, j % w, h, w, cfg, &mut feats[r * FEATURES..(r + 1) * FEATURES]);
-        }
-        let k = block.len();
-        let mut hidden = gemm_bias(&feats[..k * FEATURES], &weights.w1, &weights.b1, k, FEATURES, HIDDEN);
-        hidden.iter_mut().for_each(|v| *v = v.max(0.0));
-        let dx = gemm_bias(&hidden, &weights.w2, &weights.b2, k, HIDDEN, CHANNELS);
-        for (r, &i) in block.iter().enumerate() {
-            let cell = &mut out[i * CHANNELS..(i + 1) * CHANNELS];
-            cell.iter_mut().zip(&dx[r * CHANNELS..(r + 1) * CHANNELS]).for_each(|(v, d)| *v += d);
+    for ((b, r), d) in work.iter().zip(&updates) {
+        let grid_out = &mut out[b * per * c..(b + 1) * per * c];
+        for (k, &i) in rows[*b][r.clone()].iter().enumerate() {
+            grid_out[i * c..(i + 1) * c].iter_mut().zip(&d[k * c..(k + 1) * c]).for_each(|(v, dv)| *v += dv);
         }
     }
-    let mut post = vec![false; cells];
-    for b in 0..n {
-        alive(&out[b * per * CHANNELS..(b + 1) * per * CHANNELS], h, w, cfg.border, &mut post[b * per..(b + 1) * per]);
-    }
-    for i in 0..cells {
-        if !(pre[i] && post[i]) {
-            out[i * CHANNELS..(i + 1) * CHANNELS].fill(0.0);
-        }
+    if spec.alive_masking {
+        out.par_chunks_mut(per * c).zip(pre.par_iter()).for_each(|(g, pre)| {
+            let post = alive_mask(&spec, g, grid);
+            for i in 0..per {
+                if !(pre[i] && post[i]) {
+                    g[i * c..(i + 1) * c].fill(0.0);
+                }
+            }
+        });
     }
     out
 }

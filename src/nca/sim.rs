@@ -2,18 +2,24 @@
 
 use burn::tensor::{Tensor, TensorData, backend::Backend};
 
-use super::config::{ALIVE_THRESHOLD, ALPHA, CHANNELS, NcaConfig};
+use super::config::{ALIVE_THRESHOLD, ALPHA, NcaConfig};
+use super::fire::FireMasks;
 use super::host_kernel::step_host;
-use super::masks::FireMasks;
 use super::params::{NcaParams, Weights};
+use super::spec::ModelSpec;
 use super::step::{StepMode, nca_step};
 
-/// Host state of `n` grids of `h` x `w` holding one seed cell each at (h/2, w/2), channels 3.. = 1.
-pub fn seed_state(n: usize, h: usize, w: usize) -> Vec<f32> {
-    let mut v = vec![0.0; n * h * w * CHANNELS];
-    for b in 0..n {
-        let base = ((b * h + h / 2) * w + w / 2) * CHANNELS;
-        v[base + ALPHA..base + CHANNELS].iter_mut().for_each(|c| *c = 1.0);
+/// Host state of `n` grids of `h` x `w` where a model starts: for a masked (growing) model one
+/// seed cell each at (h/2, w/2), channels 3.. = 1; for a texture, zeros everywhere (its rule
+/// grows the pattern out of nothing).
+pub fn seed_state(spec: &ModelSpec, n: usize, h: usize, w: usize) -> Vec<f32> {
+    let c = spec.channels;
+    let mut v = vec![0.0; n * h * w * c];
+    if spec.alive_masking {
+        for b in 0..n {
+            let base = ((b * h + h / 2) * w + w / 2) * c;
+            v[base + ALPHA..base + c].iter_mut().for_each(|c| *c = 1.0);
+        }
     }
     v
 }
@@ -33,11 +39,11 @@ pub fn rgba_mse<B: Backend>(a: &Tensor<B, 4>, b: &Tensor<B, 4>) -> Vec<f32> {
     to_host(&(d.clone() * d).reshape([n as i32, -1]).mean_dim(1))
 }
 
-/// Per-sample count of cells whose own alpha exceeds the alive threshold.
-pub fn alive_counts(host: &[f32], n: usize) -> Vec<usize> {
+/// Per-sample count of cells (of `channels` floats) whose own alpha exceeds the alive threshold.
+pub fn alive_counts(host: &[f32], channels: usize, n: usize) -> Vec<usize> {
     let per = host.len() / n.max(1);
     (0..n)
-        .map(|b| host[b * per..(b + 1) * per].chunks_exact(CHANNELS).filter(|c| c[ALPHA] > ALIVE_THRESHOLD).count())
+        .map(|b| host[b * per..(b + 1) * per].chunks_exact(channels).filter(|c| c[ALPHA] > ALIVE_THRESHOLD).count())
         .collect()
 }
 
@@ -58,13 +64,15 @@ pub struct Simulation<B: Backend> {
     pub cfg: NcaConfig,
     mode: StepMode,
     pub steps: u64,
-    fire: FireMasks,
+    /// Seeds the fire masks: step t of grid b fires where `FireMasks { seed, rate }` says.
+    seed: u64,
 }
 
 impl<B: Backend> Simulation<B> {
     /// `n` grids of `h` x `w`, each starting from a seed; `seed` fixes every random draw.
     pub fn from_seed(weights: &Weights, cfg: NcaConfig, [n, h, w]: [usize; 3], seed: u64, device: &B::Device) -> Self {
-        let state = state_tensor(seed_state(n, h, w), [n, h, w, CHANNELS], device);
+        let c = weights.spec.channels;
+        let state = state_tensor(seed_state(&weights.spec, n, h, w), [n, h, w, c], device);
         Self::from_state(weights, cfg, state, seed)
     }
 
@@ -79,7 +87,7 @@ impl<B: Backend> Simulation<B> {
             cfg,
             mode: StepMode::Dense,
             steps: 0,
-            fire: FireMasks::new(seed),
+            seed,
         }
     }
 
@@ -122,7 +130,7 @@ impl<B: Backend> Simulation<B> {
 
     pub fn step(&mut self) {
         let [n, h, w, _] = self.dims;
-        let fire = self.fire.draw(n * h * w, self.cfg.fire_rate);
+        let fire = FireMasks::new(self.seed, self.cfg.fire_rate).mask(self.steps as u32, n, h * w);
         self.store = match std::mem::replace(&mut self.store, Store::Host(Vec::new())) {
             Store::Host(v) => Store::Host(step_host(&v, [n, h, w], &self.weights, &self.cfg, &fire)),
             Store::Device(t) => Store::Device(nca_step(t, &self.params, &self.cfg, &fire, self.mode)),
@@ -156,7 +164,7 @@ impl<B: Backend> Simulation<B> {
         let [n, h, w, _] = self.dims;
         match &mut self.store {
             Store::Host(v) => {
-                for (cell, k) in v.chunks_exact_mut(CHANNELS).zip(&keep) {
+                for (cell, k) in v.chunks_exact_mut(self.weights.spec.channels).zip(&keep) {
                     cell.iter_mut().for_each(|c| *c *= k);
                 }
             }
@@ -168,6 +176,6 @@ impl<B: Backend> Simulation<B> {
     }
 
     pub fn alive_counts(&self) -> Vec<usize> {
-        alive_counts(&self.host_state(), self.dims[0])
+        alive_counts(&self.host_state(), self.weights.spec.channels, self.dims[0])
     }
 }

@@ -4,7 +4,7 @@
 use burn::tensor::IndexingUpdateOp;
 use burn::tensor::{Bool, Int, Tensor, TensorData, activation::relu, backend::Backend};
 
-use super::config::{ALIVE_THRESHOLD, ALPHA, Border, CHANNELS, FEATURES, NcaConfig};
+use super::config::{ALIVE_THRESHOLD, ALPHA, Border, NcaConfig};
 use super::params::NcaParams;
 use super::perceive::{max3x3, perceive};
 
@@ -15,9 +15,10 @@ pub enum StepMode {
     /// the right choice on a GPU.
     #[default]
     Dense,
-    /// Only cells that fire and are alive run the network (an update elsewhere is discarded by
-    /// the masks anyway). Needs the alive mask on the host each step, which is free on the CPU
-    /// backend and there saves most of the work: a growing creature covers a fraction of its grid.
+    /// Only cells that fire within two cells of life run the network (an update further out cannot
+    /// reach the alive masks). Needs the alive mask on the host each step, which is free on the
+    /// CPU backend and there saves most of the work: a growing creature covers a fraction of its
+    /// grid.
     Sparse,
     /// The fused host kernel ([`host_kernel`](super::host_kernel)): the state goes to host memory
     /// and back each step, so it is for the CPU backend only, and has no autodiff.
@@ -29,7 +30,7 @@ pub fn alive_mask<B: Backend>(x: &Tensor<B, 4>, cfg: &NcaConfig) -> Tensor<B, 4,
     max3x3(x.clone().narrow(3, ALPHA, 1), cfg.border).greater_elem(ALIVE_THRESHOLD)
 }
 
-/// The update rule on `[cells, 48]` features.
+/// The update rule on `[cells, features]` features.
 pub fn update_rule<B: Backend>(features: Tensor<B, 2>, p: &NcaParams<B>) -> Tensor<B, 2> {
     let hidden = relu(features.matmul(p.w1.clone()) + p.b1.clone());
     hidden.matmul(p.w2.clone()) + p.b2.clone()
@@ -64,14 +65,15 @@ pub fn nca_step<B: Backend>(
     mode: StepMode,
 ) -> Tensor<B, 4> {
     let [n, h, w, c] = x.dims();
-    debug_assert_eq!(c, CHANNELS);
+    assert_eq!(c, params.spec.channels, "state channels against the spec");
     assert_eq!(fire.len(), n * h * w, "fire mask length");
     match mode {
         // Simulation caches the host weights; this generic entry pays a read-back of them.
         StepMode::Host => host_step(&x, &params.to_weights(), cfg, fire),
+        _ if !params.spec.alive_masking => step_core(x, params, cfg, fire, None, None),
         StepMode::Dense => {
             let pre = alive_mask(&x, cfg);
-            step_core(x, params, cfg, fire, pre, None)
+            step_core(x, params, cfg, fire, Some(pre), None)
         }
         StepMode::Sparse => sparse_step(x, params, cfg, fire),
     }
@@ -94,7 +96,8 @@ fn sparse_step<B: Backend>(x: Tensor<B, 4>, params: &NcaParams<B>, cfg: &NcaConf
     // On a torus the crop must not reach an edge, or the wrapped neighbours would be lost.
     let wraps = cfg.border == Border::Wrap && (cy0 == 0 || cx0 == 0 || cy1 == h || cx1 == w);
     if whole || wraps {
-        return step_core(x, params, cfg, fire, pre, Some(alive));
+        let near = near_life(&alive, [n, h, w], cfg.border);
+        return step_core(x, params, cfg, fire, Some(pre), Some(near));
     }
     let (ch, cw) = (cy1 - cy0, cx1 - cx0);
     let mut fire_c = Vec::with_capacity(n * ch * cw);
@@ -106,8 +109,8 @@ fn sparse_step<B: Backend>(x: Tensor<B, 4>, params: &NcaParams<B>, cfg: &NcaConf
     let crop_cfg = NcaConfig { border: Border::Zero, ..*cfg };
     let xc = x.clone().slice([0..n, cy0..cy1, cx0..cx1, 0..c]);
     let pre_c = alive_mask(&xc, &crop_cfg);
-    let alive_c = bool_to_host(pre_c.clone());
-    let out = step_core(xc, params, &crop_cfg, &fire_c, pre_c, Some(alive_c));
+    let near_c = near_life(&bool_to_host(pre_c.clone()), [n, ch, cw], Border::Zero);
+    let out = step_core(xc, params, &crop_cfg, &fire_c, Some(pre_c), Some(near_c));
     x.zeros_like().slice_assign([0..n, cy0..cy1, cx0..cx1, 0..c], out)
 }
 
@@ -124,35 +127,42 @@ fn bounding_box(mask: &[bool], n: usize, h: usize, w: usize) -> Option<[usize; 4
     b
 }
 
-/// Update and masking, given the alive mask before the update. With `alive` (its host copy) only
-/// the cells that fire and live run the network; without it every cell does.
+/// `host_kernel::near` of every grid of a batch.
+fn near_life(alive: &[bool], [n, h, w]: [usize; 3], border: Border) -> Vec<bool> {
+    let grid = super::host_kernel::Grid { h, w, border };
+    alive.chunks(h * w).take(n).flat_map(|a| super::host_kernel::near(a, grid)).collect()
+}
+
+/// Update and masking, given the alive mask before the update (None: a model without masking).
+/// With `near` (a host mask: the cells within two of life) only the cells that fire there run the
+/// network; without it every cell does.
 fn step_core<B: Backend>(
     x: Tensor<B, 4>,
     params: &NcaParams<B>,
     cfg: &NcaConfig,
     fire: &[bool],
-    pre: Tensor<B, 4, Bool>,
-    alive: Option<Vec<bool>>,
+    pre: Option<Tensor<B, 4, Bool>>,
+    near: Option<Vec<bool>>,
 ) -> Tensor<B, 4> {
     let [n, h, w, c] = x.dims();
     let cells = n * h * w;
     let device = x.device();
-    let features = perceive(x.clone(), cfg.angle, cfg.border).reshape([cells, FEATURES]);
-    let dx = match alive {
+    let features = perceive(x.clone(), &params.spec, cfg.angle, cfg.border).reshape([cells, params.spec.features()]);
+    let dx = match near {
         None => {
             let fire: Vec<f32> = fire.iter().map(|&f| f as u8 as f32).collect();
             let fire = Tensor::<B, 2>::from_data(TensorData::new(fire, [cells, 1]), &device);
             Some(update_rule_chunked(features, params) * fire)
         }
-        Some(alive) => {
-            let rows: Vec<i64> = (0..cells).filter(|&i| fire[i] && alive[i]).map(|i| i as i64).collect();
+        Some(near) => {
+            let rows: Vec<i64> = (0..cells).filter(|&i| fire[i] && near[i]).map(|i| i as i64).collect();
             if rows.is_empty() {
                 None
             } else {
                 let k = rows.len();
                 let idx = Tensor::<B, 1, Int>::from_data(TensorData::new(rows, [k]), &device);
                 let upd = update_rule(features.select(0, idx.clone()), params);
-                Some(Tensor::zeros([cells, CHANNELS], &device).select_assign(0, idx, upd, IndexingUpdateOp::Add))
+                Some(Tensor::zeros([cells, c], &device).select_assign(0, idx, upd, IndexingUpdateOp::Add))
             }
         }
     };
@@ -160,6 +170,7 @@ fn step_core<B: Backend>(
         Some(dx) => x + dx.reshape([n, h, w, c]),
         None => x,
     };
+    let Some(pre) = pre else { return x };
     let post = alive_mask(&x, cfg);
     let life = pre.bool_and(post).float();
     x * life

@@ -52,12 +52,13 @@ fn update_one<B: Backend>(
 /// Applies one Adam update to `params` with the (already normalised) gradients `g`.
 pub fn step<B: Backend>(params: NcaParams<B>, g: NcaParams<B>, s: &mut AdamState<B>, h: &AdamHyper) -> NcaParams<B> {
     s.t += 1;
+    let spec = params.spec;
     let t = s.t;
     let (w1, m1, v1) = update_one(params.w1, g.w1, s.m.w1.clone(), s.v.w1.clone(), h, t);
     let (b1, m2, v2) = update_one(params.b1, g.b1, s.m.b1.clone(), s.v.b1.clone(), h, t);
     let (w2, m3, v3) = update_one(params.w2, g.w2, s.m.w2.clone(), s.v.w2.clone(), h, t);
     let (b2, m4, v4) = update_one(params.b2, g.b2, s.m.b2.clone(), s.v.b2.clone(), h, t);
-    s.m = NcaParams { w1: m1, b1: m2, w2: m3, b2: m4 };
-    s.v = NcaParams { w1: v1, b1: v2, w2: v3, b2: v4 };
-    NcaParams { w1, b1, w2, b2 }
+    s.m = NcaParams { spec, w1: m1, b1: m2, w2: m3, b2: m4 };
+    s.v = NcaParams { spec, w1: v1, b1: v2, w2: v3, b2: v4 };
+    NcaParams { spec, w1, b1, w2, b2 }
 }

@@ -1,8 +1,10 @@
 //! Training checkpoints: everything needed to carry on after a kill, written atomically.
 //!
 //! Layout (little endian): `b"MORPHCKP"` | version u32 | header length u32 | header JSON |
-//! target f32s | weights | Adam m | Adam v | pool entries (cell index u32 + 16 f32, live cells
-//! only: dead cells are exactly zero) | CRC-32 of all before.
+//! target f32s | weights | Adam m | Adam v | pool | CRC-32 of all before. The pool of a creature
+//! holds its live cells only (cell index u32 + one f32 per channel; dead cells are exactly zero);
+//! a texture's pool, alive everywhere, is stored whole (`pool_dense`). Version 1 files (the
+//! paper's model, sparse pools) still load.
 
 use std::path::Path;
 
@@ -10,17 +12,16 @@ use serde::{Deserialize, Serialize};
 
 use super::config::TrainConfig;
 use crate::fsio;
-use crate::nca::{CHANNELS, PARAM_COUNT};
 use crate::target::Target;
 
 const MAGIC: &[u8; 8] = b"MORPHCKP";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pool {
     /// [n, h, w]
     pub dims: [usize; 3],
-    /// Row-major `n * h * w * 16` values.
+    /// Row-major `n * h * w * channels` values.
     pub data: Vec<f32>,
 }
 
@@ -48,6 +49,8 @@ struct Header {
     adam_t: u64,
     pool_dims: Option<[usize; 3]>,
     pool_live: u64,
+    #[serde(default)]
+    pool_dense: bool,
 }
 
 fn push_f32s(out: &mut Vec<u8>, v: &[f32]) {
@@ -58,10 +61,14 @@ fn push_f32s(out: &mut Vec<u8>, v: &[f32]) {
 
 impl Checkpoint {
     pub fn to_bytes(&self) -> Vec<u8> {
+        let c = self.config.spec().channels;
+        // A pool that is mostly alive is cheaper whole than as indexed cells.
+        let dense = !self.config.spec().alive_masking;
         let live: Vec<usize> = match &self.pool {
+            Some(_) if dense => vec![],
             Some(p) => p
                 .data
-                .chunks_exact(CHANNELS)
+                .chunks_exact(c)
                 .enumerate()
                 .filter(|(_, c)| c.iter().any(|&v| v != 0.0))
                 .map(|(i, _)| i)
@@ -77,6 +84,7 @@ impl Checkpoint {
             adam_t: self.adam_t,
             pool_dims: self.pool.as_ref().map(|p| p.dims),
             pool_live: live.len() as u64,
+            pool_dense: dense,
         };
         let header = serde_json::to_vec(&header).expect("header serialises");
         let mut out = Vec::new();
@@ -89,9 +97,12 @@ impl Checkpoint {
         push_f32s(&mut out, &self.adam_m);
         push_f32s(&mut out, &self.adam_v);
         if let Some(p) = &self.pool {
+            if dense {
+                push_f32s(&mut out, &p.data);
+            }
             for i in live {
                 out.extend_from_slice(&(i as u32).to_le_bytes());
-                push_f32s(&mut out, &p.data[i * CHANNELS..(i + 1) * CHANNELS]);
+                push_f32s(&mut out, &p.data[i * c..(i + 1) * c]);
             }
         }
         let crc = crc32fast::hash(&out);
@@ -109,8 +120,8 @@ impl Checkpoint {
         }
         let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
         let version = u32_at(8);
-        if version != VERSION {
-            return Err(format!("checkpoint version {version}, this build reads {VERSION}"));
+        if !(1..=VERSION).contains(&version) {
+            return Err(format!("checkpoint version {version}, this build reads 1 to {VERSION}"));
         }
         let hlen = u32_at(12) as usize;
         let mut pos = 16;
@@ -124,13 +135,18 @@ impl Checkpoint {
         };
         let [th, tw] = header.target_dims;
         let target = Target { width: tw, height: th, rgba: f32s(th * tw * 4, &mut pos)? };
-        let weights = f32s(PARAM_COUNT, &mut pos)?;
-        let adam_m = f32s(PARAM_COUNT, &mut pos)?;
-        let adam_v = f32s(PARAM_COUNT, &mut pos)?;
+        let spec = header.config.spec();
+        let (params, c) = (spec.param_count(), spec.channels);
+        let weights = f32s(params, &mut pos)?;
+        let adam_m = f32s(params, &mut pos)?;
+        let adam_v = f32s(params, &mut pos)?;
         let pool = match header.pool_dims {
+            Some(dims) if header.pool_dense => {
+                Some(Pool { dims, data: f32s(dims[0] * dims[1] * dims[2] * c, &mut pos)? })
+            }
             Some(dims) => {
                 let cells = dims[0] * dims[1] * dims[2];
-                let mut data = vec![0.0; cells * CHANNELS];
+                let mut data = vec![0.0; cells * c];
                 for _ in 0..header.pool_live {
                     let raw = body.get(pos..pos + 4).ok_or("checkpoint data truncated")?;
                     let i = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]) as usize;
@@ -138,8 +154,8 @@ impl Checkpoint {
                     if i >= cells {
                         return Err("checkpoint pool entry out of range".into());
                     }
-                    let v = f32s(CHANNELS, &mut pos)?;
-                    data[i * CHANNELS..(i + 1) * CHANNELS].copy_from_slice(&v);
+                    let v = f32s(c, &mut pos)?;
+                    data[i * c..(i + 1) * c].copy_from_slice(&v);
                 }
                 Some(Pool { dims, data })
             }
@@ -170,7 +186,7 @@ impl Checkpoint {
     /// A training that has not run yet: the weights and state `Trainer::new` would start from,
     /// so a queued training is a checkpoint like any other and survives a kill.
     pub fn fresh(name: &str, config: TrainConfig, target: Target) -> Self {
-        let weights = super::trainer::initial_weights(&config).flatten();
+        let weights = config.initial_weights().flatten();
         let zeros = vec![0.0; weights.len()];
         Checkpoint {
             name: name.to_string(),

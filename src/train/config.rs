@@ -1,11 +1,14 @@
-//! Every hyper-parameter of training, with the paper's values as defaults.
+//! Every hyper-parameter of training. The defaults depend on the mode: the growing paper's
+//! values for grow, persist and regenerate, the texture notebooks' for texture. A config file (or
+//! the zoo manifest) names only what it changes; what it leaves out comes from its mode's
+//! defaults.
 
 use serde::{Deserialize, Serialize};
 
-use crate::nca::Border;
-use crate::target::TargetOptions;
+use crate::nca::{Border, Damage, ModelSpec, Weights};
+use crate::target::{Background, TargetOptions};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Experiment 1: every batch starts from the seed.
@@ -13,45 +16,65 @@ pub enum Mode {
     /// Experiment 2: a pool of states; batches are drawn from it and written back.
     Persist,
     /// Experiment 3: as persist, and the best samples of each batch are wounded.
+    #[default]
     Regenerate,
+    /// A self-organising texture (Niklasson et al. 2021): a pool of wrap-around worlds matched
+    /// to an example image by a multi-scale patch sliced-Wasserstein loss.
+    Texture,
 }
 
 impl Mode {
+    pub const ALL: [Mode; 4] = [Mode::Grow, Mode::Persist, Mode::Regenerate, Mode::Texture];
+
     pub fn name(self) -> &'static str {
         match self {
             Mode::Grow => "grow",
             Mode::Persist => "persist",
             Mode::Regenerate => "regenerate",
+            Mode::Texture => "texture",
         }
+    }
+
+    /// The model a mode trains unless the config names another.
+    pub fn spec(self) -> ModelSpec {
+        if self == Mode::Texture { ModelSpec::TEXTURE } else { ModelSpec::GROWING }
     }
 }
 
 impl std::str::FromStr for Mode {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "grow" => Ok(Mode::Grow),
-            "persist" => Ok(Mode::Persist),
-            "regenerate" => Ok(Mode::Regenerate),
-            _ => Err(format!("unknown mode '{s}' (expected grow, persist or regenerate)")),
-        }
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| format!("unknown mode '{s}' (expected grow, persist, regenerate or texture)"))
     }
 }
 
+/// A change of learning rate from an iteration on.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LrStep {
+    pub at: u64,
+    pub lr: f32,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(from = "Partial")]
 pub struct TrainConfig {
     pub mode: Mode,
+    /// The model's shape; None: the mode's (the paper's creature, or the texture model).
+    pub model: Option<ModelSpec>,
     pub iterations: u64,
     pub batch: usize,
     pub pool_size: usize,
     /// Each iteration runs a number of steps drawn uniformly from `min_steps..=max_steps`.
     pub min_steps: usize,
     pub max_steps: usize,
+    /// The learning rate at the start...
     pub lr: f32,
-    /// Learning rate from `lr_drop_at` iterations on.
-    pub lr_after: f32,
-    pub lr_drop_at: u64,
+    /// ...and from each of these iterations on (ascending).
+    pub lr_schedule: Vec<LrStep>,
     pub beta1: f32,
     pub beta2: f32,
     /// Adam's epsilon: 1e-7, the default of the Keras optimiser the paper used.
@@ -60,48 +83,103 @@ pub struct TrainConfig {
     pub grad_norm_eps: f32,
     /// Regenerate: how many of the lowest-loss samples of each batch are wounded.
     pub damage_n: usize,
+    /// Regenerate: which wounds (the paper's discs, or the mix of wounds the game deals).
+    pub damage: Damage,
     pub fire_rate: f32,
     pub angle: f32,
     pub border: Border,
+    /// How the image becomes a target: for a creature, fitted into `size` pixels and padded (the
+    /// grid is their sum); for a texture, the example, fitted into `size` pixels.
     pub target: TargetOptions,
+    /// Texture: the side of the square wrap-around worlds of the pool.
+    pub grid: usize,
+    /// Texture: one sample of the batch goes back to the seed (zeros) every this many iterations.
+    pub reset_every: u64,
+    /// Texture: weight of the penalty on state values outside [-1, 1] (summed over the batch).
+    pub overflow_weight: f32,
+    /// Texture loss: levels of the image pyramid (the sliced-Wasserstein loss on patches at each).
+    pub swd_levels: usize,
+    /// Texture loss: the side of the patches compared at every level.
+    pub swd_patch: usize,
+    /// Texture loss: random directions the patches are projected onto, drawn anew each iteration.
+    pub swd_projections: usize,
     pub seed: u64,
     pub checkpoint_every: u64,
 }
 
-impl Default for TrainConfig {
-    fn default() -> Self {
-        Self {
-            mode: Mode::Regenerate,
+impl TrainConfig {
+    /// The defaults of a mode: the paper's for the creatures (Mordvintsev et al. 2020), the
+    /// texture notebooks' for textures (Niklasson et al. 2021; the fast.ai course's version).
+    pub fn defaults(mode: Mode) -> Self {
+        let growing = TrainConfig {
+            mode,
+            model: None,
             iterations: 8000,
             batch: 8,
             pool_size: 1024,
             min_steps: 64,
             max_steps: 96,
             lr: 2e-3,
-            lr_after: 2e-4,
-            lr_drop_at: 2000,
+            lr_schedule: vec![LrStep { at: 2000, lr: 2e-4 }],
             beta1: 0.9,
             beta2: 0.999,
             adam_eps: 1e-7,
             grad_norm_eps: 1e-8,
             damage_n: 3,
+            damage: Damage::Disc,
             fire_rate: 0.5,
             angle: 0.0,
             border: Border::Zero,
             target: TargetOptions::default(),
+            grid: 128,
+            reset_every: 8,
+            overflow_weight: 1.0,
+            swd_levels: 4,
+            swd_patch: 5,
+            swd_projections: 32,
             seed: 0,
             checkpoint_every: 100,
+        };
+        match mode {
+            Mode::Texture => TrainConfig {
+                iterations: 3000,
+                batch: 4,
+                // The notebooks keep 1,024; 256 is a quarter of the memory and of the checkpoint.
+                pool_size: 256,
+                min_steps: 32,
+                max_steps: 95,
+                lr: 1e-3,
+                lr_schedule: vec![LrStep { at: 1000, lr: 3e-4 }, LrStep { at: 2000, lr: 9e-5 }],
+                adam_eps: 1e-8,
+                damage_n: 0,
+                border: Border::Wrap,
+                target: TargetOptions { size: 128, padding: 0, background: Background::Keep },
+                ..growing
+            },
+            _ => growing,
         }
     }
-}
 
-impl TrainConfig {
+    /// The model this config trains.
+    pub fn spec(&self) -> ModelSpec {
+        self.model.unwrap_or(self.mode.spec())
+    }
+
     pub fn lr_at(&self, iteration: u64) -> f32 {
-        if iteration < self.lr_drop_at { self.lr } else { self.lr_after }
+        self.lr_schedule.iter().filter(|s| iteration >= s.at).last().map_or(self.lr, |s| s.lr)
+    }
+
+    /// The weights a training with this config starts from.
+    pub fn initial_weights(&self) -> Weights {
+        Weights::init(self.spec(), crate::train::trainer::mix(self.seed, u64::MAX, 0))
     }
 
     pub fn validate(&self) -> Result<(), String> {
         let bad = |m: &str| Err(format!("training config: {m}"));
+        self.spec().validate().map_err(|e| format!("training config: model: {e}"))?;
+        if (self.mode == Mode::Texture) != (self.spec().colour == crate::nca::Colour::RgbOffset) {
+            return bad("texture mode trains an RGB (texture) model, the other modes an RGBA creature");
+        }
         if self.batch == 0 {
             return bad("batch must be at least 1");
         }
@@ -111,8 +189,12 @@ impl TrainConfig {
         if self.min_steps == 0 || self.min_steps > self.max_steps {
             return bad("need 1 <= min_steps <= max_steps");
         }
-        if !(self.lr > 0.0 && self.lr_after > 0.0 && self.lr.is_finite() && self.lr_after.is_finite()) {
+        let lrs = std::iter::once(self.lr).chain(self.lr_schedule.iter().map(|s| s.lr));
+        if lrs.into_iter().any(|lr| !(lr > 0.0 && lr.is_finite())) {
             return bad("learning rates must be positive");
+        }
+        if self.lr_schedule.windows(2).any(|w| w[0].at >= w[1].at) {
+            return bad("lr_schedule must be in ascending order of iterations");
         }
         if !(0.0..=1.0).contains(&self.fire_rate) {
             return bad("fire_rate must be in [0, 1]");
@@ -123,6 +205,101 @@ impl TrainConfig {
         if self.checkpoint_every == 0 {
             return bad("checkpoint_every must be at least 1");
         }
+        if self.mode == Mode::Texture {
+            if self.grid < 8 {
+                return bad("grid must be at least 8");
+            }
+            if self.reset_every == 0 {
+                return bad("reset_every must be at least 1");
+            }
+            if self.swd_levels == 0 || self.swd_patch == 0 || self.swd_patch % 2 == 0 || self.swd_projections == 0 {
+                return bad("swd_levels and swd_projections must be at least 1, swd_patch odd");
+            }
+            if !(self.overflow_weight >= 0.0 && self.overflow_weight.is_finite()) {
+                return bad("overflow_weight must be a non-negative number");
+            }
+        }
         Ok(())
+    }
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig::defaults(Mode::Regenerate)
+    }
+}
+
+/// What a file says: any field, the rest from its mode's defaults. `lr_after` and `lr_drop_at`
+/// are the one-drop schedule of earlier versions, still read from old checkpoints.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct Partial {
+    mode: Option<Mode>,
+    model: Option<ModelSpec>,
+    iterations: Option<u64>,
+    batch: Option<usize>,
+    pool_size: Option<usize>,
+    min_steps: Option<usize>,
+    max_steps: Option<usize>,
+    lr: Option<f32>,
+    lr_schedule: Option<Vec<LrStep>>,
+    lr_after: Option<f32>,
+    lr_drop_at: Option<u64>,
+    beta1: Option<f32>,
+    beta2: Option<f32>,
+    adam_eps: Option<f32>,
+    grad_norm_eps: Option<f32>,
+    damage_n: Option<usize>,
+    damage: Option<Damage>,
+    fire_rate: Option<f32>,
+    angle: Option<f32>,
+    border: Option<Border>,
+    target: Option<TargetOptions>,
+    grid: Option<usize>,
+    reset_every: Option<u64>,
+    overflow_weight: Option<f32>,
+    swd_levels: Option<usize>,
+    swd_patch: Option<usize>,
+    swd_projections: Option<usize>,
+    seed: Option<u64>,
+    checkpoint_every: Option<u64>,
+}
+
+impl From<Partial> for TrainConfig {
+    fn from(p: Partial) -> Self {
+        let d = TrainConfig::defaults(p.mode.unwrap_or_default());
+        let legacy = (p.lr_after.is_some() || p.lr_drop_at.is_some()).then(|| {
+            let first = d.lr_schedule.first().copied().unwrap_or(LrStep { at: 2000, lr: 2e-4 });
+            vec![LrStep { at: p.lr_drop_at.unwrap_or(first.at), lr: p.lr_after.unwrap_or(first.lr) }]
+        });
+        TrainConfig {
+            mode: d.mode,
+            model: p.model.or(d.model),
+            iterations: p.iterations.unwrap_or(d.iterations),
+            batch: p.batch.unwrap_or(d.batch),
+            pool_size: p.pool_size.unwrap_or(d.pool_size),
+            min_steps: p.min_steps.unwrap_or(d.min_steps),
+            max_steps: p.max_steps.unwrap_or(d.max_steps),
+            lr: p.lr.unwrap_or(d.lr),
+            lr_schedule: p.lr_schedule.or(legacy).unwrap_or(d.lr_schedule),
+            beta1: p.beta1.unwrap_or(d.beta1),
+            beta2: p.beta2.unwrap_or(d.beta2),
+            adam_eps: p.adam_eps.unwrap_or(d.adam_eps),
+            grad_norm_eps: p.grad_norm_eps.unwrap_or(d.grad_norm_eps),
+            damage_n: p.damage_n.unwrap_or(d.damage_n),
+            damage: p.damage.unwrap_or(d.damage),
+            fire_rate: p.fire_rate.unwrap_or(d.fire_rate),
+            angle: p.angle.unwrap_or(d.angle),
+            border: p.border.unwrap_or(d.border),
+            target: p.target.unwrap_or(d.target),
+            grid: p.grid.unwrap_or(d.grid),
+            reset_every: p.reset_every.unwrap_or(d.reset_every),
+            overflow_weight: p.overflow_weight.unwrap_or(d.overflow_weight),
+            swd_levels: p.swd_levels.unwrap_or(d.swd_levels),
+            swd_patch: p.swd_patch.unwrap_or(d.swd_patch),
+            swd_projections: p.swd_projections.unwrap_or(d.swd_projections),
+            seed: p.seed.unwrap_or(d.seed),
+            checkpoint_every: p.checkpoint_every.unwrap_or(d.checkpoint_every),
+        }
     }
 }

@@ -11,7 +11,7 @@ use super::config::{Mode, TrainConfig};
 use super::host_grad;
 use crate::creature::{Creature, CreatureMeta};
 use crate::nca::sim::{seed_state, state_tensor, to_host};
-use crate::nca::{CHANNELS, FireMasks, NcaConfig, NcaParams, StepMode, Weights, Wound, nca_step};
+use crate::nca::{FireMasks, NcaConfig, NcaParams, StepMode, Weights, nca_step};
 use crate::target::Target;
 
 type Inner<B> = <B as AutodiffBackend>::InnerBackend;
@@ -94,7 +94,8 @@ pub struct Trainer<B: AutodiffBackend> {
     attempt: u64,
 }
 
-fn mix(seed: u64, iteration: u64, attempt: u64) -> u64 {
+/// Seeds of the training's random streams: unrelated for nearby (seed, iteration, attempt).
+pub(crate) fn mix(seed: u64, iteration: u64, attempt: u64) -> u64 {
     // SplitMix64 finaliser: unrelated streams for nearby (seed, iteration, attempt).
     let mut z = seed ^ iteration.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ attempt.wrapping_mul(0xD1B5_4A32_D192_ED03);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -102,20 +103,20 @@ fn mix(seed: u64, iteration: u64, attempt: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The weights a training with this config starts from.
-pub fn initial_weights(cfg: &TrainConfig) -> Weights {
-    Weights::init(mix(cfg.seed, u64::MAX, 0))
-}
-
 impl<B: AutodiffBackend> Trainer<B> {
     pub fn new(name: &str, cfg: TrainConfig, target: Target, device: B::Device) -> Result<Self, TrainError> {
         cfg.validate().map_err(TrainError::Config)?;
-        let weights = initial_weights(&cfg);
+        let weights = cfg.initial_weights();
         let params = weights.to_device::<Inner<B>>(&device);
         let adam = AdamState::new(&params);
         let (h, w) = (target.height, target.width);
+        let spec = cfg.spec();
         let pool = (cfg.mode != Mode::Grow).then(|| {
-            state_tensor::<Inner<B>>(seed_state(cfg.pool_size, h, w), [cfg.pool_size, h, w, CHANNELS], &device)
+            state_tensor::<Inner<B>>(
+                seed_state(&spec, cfg.pool_size, h, w),
+                [cfg.pool_size, h, w, spec.channels],
+                &device,
+            )
         });
         let target_t = Tensor::from_data(TensorData::new(target.rgba.clone(), [1, h, w, 4]), &device);
         let flat = weights.flatten();
@@ -177,7 +178,9 @@ impl<B: AutodiffBackend> Trainer<B> {
     fn draw_batch(&self, rng: &mut StdRng) -> (Tensor<Inner<B>, 4>, Vec<i64>, Vec<bool>) {
         let [h, w] = self.dims();
         let n = self.cfg.batch;
-        let seeds = |k: usize| state_tensor::<Inner<B>>(seed_state(k, h, w), [k, h, w, CHANNELS], &self.device);
+        let spec = self.cfg.spec();
+        let c = spec.channels;
+        let seeds = |k: usize| state_tensor::<Inner<B>>(seed_state(&spec, k, h, w), [k, h, w, c], &self.device);
         let Some(pool) = &self.pool else {
             return (seeds(n), vec![], vec![false; n]);
         };
@@ -191,12 +194,12 @@ impl<B: AutodiffBackend> Trainer<B> {
         order.sort_by(|&a, &b| losses[b].total_cmp(&losses[a]));
         idx = order.iter().map(|&i| idx[i]).collect();
         let mut x = pool.clone().select(0, idx_t(&idx));
-        x = x.slice_assign([0..1, 0..h, 0..w, 0..CHANNELS], seeds(1));
+        x = x.slice_assign([0..1, 0..h, 0..w, 0..c], seeds(1));
         let mut wounded = vec![false; n];
         if self.cfg.mode == Mode::Regenerate && self.cfg.damage_n > 0 {
             let mut keep = vec![1.0f32; n * h * w];
             for b in n - self.cfg.damage_n..n {
-                let mask = Wound::random_disc(rng).keep_mask(h, w);
+                let mask = self.cfg.damage.draw(rng).keep_mask(h, w);
                 keep[b * h * w..(b + 1) * h * w].copy_from_slice(&mask);
                 wounded[b] = true;
             }
@@ -216,8 +219,8 @@ impl<B: AutodiffBackend> Trainer<B> {
         let n = self.cfg.batch;
         let rule = self.rule();
 
-        let mut fire = FireMasks::new(rng.next_u64());
-        let fires: Vec<Vec<bool>> = (0..steps).map(|_| fire.draw(n * h * w, rule.fire_rate)).collect();
+        let fire = FireMasks::new(rng.next_u64(), rule.fire_rate);
+        let fires: Vec<Vec<bool>> = (0..steps).map(|t| fire.mask(t as u32, n, h * w)).collect();
         let (loss_v, grads, xf) = if self.step_mode == StepMode::Host {
             self.rollout_host(&x0, &fires)
         } else {
@@ -264,7 +267,9 @@ impl<B: AutodiffBackend> Trainer<B> {
         let rule = self.rule();
         let lift = |t: &Tensor<Inner<B>, 2>| Tensor::<B, 2>::from_inner(t.clone()).require_grad();
         let q = &self.params;
-        let p: NcaParams<B> = NcaParams { w1: lift(&q.w1), b1: lift(&q.b1), w2: lift(&q.w2), b2: lift(&q.b2) };
+        // A spec without an output bias carries a zero one that must stay zero: no gradient.
+        let b2 = if q.spec.out_bias { lift(&q.b2) } else { Tensor::<B, 2>::from_inner(q.b2.clone()) };
+        let p: NcaParams<B> = NcaParams { spec: q.spec, w1: lift(&q.w1), b1: lift(&q.b1), w2: lift(&q.w2), b2 };
         let mut x = Tensor::<B, 4>::from_inner(x0);
         for f in fires {
             x = nca_step(x, &p, &rule, f, self.step_mode);
@@ -274,7 +279,8 @@ impl<B: AutodiffBackend> Trainer<B> {
         let loss_v: f32 = loss.clone().into_scalar().elem();
         let grads = loss.backward();
         let g = |t: &Tensor<B, 2>| t.grad(&grads).unwrap_or_else(|| t.clone().inner().zeros_like());
-        (loss_v, NcaParams { w1: g(&p.w1), b1: g(&p.b1), w2: g(&p.w2), b2: g(&p.b2) }, x.inner())
+        let grads = NcaParams { spec: q.spec, w1: g(&p.w1), b1: g(&p.b1), w2: g(&p.w2), b2: g(&p.b2) };
+        (loss_v, grads, x.inner())
     }
 
     /// The same on host memory with the hand-written gradient (the CPU path).
@@ -316,7 +322,9 @@ impl<B: AutodiffBackend> Trainer<B> {
         // A fresh draw of randomness for the redone iterations, so the same failure is not replayed.
         self.attempt += 1;
         let g = self.good.clone();
-        let load = |v: &[f32]| Weights::unflatten(v).expect("snapshot has the right size").to_device(&self.device);
+        let spec = self.cfg.spec();
+        let load =
+            |v: &[f32]| Weights::unflatten(spec, v).expect("snapshot has the right size").to_device(&self.device);
         self.params = load(&g.weights);
         self.adam = AdamState { m: load(&g.m), v: load(&g.v), t: g.t };
         self.iteration = g.iteration;
@@ -359,7 +367,8 @@ impl<B: AutodiffBackend> Trainer<B> {
     pub fn resume(ck: Checkpoint, device: B::Device) -> Result<Self, TrainError> {
         let mut t = Self::new(&ck.name, ck.config.clone(), ck.target.clone(), device)?;
         let bad = |m: &str| TrainError::Config(format!("checkpoint: {m}"));
-        let load = |v: &[f32]| Weights::unflatten(v).map_err(|e| bad(&e.to_string()));
+        let spec = t.cfg.spec();
+        let load = |v: &[f32]| Weights::unflatten(spec, v).map_err(|e| bad(&e.to_string()));
         let weights = load(&ck.weights)?;
         weights.validate().map_err(|e| bad(&e.to_string()))?;
         t.params = weights.to_device(&t.device);
@@ -375,7 +384,7 @@ impl<B: AutodiffBackend> Trainer<B> {
             if n != t.cfg.pool_size || [h, w] != t.dims() {
                 return Err(bad("pool shape does not match its config"));
             }
-            t.pool = Some(state_tensor(p.data, [n, h, w, CHANNELS], &t.device));
+            t.pool = Some(state_tensor(p.data, [n, h, w, spec.channels], &t.device));
         }
         t.good = GoodState { iteration: t.iteration, weights: ck.weights, m: ck.adam_m, v: ck.adam_v, t: ck.adam_t };
         Ok(t)
@@ -383,8 +392,14 @@ impl<B: AutodiffBackend> Trainer<B> {
 
     /// The trained creature, with its target and training record.
     pub fn creature(&self) -> Creature {
-        let mut meta =
-            CreatureMeta::new(&self.name, self.cfg.mode.name(), "trained by morphogen", self.rule(), self.dims());
+        let mut meta = CreatureMeta::new(
+            &self.name,
+            self.cfg.spec(),
+            self.cfg.mode.name(),
+            "trained by morphogen",
+            self.rule(),
+            self.dims(),
+        );
         meta.iterations = self.iteration;
         meta.final_loss = self.recent_loss();
         meta.target_options = Some(self.cfg.target);

@@ -2,87 +2,68 @@
 //! own stream, on the tensors' buffers, so a world lives and is displayed without leaving the GPU.
 //! (burn's fusion is off in this build; with it, custom kernels would not apply.)
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use burn::backend::Wgpu;
-use burn::tensor::{DType, Int, Shape, Tensor, TensorPrimitive};
+use burn::tensor::{DType, Int, Shape, Tensor};
 use burn_cubecl::cubecl::CubeCount;
 use burn_cubecl::cubecl::prelude::KernelId;
-use burn_cubecl::cubecl::server::{Handle, KernelArguments};
 use burn_cubecl::tensor::CubeTensor;
-use burn_wgpu::{CubeDim, KernelSource, SourceKernel, SourceTemplate, WgpuResource, WgpuRuntime};
+use burn_wgpu::{CubeDim, KernelSource, SourceTemplate, WgpuResource};
 
 use super::backend::{Frame, WorldBackend};
-use super::params::{Params, row_stride};
+use super::host::op;
+use super::params::{Params, WorldHeader, row_stride};
+use crate::kernels::launch::{Ct, bytes_handle, float, launch, linear_count, wrap_float};
+use crate::kernels::layout::wgsl_prelude;
 
-const COMMON: &str = include_str!("../../shaders/world_common.wgsl");
+/// Side of a step kernel's tile: 64 invocations, and workgroup memory (the tile with its halo,
+/// the updates, the work list: about 14.5 KiB) within WebGPU's default 16 KiB, so every adapter
+/// runs it.
+pub const TILE: u32 = 8;
 
-fn with_common(src: &str) -> String {
-    src.replace("{{common}}", COMMON)
+/// The world's kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorldKernel {
+    /// One step of every species (a tile of one species per workgroup).
+    Step,
+    /// Seeds, wounds, walls and grafts at listed cells.
+    Edit,
+    /// The display image.
+    Pack,
 }
 
-static UPDATE: LazyLock<String> = LazyLock::new(|| with_common(include_str!("../../shaders/world_update.wgsl")));
-static MASK: LazyLock<String> = LazyLock::new(|| with_common(include_str!("../../shaders/world_mask.wgsl")));
-static EDIT: LazyLock<String> = LazyLock::new(|| with_common(include_str!("../../shaders/world_edit.wgsl")));
-static PACK: LazyLock<String> = LazyLock::new(|| with_common(include_str!("../../shaders/world_pack.wgsl")));
-
-struct Kernel(&'static str);
-
-impl KernelSource for Kernel {
+impl KernelSource for WorldKernel {
     fn source(&self) -> SourceTemplate {
-        let src: &String = match self.0 {
-            "update" => &UPDATE,
-            "mask" => &MASK,
-            "edit" => &EDIT,
-            _ => &PACK,
+        let (files, own): (&[&str], &str) = match self {
+            WorldKernel::Step => (
+                &[include_str!("../../shaders/common.wgsl"), include_str!("../../shaders/nca.wgsl")],
+                include_str!("../../shaders/world_step.wgsl"),
+            ),
+            WorldKernel::Edit => {
+                (&[include_str!("../../shaders/common.wgsl")], include_str!("../../shaders/world_edit.wgsl"))
+            }
+            WorldKernel::Pack => {
+                (&[include_str!("../../shaders/common.wgsl")], include_str!("../../shaders/world_pack.wgsl"))
+            }
         };
-        SourceTemplate::new(src.clone())
+        let mut t = SourceTemplate::new(wgsl_prelude(&[WorldHeader::WGSL]));
+        for f in files {
+            t = t.add_template(*f);
+        }
+        t.add_template(own)
+            .register("tile", TILE.to_string())
+            .register("seed", op::SEED.to_string())
+            .register("graft", op::GRAFT.to_string())
     }
+
     fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info(self.0)
+        KernelId::new::<Self>().info(*self as u32)
     }
 }
 
-type Ct = CubeTensor<WgpuRuntime>;
-
-fn float(t: Tensor<Wgpu, 1>) -> Ct {
-    t.into_primitive().tensor()
-}
-
-fn wrap_float(like: &Ct, handle: Handle, len: usize) -> Tensor<Wgpu, 1> {
-    let ct =
-        CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), Shape::new([len]), handle, DType::F32);
-    Tensor::from_primitive(TensorPrimitive::Float(ct))
-}
-
-/// Workgroups for `n` invocations of 256, folded into 2D past the 65,535 limit of one axis.
-fn count(n: usize) -> CubeCount {
-    let groups = n.div_ceil(256).max(1) as u32;
-    if groups <= 65_535 {
-        CubeCount::Static(groups, 1, 1)
-    } else {
-        let x = 32_768;
-        CubeCount::Static(x, groups.div_ceil(x), 1)
-    }
-}
-
-fn launch(like: &Ct, name: &'static str, n: usize, buffers: Vec<Handle>) {
-    let mut args = KernelArguments::new();
-    for b in buffers {
-        args = args.with_buffer(b.binding());
-    }
-    let kernel = SourceKernel::new(Kernel(name), CubeDim { x: 256, y: 1, z: 1 });
-    like.client.launch(Box::new(kernel), count(n), args);
-}
-
-fn params_handle(like: &Ct, p: &Params) -> Handle {
-    let bytes: Vec<u8> = p.0.iter().flat_map(|w| w.to_le_bytes()).collect();
-    like.client.create_from_slice(&bytes)
-}
-
-fn u32_handle(like: &Ct, v: &[u32]) -> Handle {
-    let bytes: Vec<u8> = v.iter().flat_map(|w| w.to_le_bytes()).collect();
-    like.client.create_from_slice(&bytes)
+fn params_handle(like: &Ct, p: &Params) -> burn_cubecl::cubecl::server::Handle {
+    bytes_handle(like, &p.to_bytes())
 }
 
 /// A packed frame's buffer, kept alive while a copy out of it is pending.
@@ -102,15 +83,20 @@ impl WorldBackend for Wgpu {
         p: &Params,
     ) -> Tensor<Wgpu, 1> {
         let len = state.dims()[0];
-        let n = p.width() * p.height() * p.species();
         let x = float(state);
         let a = float(aux.clone());
         let w = float(weights.clone());
         let ph = params_handle(&x, p);
-        let tmp = x.client.empty(len * 4);
-        launch(&x, "update", n, vec![x.handle.clone(), tmp.clone(), w.handle.clone(), ph.clone()]);
         let out = x.client.empty(len * 4);
-        launch(&x, "mask", n, vec![x.handle.clone(), tmp, a.handle.clone(), ph, out.clone()]);
+        let count = CubeCount::Static(p.head.width.div_ceil(TILE), p.head.height.div_ceil(TILE), p.head.species);
+        let dim = CubeDim { x: TILE, y: TILE, z: 1 };
+        launch(
+            &x,
+            WorldKernel::Step,
+            dim,
+            count,
+            vec![x.handle.clone(), out.clone(), a.handle.clone(), w.handle.clone(), ph],
+        );
         wrap_float(&x, out, len)
     }
 
@@ -123,9 +109,16 @@ impl WorldBackend for Wgpu {
         // In place: the world owns these tensors and holds no other reference to them.
         let x = float(state);
         let a = float(aux);
-        let eh = u32_handle(&x, edits);
+        let eh = bytes_handle(&x, bytemuck::cast_slice(edits));
         let ph = params_handle(&x, p);
-        launch(&x, "edit", edits.len() / 2, vec![x.handle.clone(), a.handle.clone(), eh, ph]);
+        let dim = CubeDim { x: 256, y: 1, z: 1 };
+        launch(
+            &x,
+            WorldKernel::Edit,
+            dim,
+            linear_count(edits.len() / 2, 256),
+            vec![x.handle.clone(), a.handle.clone(), eh, ph],
+        );
         let (xl, al) = (x.meta.shape()[0], a.meta.shape()[0]);
         (wrap_float(&x, x.handle.clone(), xl), wrap_float(&a, a.handle.clone(), al))
     }
@@ -136,7 +129,9 @@ impl WorldBackend for Wgpu {
         let words = row_stride(p.width()) * p.height();
         let img = x.client.empty(words * 4);
         let ph = params_handle(&x, p);
-        launch(&x, "pack", p.width() * p.height(), vec![x.handle.clone(), a.handle.clone(), ph, img.clone()]);
+        let dim = CubeDim { x: 256, y: 1, z: 1 };
+        let count = linear_count(p.width() * p.height(), 256);
+        launch(&x, WorldKernel::Pack, dim, count, vec![x.handle.clone(), a.handle.clone(), ph, img.clone()]);
         let al = a.meta.shape()[0];
         let ct = CubeTensor::new_contiguous(x.client.clone(), x.device.clone(), Shape::new([words]), img, DType::I32);
         (wrap_float(&a, a.handle.clone(), al), Frame::Device(Tensor::from_primitive(ct)))

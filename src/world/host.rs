@@ -1,135 +1,168 @@
 //! The world kernels on host memory: the reference the WGSL kernels are tested against, and the
-//! CPU backend's implementation. Same passes, same order, same fire hash.
+//! CPU backend's implementation (the game steps with it where the only GPU is a software one).
+//! Same semantics as `shaders/world_*.wgsl`, same fire hash; the network is the host kernel's.
+//!
+//! Per species: a creature (alive masking) updates the cells that fire and lie within two cells
+//! of life, and keeps those alive before and after; a texture updates the cells of its territory
+//! that fire, and its territory spreads to the neighbours that fire. A cell alive for one species
+//! (3x3 maximum of its alpha, or of a texture's territory, over 0.1) is closed to the others;
+//! walls are closed to all.
 
-use super::fire::fires;
-use super::params::Params;
-use crate::nca::config::{ALIVE_THRESHOLD, ALPHA, CHANNELS, FEATURES, HIDDEN, PARAM_COUNT};
-use crate::nca::host_kernel::gemm_bias;
+use rayon::prelude::*;
 
-struct Grid {
-    w: i64,
-    h: i64,
-    wrap: bool,
+use super::params::{Params, TERRITORY};
+use crate::kernels::layout::{Layer, STRIDE};
+use crate::nca::fire::fires;
+use crate::nca::host_kernel::{Grid, Net, Turn, alive, near, update_rows};
+use crate::nca::spec::ALPHA;
+use crate::nca::{Border, Colour};
+
+const S: usize = STRIDE as usize;
+
+fn grid(p: &Params) -> Grid {
+    Grid { h: p.height(), w: p.width(), border: if p.wrap() { Border::Wrap } else { Border::Zero } }
 }
 
-impl Grid {
-    fn of(p: &Params) -> Self {
-        Self { w: p.width() as i64, h: p.height() as i64, wrap: p.wrap() }
-    }
-    fn at(&self, y: i64, x: i64) -> Option<usize> {
-        if self.wrap {
-            Some((y.rem_euclid(self.h) * self.w + x.rem_euclid(self.w)) as usize)
-        } else if y >= 0 && x >= 0 && y < self.h && x < self.w {
-            Some((y * self.w + x) as usize)
-        } else {
-            None
-        }
-    }
-    /// Maximum alpha of layer `l` of `x` in the (2r+1)^2 box around `cell`.
-    fn max_alpha(&self, x: &[f32], layer: usize, cell: usize, r: i64) -> f32 {
-        let (y, xx) = (cell as i64 / self.w, cell as i64 % self.w);
-        let mut m = 0.0f32;
-        for dy in -r..=r {
-            for dx in -r..=r {
-                if let Some(c) = self.at(y + dy, xx + dx) {
-                    m = m.max(x[(layer + c) * CHANNELS + ALPHA]);
-                }
-            }
-        }
-        m
-    }
+/// The channel that says where a species lives: alpha for a creature, territory for a texture.
+fn life_channel(l: &Layer) -> usize {
+    if l.spec().alive_masking { ALPHA } else { TERRITORY }
 }
 
-/// One step of every species (pass A then pass B of `shaders/world_update.wgsl` and `world_mask.wgsl`).
+/// Per cell: alive for this layer (3x3 maximum of its life channel over the threshold).
+fn alive_layer(x: &[f32], l: &Layer, g: Grid) -> Vec<bool> {
+    let mut m = vec![false; g.cells()];
+    alive(layer(x, l, g), S, life_channel(l), g, &mut m);
+    m
+}
+
+fn layer<'a>(x: &'a [f32], l: &Layer, g: Grid) -> &'a [f32] {
+    let base = l.base as usize * S;
+    &x[base..base + g.cells() * S]
+}
+
+/// One step of every species.
 pub fn step(x: &[f32], aux: &[f32], weights: &[f32], p: &Params) -> Vec<f32> {
-    let g = Grid::of(p);
-    let cells = (g.w * g.h) as usize;
-    let species = p.species();
-    let mut tmp = x.to_vec();
-    for s in 0..species {
-        let layer = s * cells;
-        let rows: Vec<usize> = (0..cells)
-            .filter(|&c| {
-                fires(p.0[4], p.0[5], s as u32, c as u32, p.fire_rate(s))
-                    && g.max_alpha(x, layer, c, 2) > ALIVE_THRESHOLD
-            })
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        let (cos, sin) = p.cos_sin(s);
-        let mut feats = vec![0.0f32; rows.len() * FEATURES];
-        for (r, &c) in rows.iter().enumerate() {
-            let f = &mut feats[r * FEATURES..(r + 1) * FEATURES];
-            let (y, xx) = (c as i64 / g.w, c as i64 % g.w);
-            let nb: Vec<Option<usize>> = (0..9).map(|k| g.at(y + k / 3 - 1, xx + k % 3 - 1)).collect();
-            for ch in 0..CHANNELS {
-                let v: Vec<f32> = nb.iter().map(|n| n.map_or(0.0, |n| x[(layer + n) * CHANNELS + ch])).collect();
-                let gx = ((v[2] - v[0]) + 2.0 * (v[5] - v[3]) + (v[8] - v[6])) * 0.125;
-                let gy = ((v[6] + 2.0 * v[7] + v[8]) - (v[0] + 2.0 * v[1] + v[2])) * 0.125;
-                f[ch] = v[4];
-                f[CHANNELS + ch] = gx * cos - gy * sin;
-                f[2 * CHANNELS + ch] = gx * sin + gy * cos;
-            }
-        }
-        let w = &weights[s * PARAM_COUNT..(s + 1) * PARAM_COUNT];
-        let (w1, rest) = w.split_at(FEATURES * HIDDEN);
-        let (b1, rest) = rest.split_at(HIDDEN);
-        let (w2, b2) = rest.split_at(HIDDEN * CHANNELS);
-        let mut hidden = gemm_bias(&feats, w1, b1, rows.len(), FEATURES, HIDDEN);
-        hidden.iter_mut().for_each(|v| *v = v.max(0.0));
-        let dx = gemm_bias(&hidden, w2, b2, rows.len(), HIDDEN, CHANNELS);
-        for (r, &c) in rows.iter().enumerate() {
-            let base = (layer + c) * CHANNELS;
-            for ch in 0..CHANNELS {
-                tmp[base + ch] = x[base + ch] + dx[r * CHANNELS + ch];
-            }
-        }
-    }
-    let mut out = vec![0.0f32; x.len()];
-    for s in 0..species {
-        let layer = s * cells;
-        for c in 0..cells {
-            let mut keep = aux[c * 2] == 0.0
-                && g.max_alpha(x, layer, c, 1) > ALIVE_THRESHOLD
-                && g.max_alpha(&tmp, layer, c, 1) > ALIVE_THRESHOLD;
-            for t in 0..species {
-                if keep && t != s && g.max_alpha(x, t * cells, c, 1) > ALIVE_THRESHOLD {
-                    keep = false;
+    let g = grid(p);
+    let cells = g.cells();
+    let alive_before: Vec<Vec<bool>> = p.layers.par_iter().map(|l| alive_layer(x, l, g)).collect();
+    let wall = |c: usize| aux[c * 2] != 0.0;
+    let layers: Vec<Vec<f32>> = p
+        .layers
+        .par_iter()
+        .enumerate()
+        .map(|(s, l)| {
+            let spec = l.spec();
+            let c = spec.channels;
+            let own = layer(x, l, g);
+            let fire = |i: usize| fires(p.head.seed, p.head.step, l.stream, i as u32, l.fire_rate);
+            let closed = |i: usize| wall(i) || alive_before.iter().enumerate().any(|(t, a)| t != s && a[i]);
+            let pspec = l.weights as usize;
+            let net = Net::from_flat(spec, &weights[pspec..pspec + spec.param_count()]);
+            let turn = Turn { sin: l.sin, cos: l.cos };
+            let mut out = vec![0.0f32; cells * S];
+            if spec.alive_masking {
+                let pre = &alive_before[s];
+                let near = near(pre, g);
+                let rows: Vec<usize> = (0..cells).filter(|&i| near[i] && fire(i)).collect();
+                let mut tmp = own.to_vec();
+                let dx = update_rows(&net, own, S, g, turn, &rows);
+                for (r, &i) in rows.iter().enumerate() {
+                    tmp[i * S..i * S + c].iter_mut().zip(&dx[r * c..(r + 1) * c]).for_each(|(v, d)| *v += d);
+                }
+                let mut post = vec![false; cells];
+                alive(&tmp, S, ALPHA, g, &mut post);
+                for i in 0..cells {
+                    if pre[i] && post[i] && !closed(i) {
+                        out[i * S..(i + 1) * S].copy_from_slice(&tmp[i * S..(i + 1) * S]);
+                    }
+                }
+            } else {
+                let terr: Vec<bool> = (0..cells).map(|i| own[i * S + TERRITORY] > 0.5).collect();
+                let rows: Vec<usize> = (0..cells).filter(|&i| terr[i] && fire(i)).collect();
+                let dx = update_rows(&net, own, S, g, turn, &rows);
+                out.copy_from_slice(own);
+                for (r, &i) in rows.iter().enumerate() {
+                    out[i * S..i * S + c].iter_mut().zip(&dx[r * c..(r + 1) * c]).for_each(|(v, d)| *v += d);
+                }
+                let reach = near(&terr, g);
+                for i in 0..cells {
+                    let lives = (terr[i] || (reach[i] && fire(i))) && !closed(i);
+                    if lives {
+                        out[i * S + TERRITORY] = 1.0;
+                    } else {
+                        out[i * S..(i + 1) * S].fill(0.0);
+                    }
                 }
             }
-            if keep {
-                let base = (layer + c) * CHANNELS;
-                out[base..base + CHANNELS].copy_from_slice(&tmp[base..base + CHANNELS]);
-            }
-        }
+            out
+        })
+        .collect();
+    layers.concat()
+}
+
+/// What an edit does, by its code: 0 erase, 1 wall on, 2 wall off, 3 + s a seed of species s,
+/// 3 + MAX_SPECIES + s a graft onto species s.
+pub mod op {
+    pub const ERASE: u32 = 0;
+    pub const WALL_ON: u32 = 1;
+    pub const WALL_OFF: u32 = 2;
+    pub const SEED: u32 = 3;
+    pub const GRAFT: u32 = SEED + crate::world::MAX_SPECIES as u32;
+}
+
+/// The seed of a species' rule at a cell: a creature's hidden channels and alpha at 1, a texture's
+/// territory (its state starts at zero, as in training).
+fn seed_cell(l: &Layer, cell: &mut [f32]) {
+    cell.fill(0.0);
+    let spec = l.spec();
+    if spec.alive_masking {
+        cell[ALPHA..spec.channels].fill(1.0);
+    } else {
+        cell[TERRITORY] = 1.0;
     }
-    out
 }
 
 /// Applies (cell, op) pairs in place (`shaders/world_edit.wgsl`).
 pub fn edit(x: &mut [f32], aux: &mut [f32], edits: &[u32], p: &Params) {
     let cells = p.width() * p.height();
+    let at = |s: usize, cell: usize| (s * cells + cell) * S;
     for pair in edits.chunks_exact(2) {
-        let (cell, op) = (pair[0] as usize, pair[1]);
+        let (cell, code) = (pair[0] as usize, pair[1]);
         if cell >= cells {
             continue;
         }
-        if op == 2 {
-            aux[cell * 2] = 0.0;
-            continue;
-        }
-        for s in 0..p.species() {
-            let base = (s * cells + cell) * CHANNELS;
-            for c in 0..CHANNELS {
-                x[base + c] = if op >= 3 && s as u32 == op - 3 && c >= 3 { 1.0 } else { 0.0 };
+        match code {
+            op::WALL_OFF => aux[cell * 2] = 0.0,
+            op::ERASE | op::WALL_ON => {
+                for s in 0..p.species() {
+                    x[at(s, cell)..at(s, cell) + S].fill(0.0);
+                }
+                aux[cell * 2 + if code == op::ERASE { 1 } else { 0 }] = 1.0;
             }
-        }
-        if op == 0 {
-            aux[cell * 2 + 1] = 1.0;
-        }
-        if op == 1 {
-            aux[cell * 2] = 1.0;
+            c if c >= op::GRAFT => {
+                let s = (c - op::GRAFT) as usize;
+                let Some(l) = p.layers.get(s) else { continue };
+                // The state of whichever other species lives here moves to species s.
+                let from = (0..p.species()).find(|&t| t != s && x[at(t, cell) + life_channel(&p.layers[t])] > 0.1);
+                let Some(t) = from else { continue };
+                let moved: Vec<f32> = x[at(t, cell)..at(t, cell) + S].to_vec();
+                x[at(t, cell)..at(t, cell) + S].fill(0.0);
+                let dst = &mut x[at(s, cell)..at(s, cell) + S];
+                dst.fill(0.0);
+                let c = (l.channels as usize).min(p.layers[t].channels as usize);
+                dst[..c].copy_from_slice(&moved[..c]);
+                if !l.spec().alive_masking {
+                    dst[TERRITORY] = 1.0;
+                }
+            }
+            c => {
+                let s = (c - op::SEED) as usize;
+                let Some(l) = p.layers.get(s) else { continue };
+                for t in 0..p.species() {
+                    x[at(t, cell)..at(t, cell) + S].fill(0.0);
+                }
+                seed_cell(l, &mut x[at(s, cell)..at(s, cell) + S]);
+            }
         }
     }
 }
@@ -142,19 +175,32 @@ fn mix3(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
     [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
 }
 
+/// A species' colour at a cell as premultiplied RGBA: a creature's first four channels, a
+/// texture's first three plus 0.5 over its territory.
+pub fn colour(l: &Layer, cell: &[f32]) -> [f32; 4] {
+    if l.spec().colour == Colour::RgbOffset {
+        let a = cell[TERRITORY].clamp(0.0, 1.0);
+        let c = |k: usize| (cell[k] + 0.5).clamp(0.0, 1.0) * a;
+        [c(0), c(1), c(2), a]
+    } else {
+        [cell[0], cell[1], cell[2], cell[3]]
+    }
+}
+
 /// The display image, RGBA8 rows without padding (`shaders/world_pack.wgsl`); fades the flash.
 pub fn pack(x: &[f32], aux: &mut [f32], p: &Params) -> Vec<u8> {
     let cells = p.width() * p.height();
-    let (mode, chan) = (p.0[6], p.0[7] as usize);
+    let (mode, chan) = (p.head.view, p.head.view_channel as usize);
     let bg = [0.97f32, 0.97, 0.95];
     let mut img = Vec::with_capacity(cells * 4);
     for i in 0..cells {
         let mut rgba = [0.0f32; 4];
         let mut ch = 0.0f32;
-        for s in 0..p.species() {
-            let base = (s * cells + i) * CHANNELS;
+        for (s, l) in p.layers.iter().enumerate() {
+            let base = (s * cells + i) * S;
+            let c = colour(l, &x[base..base + S]);
             for k in 0..4 {
-                rgba[k] += x[base + k];
+                rgba[k] += c[k];
             }
             ch += x[base + chan];
         }
@@ -171,7 +217,7 @@ pub fn pack(x: &[f32], aux: &mut [f32], p: &Params) -> Vec<u8> {
             col = [0.28, 0.28, 0.32];
         }
         let fl = aux[i * 2 + 1];
-        if p.0[9] != 0 {
+        if p.head.snapshot != 0 {
             // A snapshot: no flash, nothing faded.
         } else if fl > 0.01 {
             col = mix3(col, [1.0, 0.35, 0.2], 0.6 * fl);

@@ -8,7 +8,6 @@
 
 pub mod backend;
 pub mod brush;
-pub mod fire;
 pub mod gpu;
 pub mod host;
 pub mod params;
@@ -19,7 +18,11 @@ pub use backend::{Frame, WorldBackend};
 pub use brush::Shape;
 pub use params::{Params, ViewMode};
 
-use crate::nca::{CHANNELS, PARAM_COUNT, Weights};
+use crate::kernels::layout::STRIDE;
+use crate::nca::Weights;
+
+/// Floats per cell and species in the world's state.
+const S: usize = STRIDE as usize;
 
 /// Most species one world holds (the parameter block has room for them, and the per-cell
 /// closure test reads every layer).
@@ -75,17 +78,29 @@ pub enum EditOp {
     Erase,
     WallOn,
     WallOff,
-    /// A seed of this species: hidden channels and alpha at 1, the other species cleared.
+    /// A seed of this species (a creature's hidden channels and alpha at 1, a texture's
+    /// territory), the other species cleared.
     Seed(usize),
+    /// The living cell takes this species' rule and keeps its state: it moves from the layer of
+    /// the species that lives there to this one's.
+    Graft(usize),
 }
 
 impl EditOp {
     pub fn code(self) -> u32 {
+        use host::op;
         match self {
-            EditOp::Erase => 0,
-            EditOp::WallOn => 1,
-            EditOp::WallOff => 2,
-            EditOp::Seed(s) => 3 + s as u32,
+            EditOp::Erase => op::ERASE,
+            EditOp::WallOn => op::WALL_ON,
+            EditOp::WallOff => op::WALL_OFF,
+            EditOp::Seed(s) => op::SEED + s as u32,
+            EditOp::Graft(s) => op::GRAFT + s as u32,
+        }
+    }
+    fn species(self) -> Option<usize> {
+        match self {
+            EditOp::Seed(s) | EditOp::Graft(s) => Some(s),
+            _ => None,
         }
     }
 }
@@ -93,11 +108,12 @@ impl EditOp {
 pub struct World<B: WorldBackend> {
     size: WorldSize,
     species: Vec<SpeciesRule>,
-    /// `[S, H, W, 16]`, flat.
+    /// `[S, H, W, 16]`, flat: each species' channels first (a texture's territory in the last).
     state: Tensor<B, 1>,
     /// `[H, W, 2]`, flat: wall flag, wound flash.
     aux: Tensor<B, 1>,
-    /// `[S, 8336]`, flat, in the creature file's order (w1, b1, w2, b2).
+    /// Every species' rule, one after the other, each in the creature file's order (w1, b1, w2,
+    /// b2 of its spec).
     weights: Tensor<B, 1>,
     steps: u64,
     seed: u32,
@@ -141,7 +157,14 @@ impl<B: WorldBackend> World<B> {
             return Err(format!("a world holds at most {MAX_SPECIES} species"));
         }
         rule.weights.validate().map_err(|e| format!("{}: {e}", rule.name))?;
-        let layer_bytes = (self.size.cells() * CHANNELS * 4) as u64;
+        if !rule.weights.spec.alive_masking && rule.weights.spec.channels >= S {
+            return Err(format!(
+                "{}: a texture may have at most {} channels in the world (one more keeps its territory)",
+                rule.name,
+                S - 1
+            ));
+        }
+        let layer_bytes = (self.size.cells() * S * 4) as u64;
         if let Some(limit) = self.buffer_limit {
             let need = layer_bytes * (self.species.len() as u64 + 1);
             if need > limit {
@@ -157,12 +180,31 @@ impl<B: WorldBackend> World<B> {
                 ));
             }
         }
-        let layer = Tensor::zeros([self.size.cells() * CHANNELS], &self.device);
+        let layer = Tensor::zeros([self.size.cells() * S], &self.device);
         self.state = Tensor::cat(vec![self.state.clone(), layer], 0);
-        let w = Tensor::from_data(TensorData::new(rule.weights.flatten(), [PARAM_COUNT]), &self.device);
-        self.weights = Tensor::cat(vec![self.weights.clone(), w], 0);
         self.species.push(rule);
+        self.upload_rules();
         Ok(self.species.len() - 1)
+    }
+
+    fn upload_rules(&mut self) {
+        let flat: Vec<f32> = self.species.iter().flat_map(|r| r.weights.flatten()).collect();
+        let n = flat.len();
+        self.weights = Tensor::from_data(TensorData::new(flat, [n]), &self.device);
+    }
+
+    /// Gives species `s` another rule ("swap rule"): its cells keep their state and obey `weights`
+    /// from the next step on.
+    pub fn set_rule(&mut self, s: usize, name: &str, weights: &Weights) -> Result<(), String> {
+        weights.validate().map_err(|e| format!("{name}: {e}"))?;
+        if !weights.spec.alive_masking && weights.spec.channels >= S {
+            return Err(format!("{name}: a texture may have at most {} channels in the world", S - 1));
+        }
+        let r = self.species.get_mut(s).ok_or("no such species in the world")?;
+        r.weights = weights.clone();
+        r.name = name.to_string();
+        self.upload_rules();
+        Ok(())
     }
 
     /// Tells the world the device's largest storage buffer binding (see `add_species`).
@@ -204,7 +246,7 @@ impl<B: WorldBackend> World<B> {
         let cells = self.size.cells() as u32;
         let mut list = Vec::with_capacity(edits.len() * 2);
         for &(cell, op) in edits {
-            if cell < cells && !matches!(op, EditOp::Seed(s) if s >= self.species.len()) {
+            if cell < cells && op.species().is_none_or(|s| s < self.species.len()) {
                 list.extend([cell, op.code()]);
             }
         }
@@ -219,7 +261,7 @@ impl<B: WorldBackend> World<B> {
 
     /// Clears every species and wall.
     pub fn clear(&mut self) {
-        self.state = Tensor::zeros([self.size.cells() * CHANNELS * self.species.len()], &self.device);
+        self.state = Tensor::zeros([self.size.cells() * S * self.species.len()], &self.device);
         self.aux = Tensor::zeros([self.size.cells() * 2], &self.device);
     }
 
@@ -235,7 +277,7 @@ impl<B: WorldBackend> World<B> {
     /// The wound flash is left out and left as it is.
     pub fn snapshot(&mut self, view: ViewMode) -> Vec<u8> {
         let mut p = self.params(view);
-        p.0[9] = 1;
+        p.head.snapshot = 1;
         let (aux, frame) = B::world_pack(self.state.clone(), self.aux.clone(), &p);
         self.aux = aux;
         frame.to_host(self.size)
@@ -258,20 +300,23 @@ impl<B: WorldBackend> World<B> {
         crate::nca::sim::to_host(&self.aux)
     }
 
-    /// Cells alive (own alpha over 0.1) per species.
+    /// Cells alive per species: a creature's own alpha over 0.1, a texture's territory.
     pub fn alive_cells(&self) -> Vec<usize> {
         let x = self.host_state();
+        (0..self.species.len()).map(|s| self.alive_mask(&x, s).iter().filter(|&&a| a).count()).collect()
+    }
+
+    /// Where species `s` lives in a host state (`[S, H, W, 16]`): a creature's cells whose own
+    /// alpha exceeds 0.1, a texture's territory.
+    pub fn alive_mask(&self, x: &[f32], s: usize) -> Vec<bool> {
         let cells = self.size.cells();
-        (0..self.species.len())
-            .map(|s| {
-                (0..cells).filter(|&i| x[(s * cells + i) * CHANNELS + 3] > crate::nca::config::ALIVE_THRESHOLD).count()
-            })
-            .collect()
+        let ch = if self.species[s].weights.spec.alive_masking { crate::nca::spec::ALPHA } else { params::TERRITORY };
+        (0..cells).map(|i| x[(s * cells + i) * S + ch] > crate::nca::spec::ALIVE_THRESHOLD).collect()
     }
 
     /// Replaces the whole state (tests, levels); `host` is `[S, H, W, 16]`.
     pub fn set_state(&mut self, host: Vec<f32>) -> Result<(), String> {
-        let want = self.species.len() * self.size.cells() * CHANNELS;
+        let want = self.species.len() * self.size.cells() * S;
         if host.len() != want {
             return Err(format!("state has {} values, expected {want}", host.len()));
         }

@@ -1,6 +1,9 @@
-//! The parameter words every world kernel reads (layout documented in `shaders/world_common.wgsl`).
+//! The parameter block every world kernel reads (host and WGSL alike): the world's header and one
+//! [`Layer`] per species, typed once in Rust (`kernels::layout`).
 
 use super::{SpeciesRule, WorldSize};
+use crate::gpu_struct;
+use crate::kernels::layout::Layer;
 
 /// What the display image shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -13,56 +16,104 @@ pub enum ViewMode {
     Channel(usize),
 }
 
+impl ViewMode {
+    fn code(self) -> (u32, u32) {
+        match self {
+            ViewMode::Rgba => (0, 0),
+            ViewMode::Alpha => (1, 3),
+            ViewMode::Channel(c) => (2, c.min(15) as u32),
+        }
+    }
+}
+
 /// Row stride of the packed image in words: rows of a buffer-to-texture copy must be 256-byte
 /// aligned.
 pub fn row_stride(width: usize) -> usize {
     width.div_ceil(64) * 64
 }
 
+gpu_struct!(
+    /// The world as the kernels see it.
+    WorldHeader {
+        width: u32,
+        height: u32,
+        species: u32,
+        /// 1: the edges join.
+        wrap: u32,
+        seed: u32,
+        step: u32,
+        /// 0 colour, 1 alpha, 2 one channel as a heat map.
+        view: u32,
+        view_channel: u32,
+        /// Of the packed image, in words.
+        row_stride: u32,
+        /// 1: a plain picture (no wound flash, nothing faded).
+        snapshot: u32,
+        _pad0: u32,
+        _pad1: u32,
+    }
+);
+
+/// The channel where a species without alive masking (a texture) keeps its territory: 1 where it
+/// lives. Its own channels come first; the world has room for this one more.
+pub const TERRITORY: usize = crate::kernels::layout::STRIDE as usize - 1;
+
 #[derive(Clone, Debug, PartialEq)]
-pub struct Params(pub Vec<u32>);
+pub struct Params {
+    pub head: WorldHeader,
+    pub layers: Vec<Layer>,
+}
 
 impl Params {
     pub fn new(size: WorldSize, species: &[SpeciesRule], seed: u32, steps: u64, view: ViewMode) -> Self {
-        let (mode, channel) = match view {
-            ViewMode::Rgba => (0, 0),
-            ViewMode::Alpha => (1, 3),
-            ViewMode::Channel(c) => (2, c.min(15) as u32),
+        let (view, view_channel) = view.code();
+        let head = WorldHeader {
+            width: size.width as u32,
+            height: size.height as u32,
+            species: species.len() as u32,
+            wrap: size.wrap as u32,
+            seed,
+            step: steps as u32,
+            view,
+            view_channel,
+            row_stride: row_stride(size.width) as u32,
+            ..Default::default()
         };
-        let mut p = vec![0u32; 16 + 4 * species.len().max(1)];
-        p[0] = size.width as u32;
-        p[1] = size.height as u32;
-        p[2] = species.len() as u32;
-        p[3] = size.wrap as u32;
-        p[4] = seed;
-        p[5] = steps as u32;
-        p[6] = mode;
-        p[7] = channel;
-        p[8] = row_stride(size.width) as u32;
-        for (s, r) in species.iter().enumerate() {
-            let (sin, cos) = r.angle.sin_cos();
-            p[16 + 4 * s] = r.fire_rate.to_bits();
-            p[17 + 4 * s] = cos.to_bits();
-            p[18 + 4 * s] = sin.to_bits();
-        }
-        Self(p)
+        let cells = size.cells() as u32;
+        let mut offset = 0u32;
+        let layers = species
+            .iter()
+            .enumerate()
+            .map(|(s, r)| {
+                let l = Layer::new(&r.weights.spec, s as u32 * cells, offset, r.fire_rate, r.angle, s as u32);
+                offset += r.weights.spec.param_count() as u32;
+                l
+            })
+            .collect();
+        Self { head, layers }
     }
+
     pub fn width(&self) -> usize {
-        self.0[0] as usize
+        self.head.width as usize
     }
     pub fn height(&self) -> usize {
-        self.0[1] as usize
+        self.head.height as usize
     }
     pub fn species(&self) -> usize {
-        self.0[2] as usize
+        self.head.species as usize
     }
     pub fn wrap(&self) -> bool {
-        self.0[3] != 0
+        self.head.wrap != 0
     }
-    pub fn fire_rate(&self, s: usize) -> f32 {
-        f32::from_bits(self.0[16 + 4 * s])
-    }
-    pub fn cos_sin(&self, s: usize) -> (f32, f32) {
-        (f32::from_bits(self.0[17 + 4 * s]), f32::from_bits(self.0[18 + 4 * s]))
+
+    /// The block as the kernels read it: the header, then the layers.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut b = bytemuck::bytes_of(&self.head).to_vec();
+        b.extend_from_slice(bytemuck::cast_slice(&self.layers));
+        // A storage binding may not be empty: a world without species still binds one layer.
+        if self.layers.is_empty() {
+            b.extend_from_slice(bytemuck::bytes_of(&Layer::default()));
+        }
+        b
     }
 }

@@ -20,7 +20,7 @@ pub fn host(t: &Tensor<Cpu, 4>) -> Vec<f32> {
 
 /// Weights with a non-zero last layer, so that steps change the state.
 pub fn random_weights(seed: u64) -> Weights {
-    let mut w = Weights::init(seed);
+    let mut w = Weights::init(morphogen::nca::ModelSpec::GROWING, seed);
     let mut rng = StdRng::seed_from_u64(seed + 1);
     w.w2.iter_mut().for_each(|v| *v = rng.random_range(-0.05..0.05));
     w.b2.iter_mut().for_each(|v| *v = rng.random_range(-0.01..0.01));

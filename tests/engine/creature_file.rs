@@ -2,7 +2,7 @@
 
 use image::{DynamicImage, Rgba, RgbaImage};
 use morphogen::creature::{Creature, CreatureMeta, Problem};
-use morphogen::nca::{NcaConfig, PARAM_COUNT};
+use morphogen::nca::{ModelSpec, NcaConfig, PARAM_COUNT};
 use morphogen::target::{Target, TargetOptions};
 
 use crate::common::*;
@@ -12,6 +12,7 @@ fn sample() -> Creature {
     let target = Target::from_image(&img, &TargetOptions::default()).unwrap();
     let mut meta = CreatureMeta::new(
         "blob",
+        ModelSpec::GROWING,
         "regenerate",
         "trained by morphogen",
         NcaConfig { angle: 0.5, ..Default::default() },
@@ -66,8 +67,8 @@ fn truncated_files_are_reported_as_truncated_at_every_length() {
 #[test]
 fn other_versions_are_refused_by_number() {
     let mut b = sample().to_bytes();
-    b[8..12].copy_from_slice(&2u32.to_le_bytes());
-    assert_eq!(Creature::from_bytes(&b).unwrap_err(), Problem::Version(2));
+    b[8..12].copy_from_slice(&3u32.to_le_bytes());
+    assert_eq!(Creature::from_bytes(&b).unwrap_err(), Problem::Version(3));
 }
 
 #[test]
@@ -101,7 +102,8 @@ fn wrong_tensor_shapes_are_refused() {
 fn nan_weights_are_refused() {
     let mut b = sample().to_bytes();
     let (_, e) = meta_span(&b);
-    let at = e + 4 * 100;
+    // After the meta: the weights' length, then the weights.
+    let at = e + 4 + 4 * 100;
     b[at..at + 4].copy_from_slice(&f32::NAN.to_le_bytes());
     fix_crc(&mut b);
     match Creature::from_bytes(&b).unwrap_err() {

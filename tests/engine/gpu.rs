@@ -26,9 +26,9 @@ fn the_wgpu_backend_steps_like_the_cpu_and_trains() {
     let mut cpu = tensor4(x.clone(), [n, h, w, CHANNELS]);
     let mut gpu = Tensor::<Wgpu, 4>::from_data(TensorData::new(x, [n, h, w, CHANNELS]), &gdev);
     let (pc, pg) = (weights.to_device::<Cpu>(&dev()), weights.to_device::<Wgpu>(&gdev));
-    let mut fire = FireMasks::new(2);
-    for _ in 0..4 {
-        let f = fire.draw(n * h * w, 0.5);
+    let fire = FireMasks::new(2, 0.5);
+    for t in 0..4 {
+        let f = fire.mask(t, n, h * w);
         cpu = nca_step(cpu, &pc, &cfg, &f, StepMode::Sparse);
         gpu = nca_step(gpu, &pg, &cfg, &f, StepMode::Dense);
     }
@@ -51,5 +51,5 @@ fn the_wgpu_backend_steps_like_the_cpu_and_trains() {
         let r = t.iterate().unwrap();
         assert!(r.loss.is_finite() && r.rolled_back.is_none());
     }
-    assert_ne!(t.weights(), morphogen::nca::Weights::init(0), "the weights moved");
+    assert_ne!(t.weights(), morphogen::nca::Weights::init(morphogen::nca::ModelSpec::GROWING, 0), "the weights moved");
 }

@@ -162,7 +162,7 @@ fn a_diverging_training_rolls_back_says_so_and_fails_cleanly() {
     let mut lab = Lab::new(&data, Resolved::Cpu);
     let mut cfg = tiny(50, 2);
     cfg.lr = 1e30;
-    cfg.lr_after = 1e30;
+    cfg.lr_schedule = vec![morphogen::train::config::LrStep { at: 1, lr: 1e30 }];
     let id = lab.enqueue("boom", cfg, disc_target()).unwrap();
     let mut said = Vec::new();
     let t0 = Instant::now();

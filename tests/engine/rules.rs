@@ -4,7 +4,9 @@ use std::f32::consts::FRAC_PI_2;
 
 use morphogen::nca::perceive::perceive;
 use morphogen::nca::sim::{alive_counts, seed_state};
-use morphogen::nca::{Border, CHANNELS, FireMasks, NcaConfig, Simulation, StepMode, Weights, Wound, nca_step};
+use morphogen::nca::{
+    Border, CHANNELS, FireMasks, ModelSpec, NcaConfig, Simulation, StepMode, Weights, Wound, nca_step,
+};
 
 use crate::common::*;
 
@@ -44,7 +46,7 @@ fn check_perception(border: Border) {
         x[c] = 0.7 + c as f32 * 0.01;
         x[((h - 1) * w + w - 1) * CHANNELS + c] = -0.3;
     }
-    let f = host(&perceive(tensor4(x.clone(), [1, h, w, CHANNELS]), 0.0, border));
+    let f = host(&perceive(tensor4(x.clone(), [1, h, w, CHANNELS]), &ModelSpec::GROWING, 0.0, border));
     let wrap = border == Border::Wrap;
     for c in 0..CHANNELS {
         let gx = xcorr(&x, h, w, c, KX, wrap);
@@ -73,7 +75,7 @@ fn perception_of_a_single_bright_cell_has_the_right_signs() {
     // right (+x gradient), the cell above sees it rise downward (+y gradient).
     let mut x = vec![0.0; 5 * 5 * CHANNELS];
     x[(2 * 5 + 2) * CHANNELS] = 1.0;
-    let f = host(&perceive(tensor4(x, [1, 5, 5, CHANNELS]), 0.0, Border::Zero));
+    let f = host(&perceive(tensor4(x, [1, 5, 5, CHANNELS]), &ModelSpec::GROWING, 0.0, Border::Zero));
     let at = |y: usize, xx: usize, band: usize| f[(y * 5 + xx) * 48 + band * 16];
     assert_eq!(at(2, 2, 0), 1.0);
     assert_eq!(at(2, 1, 1), 0.25);
@@ -85,7 +87,7 @@ fn perception_of_a_single_bright_cell_has_the_right_signs() {
     // A rotated perception turns the gradient pair: at 90 degrees (gx, gy) -> (-gy, gx).
     let mut x = vec![0.0; 5 * 5 * CHANNELS];
     x[(2 * 5 + 2) * CHANNELS] = 1.0;
-    let r = host(&perceive(tensor4(x, [1, 5, 5, CHANNELS]), FRAC_PI_2, Border::Zero));
+    let r = host(&perceive(tensor4(x, [1, 5, 5, CHANNELS]), &ModelSpec::GROWING, FRAC_PI_2, Border::Zero));
     let rat = |y: usize, xx: usize, band: usize| r[(y * 5 + xx) * 48 + band * 16];
     assert!((rat(2, 1, 1) - 0.0).abs() < 1e-6 && (rat(2, 1, 2) - 0.25).abs() < 1e-6);
     assert!((rat(1, 2, 1) + 0.25).abs() < 1e-6 && (rat(1, 2, 2) - 0.0).abs() < 1e-6);
@@ -123,7 +125,7 @@ fn rotating_perception_by_90_degrees_equals_rotating_the_grid() {
     let weights = random_weights(5);
     let params = weights.to_device::<Cpu>(&dev());
     let x = blob_state(1, h, w, 11);
-    let fire = FireMasks::new(9).draw(h * w, 0.5);
+    let fire = FireMasks::new(9, 0.5).mask(0, 1, h * w);
     let fire_f: Vec<f32> = fire.iter().map(|&b| b as u8 as f32).collect();
     for border in [Border::Zero, Border::Wrap] {
         let rotated_rule = NcaConfig { angle: FRAC_PI_2, border, ..Default::default() };
@@ -162,7 +164,7 @@ fn alive_masking_kills_cells_without_a_living_neighbourhood() {
     set(&mut x, 1, 1, 0.05); // faint and alone: dies
     set(&mut x, 6, 6, 0.5); // alive
     set(&mut x, 6, 7, 0.02); // faint, but next to a living cell: survives
-    let zero = Weights::zeros().to_device::<Cpu>(&dev());
+    let zero = Weights::zeros(ModelSpec::GROWING).to_device::<Cpu>(&dev());
     let out = host(&nca_step(
         tensor4(x.clone(), [1, h, w, CHANNELS]),
         &zero,
@@ -176,7 +178,7 @@ fn alive_masking_kills_cells_without_a_living_neighbourhood() {
     assert_eq!(cell(&out, 6, 7), cell(&x, 6, 7));
 
     // The mask also applies after the update: a rule that drives alpha down kills the cell.
-    let mut w_kill = Weights::zeros();
+    let mut w_kill = Weights::zeros(ModelSpec::GROWING);
     w_kill.b2[3] = -1.0;
     let kill = w_kill.to_device::<Cpu>(&dev());
     let out = host(&nca_step(
@@ -192,7 +194,7 @@ fn alive_masking_kills_cells_without_a_living_neighbourhood() {
 #[test]
 fn a_zero_initialised_model_changes_nothing() {
     let (h, w) = (16, 16);
-    let fresh = Weights::init(1);
+    let fresh = Weights::init(ModelSpec::GROWING, 1);
     assert!(fresh.w2.iter().chain(&fresh.b2).all(|&v| v == 0.0), "last layer starts at zero");
     let x = blob_state(2, h, w, 4);
     let mut sim =
@@ -203,7 +205,7 @@ fn a_zero_initialised_model_changes_nothing() {
 
 #[test]
 fn the_seed_is_one_cell_with_hidden_channels_set() {
-    let s = seed_state(1, 72, 72);
+    let s = seed_state(&ModelSpec::GROWING, 1, 72, 72);
     let live: Vec<usize> =
         s.chunks_exact(CHANNELS).enumerate().filter(|(_, c)| c.iter().any(|&v| v != 0.0)).map(|(i, _)| i).collect();
     assert_eq!(live, vec![36 * 72 + 36]);
@@ -214,11 +216,14 @@ fn the_seed_is_one_cell_with_hidden_channels_set() {
 
 #[test]
 fn fire_rate_is_respected() {
-    let m = FireMasks::new(1).draw(100_000, 0.5);
+    let m = FireMasks::new(1, 0.5).mask(0, 1, 100_000);
     let on = m.iter().filter(|&&b| b).count() as f32 / 1e5;
     assert!((on - 0.5).abs() < 0.01, "{on}");
-    assert!(FireMasks::new(1).draw(1000, 0.0).iter().all(|&b| !b));
-    assert!(FireMasks::new(1).draw(1000, 1.0).iter().all(|&b| b));
+    // Another step draws another mask, and the same step the same one.
+    assert_ne!(FireMasks::new(1, 0.5).mask(1, 1, 1000), m[..1000]);
+    assert_eq!(FireMasks::new(1, 0.5).mask(0, 1, 1000), m[..1000]);
+    assert!(FireMasks::new(1, 0.0).mask(0, 1, 1000).iter().all(|&b| !b));
+    assert!(FireMasks::new(1, 1.0).mask(0, 1, 1000).iter().all(|&b| b));
 }
 
 #[test]
@@ -229,9 +234,9 @@ fn sparse_and_dense_steps_agree() {
         let cfg = NcaConfig { border, angle: 0.3, ..Default::default() };
         let mut a = tensor4(blob_state(2, h, w, 8), [2, h, w, CHANNELS]);
         let mut b = a.clone();
-        let mut fire = FireMasks::new(4);
-        for _ in 0..8 {
-            let f = fire.draw(2 * h * w, 0.5);
+        let fire = FireMasks::new(4, 0.5);
+        for t in 0..8 {
+            let f = fire.mask(t, 2, h * w);
             a = nca_step(a, &params, &cfg, &f, StepMode::Dense);
             b = nca_step(b, &params, &cfg, &f, StepMode::Sparse);
         }
@@ -296,7 +301,7 @@ fn alive_counts_use_the_alpha_threshold() {
     s[3] = 0.11;
     s[CHANNELS + 3] = 0.1;
     s[4 * CHANNELS + 3] = 0.9;
-    assert_eq!(alive_counts(&s, 2), vec![1, 1]);
+    assert_eq!(alive_counts(&s, CHANNELS, 2), vec![1, 1]);
 }
 
 /// A state whose living cells touch the grid's edges (the wrapped neighbours matter).
@@ -323,9 +328,9 @@ fn every_step_mode_agrees_with_the_dense_reference() {
             let mut dense = tensor4(start.clone(), [n, h, w, CHANNELS]);
             let mut sparse = dense.clone();
             let mut host_state = start.clone();
-            let mut fire = FireMasks::new(31);
-            for _ in 0..6 {
-                let f = fire.draw(n * h * w, cfg.fire_rate);
+            let fire = FireMasks::new(31, cfg.fire_rate);
+            for t in 0..6 {
+                let f = fire.mask(t, n, h * w);
                 dense = nca_step(dense, &params, &cfg, &f, StepMode::Dense);
                 sparse = nca_step(sparse, &params, &cfg, &f, StepMode::Sparse);
                 host_state = morphogen::nca::host_kernel::step_host(&host_state, [n, h, w], &weights, &cfg, &f);

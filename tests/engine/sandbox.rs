@@ -13,7 +13,7 @@ use morphogen::app::sim::{BackendDevice, Sandbox, SimPlugin};
 use morphogen::app::tools::{Tool, ToolSettings, ToolsPlugin};
 use morphogen::app::view::{PointerOverUi, ViewState};
 use morphogen::creature::{Creature, CreatureMeta};
-use morphogen::nca::NcaConfig;
+use morphogen::nca::{ModelSpec, NcaConfig};
 use morphogen::world::WorldSize;
 
 use crate::common::*;
@@ -35,7 +35,7 @@ fn headless(size: WorldSize, dir: &std::path::Path) -> App {
 }
 
 fn write_creature(dir: &std::path::Path, name: &str, seed: u64) {
-    let meta = CreatureMeta::new(name, "grow", "test", NcaConfig::default(), [40, 40]);
+    let meta = CreatureMeta::new(name, ModelSpec::GROWING, "grow", "test", NcaConfig::default(), [40, 40]);
     let c = Creature { meta, weights: random_weights(seed), target: None };
     c.save(&dir.join(format!("{name}.creature"))).unwrap();
 }

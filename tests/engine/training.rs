@@ -4,6 +4,7 @@ use image::{DynamicImage, Rgba, RgbaImage};
 use morphogen::nca::StepMode;
 use morphogen::target::{Target, TargetOptions};
 use morphogen::train::checkpoint::Checkpoint;
+use morphogen::train::config::LrStep;
 use morphogen::train::{Mode, TrainConfig, Trainer};
 
 use crate::common::*;
@@ -60,7 +61,7 @@ fn a_short_training_run_lowers_the_loss() {
 #[test]
 fn every_mode_runs_and_the_lr_drops_on_schedule() {
     for mode in [Mode::Grow, Mode::Persist, Mode::Regenerate] {
-        let cfg = TrainConfig { lr_drop_at: 2, iterations: 3, ..small(mode) };
+        let cfg = TrainConfig { lr_schedule: vec![LrStep { at: 2, lr: 2e-4 }], iterations: 3, ..small(mode) };
         let mut t = Trainer::<CpuAd>::new("m", cfg, disc_target(8, 4), dev()).unwrap();
         t.keep_batch_view = true;
         let lrs: Vec<f32> = (0..3).map(|_| t.iterate().unwrap().lr).collect();
@@ -165,13 +166,13 @@ fn the_host_gradient_equals_burns_autodiff() {
     for border in [Border::Zero, Border::Wrap] {
         let cfg = NcaConfig { border, angle: 0.6, fire_rate: 0.5 };
         let x0 = blob_state(n, h, w, 23);
-        let mut fm = FireMasks::new(3);
-        let fires: Vec<Vec<bool>> = (0..7).map(|_| fm.draw(n * h * w, 0.5)).collect();
+        let fm = FireMasks::new(3, 0.5);
+        let fires: Vec<Vec<bool>> = (0..7).map(|t| fm.mask(t, n, h * w)).collect();
         let host = rollout_grad(&x0, [n, h, w], &weights, &cfg, &fires, &target);
 
         let p0 = weights.to_device::<Cpu>(&dev());
         let lift = |t: &Tensor<Cpu, 2>| Tensor::<CpuAd, 2>::from_inner(t.clone()).require_grad();
-        let p = NcaParams { w1: lift(&p0.w1), b1: lift(&p0.b1), w2: lift(&p0.w2), b2: lift(&p0.b2) };
+        let p = NcaParams { spec: p0.spec, w1: lift(&p0.w1), b1: lift(&p0.b1), w2: lift(&p0.w2), b2: lift(&p0.b2) };
         let mut x = Tensor::<CpuAd, 4>::from_data(TensorData::new(x0.clone(), [n, h, w, CHANNELS]), &dev());
         for f in &fires {
             x = nca_step(x, &p, &cfg, f, morphogen::nca::StepMode::Dense);

@@ -191,7 +191,9 @@ fn side(ui: &mut egui::Ui, state: &mut LabState, lib: &Library, notices: &mut No
             changed |= ui.add(egui::Slider::new(&mut cfg.damage_n, 0..=16).text("wounded per batch")).changed();
             changed |=
                 ui.add(egui::Slider::new(&mut cfg.lr, 1e-5..=1e-2).logarithmic(true).text("learning rate")).changed();
-            changed |= ui.add(egui::DragValue::new(&mut cfg.lr_drop_at).prefix("lr drops at ")).changed();
+            if let Some(first) = cfg.lr_schedule.first_mut() {
+                changed |= ui.add(egui::DragValue::new(&mut first.at).prefix("lr drops at ")).changed();
+            }
             changed |= ui.add(egui::Slider::new(&mut cfg.fire_rate, 0.05..=1.0).text("fire rate")).changed();
             changed |= ui.add(egui::DragValue::new(&mut cfg.seed).prefix("seed ")).changed();
             changed |= ui

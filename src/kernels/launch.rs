@@ -1,0 +1,48 @@
+//! Launching WGSL kernels on burn's wgpu stream, on the buffers of burn's tensors (fusion is off
+//! in this build, so burn leaves those buffers to us between its own operations).
+
+use burn::backend::Wgpu;
+use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
+use burn_cubecl::cubecl::CubeCount;
+use burn_cubecl::cubecl::server::{Handle, KernelArguments};
+use burn_cubecl::tensor::CubeTensor;
+use burn_wgpu::{CubeDim, KernelSource, SourceKernel, WgpuRuntime};
+
+pub type Ct = CubeTensor<WgpuRuntime>;
+
+/// The cube tensor behind a float tensor.
+pub fn float(t: Tensor<Wgpu, 1>) -> Ct {
+    t.into_primitive().tensor()
+}
+
+/// A flat f32 tensor over a buffer on `like`'s device.
+pub fn wrap_float(like: &Ct, handle: Handle, len: usize) -> Tensor<Wgpu, 1> {
+    let ct =
+        CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), Shape::new([len]), handle, DType::F32);
+    Tensor::from_primitive(TensorPrimitive::Float(ct))
+}
+
+/// A new buffer holding `bytes`.
+pub fn bytes_handle(like: &Ct, bytes: &[u8]) -> Handle {
+    like.client.create_from_slice(bytes)
+}
+
+/// Workgroups for `n` invocations of `size`, folded into 2D past the 65,535 limit of one axis.
+pub fn linear_count(n: usize, size: usize) -> CubeCount {
+    let groups = n.div_ceil(size).max(1) as u32;
+    if groups <= 65_535 {
+        CubeCount::Static(groups, 1, 1)
+    } else {
+        let x = 32_768;
+        CubeCount::Static(x, groups.div_ceil(x), 1)
+    }
+}
+
+/// Queues a kernel on the stream of `like`'s device with the buffers bound in order.
+pub fn launch<K: KernelSource>(like: &Ct, kernel: K, dim: CubeDim, count: CubeCount, buffers: Vec<Handle>) {
+    let mut args = KernelArguments::new();
+    for b in buffers {
+        args = args.with_buffer(b.binding());
+    }
+    like.client.launch(Box::new(SourceKernel::new(kernel, dim)), count, args);
+}

@@ -1,0 +1,110 @@
+//! The parameter blocks our WGSL kernels read, defined once here: each is a `#[repr(C)]` struct of
+//! 32-bit fields, written to the GPU as bytes with bytemuck, and declared to the WGSL by the text
+//! [`gpu_struct!`] generates from the same definition (every kernel's source is prefixed with
+//! [`wgsl_prelude`]). Scalars only, so the layout is the same on both sides.
+
+/// A `#[repr(C)]` struct of `u32` / `f32` fields with its WGSL twin in `Self::WGSL`.
+#[macro_export]
+macro_rules! gpu_struct {
+    ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ident),* $(,)? }) => {
+        $(#[$m])*
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+        pub struct $name { $($(#[$fm])* pub $field: $ty),* }
+        impl $name {
+            /// The same struct, declared in WGSL.
+            pub const WGSL: &'static str =
+                concat!("struct ", stringify!($name), " {\n", $("    ", stringify!($field), ": ", stringify!($ty), ",\n",)* "}\n");
+        }
+    };
+}
+
+gpu_struct!(
+    /// One layer of state a step kernel updates with one rule: a species of the sandbox world, or a
+    /// sample of a training batch.
+    Layer {
+        /// Offset of the layer's first cell, in cells of `STRIDE` floats.
+        base: u32,
+        /// Offset of its rule in the weights buffer (floats): w1, b1, w2, b2 of its spec.
+        weights: u32,
+        channels: u32,
+        hidden: u32,
+        /// Perception filters, bit i for `Filter::ALL[i]`.
+        filters: u32,
+        /// `FLAG_*` bits.
+        flags: u32,
+        fire_rate: f32,
+        /// The perception angle, as the turn of the gradient pair.
+        cos: f32,
+        sin: f32,
+        /// The fire mask's stream (species or sample).
+        stream: u32,
+        _pad0: u32,
+        _pad1: u32,
+    }
+);
+
+/// The rule masks cells by the 3x3 maximum of alpha (the growing creature).
+pub const FLAG_MASKING: u32 = 1;
+/// The rule's last layer has a bias.
+pub const FLAG_OUT_BIAS: u32 = 2;
+/// Colour is channels 0..3 + 0.5 (a texture); otherwise premultiplied RGBA.
+pub const FLAG_RGB_OFFSET: u32 = 4;
+
+/// Floats per cell in every state buffer a kernel reads: the most channels a spec may have.
+pub const STRIDE: u32 = crate::nca::spec::MAX_CHANNELS as u32;
+
+impl Layer {
+    /// A layer for a rule of `spec` at cell offset `base`, weights at `weights`.
+    pub fn new(spec: &crate::nca::ModelSpec, base: u32, weights: u32, fire_rate: f32, angle: f32, stream: u32) -> Self {
+        let (sin, cos) = angle.sin_cos();
+        let flags = (spec.alive_masking as u32 * FLAG_MASKING)
+            | (spec.out_bias as u32 * FLAG_OUT_BIAS)
+            | ((spec.colour == crate::nca::Colour::RgbOffset) as u32 * FLAG_RGB_OFFSET);
+        Layer {
+            base,
+            weights,
+            channels: spec.channels as u32,
+            hidden: spec.hidden as u32,
+            filters: spec.filters.bits(),
+            flags,
+            fire_rate,
+            cos,
+            sin,
+            stream,
+            ..Default::default()
+        }
+    }
+}
+
+impl Layer {
+    /// The spec this layer was made from.
+    pub fn spec(&self) -> crate::nca::ModelSpec {
+        crate::nca::ModelSpec {
+            channels: self.channels as usize,
+            filters: crate::nca::Filters::from_bits(self.filters),
+            hidden: self.hidden as usize,
+            out_bias: self.flags & FLAG_OUT_BIAS != 0,
+            alive_masking: self.flags & FLAG_MASKING != 0,
+            colour: if self.flags & FLAG_RGB_OFFSET != 0 {
+                crate::nca::Colour::RgbOffset
+            } else {
+                crate::nca::Colour::Rgba
+            },
+        }
+    }
+}
+
+/// What every kernel's source starts with: the structs and constants above.
+pub fn wgsl_prelude(structs: &[&str]) -> String {
+    let mut s = format!(
+        "const STRIDE: u32 = {STRIDE}u;\nconst FLAG_MASKING: u32 = {FLAG_MASKING}u;\nconst FLAG_OUT_BIAS: u32 = {FLAG_OUT_BIAS}u;\nconst FLAG_RGB_OFFSET: u32 = {FLAG_RGB_OFFSET}u;\nconst ALIVE: f32 = {:?};\nconst ALPHA: u32 = {}u;\n",
+        crate::nca::spec::ALIVE_THRESHOLD,
+        crate::nca::spec::ALPHA
+    );
+    s.push_str(Layer::WGSL);
+    for st in structs {
+        s.push_str(st);
+    }
+    s
+}
