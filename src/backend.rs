@@ -88,26 +88,16 @@ impl Resolved {
 
     pub fn describe(&self) -> String {
         match self {
-            Resolved::Cpu => format!(
-                "CPU (burn ndarray, {} threads)",
-                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-            ),
+            Resolved::Cpu => {
+                format!("CPU ({} threads)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+            }
             Resolved::Gpu(g) => format!("GPU: {g}"),
         }
     }
 
-    /// How to simulate (no gradients): the fused host kernel on the CPU, whole-grid tensor ops on
-    /// a GPU.
+    /// How to step: on the CPU the host kernels (simulation, and training with the host
+    /// gradient), on a GPU whole-grid tensor ops (training through burn's autodiff).
     pub fn step_mode(&self) -> StepMode {
-        match self {
-            Resolved::Cpu => StepMode::Host,
-            Resolved::Gpu(_) => StepMode::Dense,
-        }
-    }
-
-    /// How to train: the host rollout with its hand-written gradient on the CPU, burn's autodiff
-    /// over whole-grid steps on a GPU.
-    pub fn train_step_mode(&self) -> StepMode {
         match self {
             Resolved::Cpu => StepMode::Host,
             Resolved::Gpu(_) => StepMode::Dense,

@@ -64,6 +64,34 @@ pub fn train_iters_per_s<B: AutodiffBackend>(device: &B::Device, iters: usize, m
     iters as f64 / t0.elapsed().as_secs_f64()
 }
 
+/// Training iterations per second in real conditions: the paper's regenerate settings on the
+/// creature's own target, its own weights, and a pool of states grown from the seed by its own
+/// rule (`grown` steps; 8 grown grids copied over the pool), so that every rollout works on a
+/// grown creature as a training does once its pool has filled.
+pub fn train_real_iters_per_s<B: AutodiffBackend>(
+    device: &B::Device,
+    creature: &crate::creature::Creature,
+    iters: usize,
+    mode: StepMode,
+) -> Result<f64, String> {
+    let target = creature.target.clone().ok_or("the creature has no target image")?;
+    let [h, w] = [target.height, target.width];
+    let cfg = TrainConfig { mode: Mode::Regenerate, iterations: iters as u64 + 1, ..Default::default() };
+    let mut t =
+        Trainer::<B>::new("bench", cfg, target, device.clone()).map_err(|e| e.to_string())?.with_step_mode(mode);
+    t.set_weights(&creature.weights);
+    let mut sim = Simulation::<B::InnerBackend>::from_seed(&creature.weights, creature.meta.rule, [8, h, w], 5, device)
+        .with_mode(mode);
+    sim.run(200);
+    t.fill_pool(&sim.host_state(), 8)?;
+    t.iterate().map_err(|e| e.to_string())?;
+    let t0 = Instant::now();
+    for _ in 0..iters {
+        t.iterate().map_err(|e| e.to_string())?;
+    }
+    Ok(iters as f64 / t0.elapsed().as_secs_f64())
+}
+
 /// Cell updates per second of the sandbox's world kernels (`shaders/world_*.wgsl` on the GPU) on a
 /// `grid` x `grid` world, every cell alive as in [`sim_cell_updates_per_s`], for at least
 /// `seconds`; also the fraction of cells alive at the end (a world that died would time idle

@@ -50,6 +50,12 @@ pub struct CreatureMeta {
     pub target_options: Option<crate::target::TargetOptions>,
     pub tensors: Vec<TensorInfo>,
     pub created_unix: u64,
+    /// Seconds of training, over every session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_secs: Option<f64>,
+    /// What it was trained on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trained_on: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -153,6 +159,8 @@ impl CreatureMeta {
             target_options: None,
             tensors: expected_tensors(&spec),
             created_unix: now_unix(),
+            train_secs: None,
+            trained_on: None,
         }
     }
 }

@@ -81,6 +81,20 @@ impl Manifest {
 pub const DRIFT_MAX: f32 = 1e-3;
 pub const REGROWN_MIN: usize = 7;
 
+/// Grades a creature against the bar: its report card on `trials` seeded runs (on the backend
+/// `B`, stepped in `mode`) and what it misses of the bar.
+pub fn grade<B: burn::tensor::backend::Backend>(
+    c: &crate::creature::Creature,
+    trials: usize,
+    mode: crate::nca::StepMode,
+    device: &B::Device,
+) -> (Report, Vec<String>) {
+    let opts = crate::eval::EvalOptions { trials, step_mode: mode, ..Default::default() };
+    let r = crate::eval::evaluate::<B>(c, &opts, device);
+    let m = misses(&r);
+    (r, m)
+}
+
 /// What a report misses of the bar; empty when it meets it. Regrowth is judged for the disc,
 /// each half and the centre square, each at least 7 of 8 (scaled to the trials run).
 pub fn misses(r: &Report) -> Vec<String> {

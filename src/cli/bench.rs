@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use burn::backend::wgpu::WgpuDevice;
 use burn::tensor::backend::AutodiffBackend;
 use morphogen::backend::{BackendChoice, GpuBackend, Job, Resolved, resolve, run_job};
-use morphogen::bench::{sim_cell_updates_per_s, train_iters_per_s, world_cell_updates_per_s};
+use morphogen::bench::{sim_cell_updates_per_s, train_iters_per_s, train_real_iters_per_s, world_cell_updates_per_s};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -27,6 +27,9 @@ pub struct BenchArgs {
     /// Timed training iterations (after one warm-up); 0 skips training.
     #[arg(long, default_value_t = 3)]
     train_iters: usize,
+    /// The creature whose target, weights and grown states the real-training measure uses.
+    #[arg(long, default_value = "assets/creatures/lizard.creature")]
+    real: std::path::PathBuf,
 }
 
 struct BenchJob<'a> {
@@ -87,7 +90,7 @@ impl Job for BenchJob<'_> {
             }
         }
         if a.train_iters > 0 {
-            let ips = match catch(|| train_iters_per_s::<B>(&device, a.train_iters, on.train_step_mode())) {
+            let ips = match catch(|| train_iters_per_s::<B>(&device, a.train_iters, on.step_mode())) {
                 Ok(v) => v,
                 Err(e) => return report_failure(a.json, label, None, &e),
             };
@@ -95,6 +98,19 @@ impl Job for BenchJob<'_> {
                 println!("{}", serde_json::json!({"backend": label, "train_iters_per_s": ips, "device": device_name}));
             } else {
                 println!("  training   batch 8, 72x72, 80 steps: {ips:.3} iterations/s");
+            }
+            match morphogen::creature::Creature::load(&a.real).map_err(|e| e.to_string()).and_then(|c| {
+                catch(|| train_real_iters_per_s::<B>(&device, &c, a.train_iters, on.step_mode())).and_then(|r| r)
+            }) {
+                Ok(ips) if a.json => println!(
+                    "{}",
+                    serde_json::json!({"backend": label, "train_real_iters_per_s": ips, "creature": a.real, "device": device_name})
+                ),
+                Ok(ips) => println!(
+                    "  training   real: {} (the paper's regenerate settings, a pool of grown creatures): {ips:.3} iterations/s",
+                    a.real.display()
+                ),
+                Err(e) => report_failure(a.json, label, None, &e),
             }
         }
     }

@@ -89,7 +89,8 @@ impl Job for TrainJob {
             Start::Resume(ck) => Trainer::<B>::resume(ck, device),
         }
         .map_err(|e| e.to_string())?
-        .with_step_mode(on.train_step_mode());
+        .with_step_mode(on.step_mode());
+        t.trained_on = on.describe();
         eprintln!(
             "training '{}' ({} mode, {} iterations, grid {}x{}) on {}",
             t.name,
@@ -107,6 +108,12 @@ impl Job for TrainJob {
             Event::RolledBack { failed, back_to } => bar.message(&format!(
                 "warning: non-finite loss or state at iteration {failed}; rolled back to the last good checkpoint (iteration {back_to})"
             )),
+            Event::Graded { iteration, misses } if misses.is_empty() => {
+                bar.message(&format!("graded at iteration {iteration}: meets the bar; training is done"))
+            }
+            Event::Graded { iteration, misses } => {
+                bar.message(&format!("graded at iteration {iteration}: misses the bar ({})", misses.join(", ")))
+            }
             Event::Checkpointed(_) | Event::Before(_) => {}
         }
         })?;
@@ -121,9 +128,11 @@ impl Job for TrainJob {
         bar.finish();
         let creature = session::save_result(&t, &self.out, &self.ckpt)?;
         eprintln!(
-            "saved {} ({} iterations, final loss {:.6})",
+            "saved {} ({} iterations in {} of training, {:.2} it/s, final loss {:.6})",
             self.out.display(),
             t.iteration,
+            morphogen::lab::estimate::hms(t.train_secs),
+            t.iteration as f64 / t.train_secs.max(1e-9),
             creature.meta.final_loss.unwrap_or(f32::NAN)
         );
         Ok(ExitCode::SUCCESS)

@@ -186,7 +186,8 @@ impl crate::backend::Job for Worker {
     type Output = Result<End, String>;
     fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
         let ck = Checkpoint::load(&self.ckpt)?;
-        let mut t = Trainer::<B>::resume(ck, device).map_err(|e| e.to_string())?.with_step_mode(on.train_step_mode());
+        let mut t = Trainer::<B>::resume(ck, device).map_err(|e| e.to_string())?.with_step_mode(on.step_mode());
+        t.trained_on = on.describe();
         let lock = || self.live.lock().unwrap_or_else(|e| e.into_inner());
         {
             let mut l = lock();
@@ -251,6 +252,10 @@ impl crate::backend::Job for Worker {
                     ));
                 }
                 Event::Checkpointed(i) => lock().last_checkpoint = Some(i),
+                Event::Graded { iteration, misses } => {
+                    let verdict = if misses.is_empty() { "meets the bar".to_string() } else { misses.join(", ") };
+                    lock().messages.push(format!("{}: graded at iteration {iteration}: {verdict}", t.name));
+                }
             }
         })?;
         match outcome {

@@ -43,6 +43,6 @@ impl FireMasks {
 
     /// The mask of step `t` for `n` grids of `cells` cells, row-major.
     pub fn mask(&self, step: u32, n: usize, cells: usize) -> Vec<bool> {
-        (0..n * cells).map(|i| self.fires(step, i / cells, i % cells)).collect()
+        (0..n).flat_map(|b| (0..cells).map(move |i| self.fires(step, b, i))).collect()
     }
 }

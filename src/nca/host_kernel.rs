@@ -13,12 +13,13 @@ use rayon::prelude::*;
 
 use super::config::{Border, NcaConfig};
 use super::params::Weights;
-use super::spec::{ALIVE_THRESHOLD, ALPHA, Filter, ModelSpec};
+use super::spec::{ALIVE_THRESHOLD, ALPHA, Filter, MAX_CHANNELS, ModelSpec};
 
-/// Rows of the network per unit of work: large enough for an efficient SGEMM, small enough to
-/// spread a grid over many cores and to keep matrixmultiply's own threading out (it starts
-/// threads only for larger products).
-pub const ROWS_PER_UNIT: usize = 128;
+/// Rows of the network per unit of work: large enough for an efficient SGEMM (packing a block's
+/// operands costs little beside its products), small enough to spread a batch over many cores.
+/// Fixed, so that the units, and the order their partial sums are added in, do not depend on the
+/// number of cores.
+pub const ROWS_PER_UNIT: usize = 256;
 
 /// The geometry of one grid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,29 +64,23 @@ impl Turn {
 /// value of channel `ch` above the alive threshold?
 pub fn alive(state: &[f32], stride: usize, ch: usize, grid: Grid, out: &mut [bool]) {
     let (h, w) = (grid.h, grid.w);
-    // Separable maximum: along rows, then along columns.
-    let value: Vec<f32> = state.chunks_exact(stride).map(|c| c[ch]).collect();
-    let mut rowmax = vec![0.0f32; h * w];
-    for y in 0..h {
+    let wrap = grid.border == Border::Wrap;
+    // Above the threshold or not, per cell; then a separable 3x3 "any": along rows, then columns.
+    let over: Vec<bool> = state.chunks_exact(stride).map(|c| c[ch] > ALIVE_THRESHOLD).collect();
+    let mut rows = vec![false; h * w];
+    for (src, dst) in over.chunks_exact(w).zip(rows.chunks_exact_mut(w)) {
         for x in 0..w {
-            let mut m = value[y * w + x];
-            for dx in [-1, 1] {
-                if let Some(j) = grid.neighbour(y, x, 0, dx) {
-                    m = m.max(value[j]);
-                }
-            }
-            rowmax[y * w + x] = m;
+            let left = if x > 0 { src[x - 1] } else { wrap && src[w - 1] };
+            let right = if x + 1 < w { src[x + 1] } else { wrap && src[0] };
+            dst[x] = src[x] || left || right;
         }
     }
     for y in 0..h {
+        let up = if y > 0 { Some(y - 1) } else { wrap.then_some(h - 1) };
+        let down = if y + 1 < h { Some(y + 1) } else { wrap.then_some(0) };
         for x in 0..w {
-            let mut m = rowmax[y * w + x];
-            for dy in [-1, 1] {
-                if let Some(j) = grid.neighbour(y, x, dy, 0) {
-                    m = m.max(rowmax[j]);
-                }
-            }
-            out[y * w + x] = m > ALIVE_THRESHOLD;
+            out[y * w + x] =
+                rows[y * w + x] || up.is_some_and(|u| rows[u * w + x]) || down.is_some_and(|d| rows[d * w + x]);
         }
     }
 }
@@ -104,21 +99,21 @@ pub fn alive_mask(spec: &ModelSpec, state: &[f32], grid: Grid) -> Vec<bool> {
 /// within two of life, the only ones whose update can reach the alive masks (the paper's rule
 /// updates every cell that fires; an update further out is discarded by the masks).
 pub fn near(alive: &[bool], grid: Grid) -> Vec<bool> {
-    (0..grid.cells())
-        .map(|i| {
-            (0..9isize).any(|k| grid.neighbour(i / grid.w, i % grid.w, k / 3 - 1, k % 3 - 1).is_some_and(|j| alive[j]))
-        })
-        .collect()
+    let as_state: Vec<f32> = alive.iter().map(|&a| if a { 1.0 } else { 0.0 }).collect();
+    let mut out = vec![false; grid.cells()];
+    self::alive(&as_state, 1, 0, grid, &mut out);
+    out
 }
 
 /// The cells whose update is computed this step: those that fire and, under alive masking, lie
-/// within two of life (`pre` is the alive mask before the step).
-pub fn active_rows(spec: &ModelSpec, fire: &[bool], pre: &[bool], grid: Grid) -> Vec<usize> {
+/// within two of life (`pre` is the alive mask before the step). `fire` is asked only about the
+/// cells that could run.
+pub fn active_rows(spec: &ModelSpec, fire: impl Fn(usize) -> bool, pre: &[bool], grid: Grid) -> Vec<usize> {
     if spec.alive_masking {
         let near = near(pre, grid);
-        (0..fire.len()).filter(|&i| fire[i] && near[i]).collect()
+        (0..grid.cells()).filter(|&i| near[i] && fire(i)).collect()
     } else {
-        (0..fire.len()).filter(|&i| fire[i]).collect()
+        (0..grid.cells()).filter(|&i| fire(i)).collect()
     }
 }
 
@@ -133,6 +128,9 @@ fn neighbourhood(grid: Grid, y: usize, x: usize, stride: usize) -> [Option<usize
     nb
 }
 
+/// Zeros standing in for the neighbours beyond a zero border.
+const ZERO: [f32; MAX_CHANNELS] = [0.0; MAX_CHANNELS];
+
 /// The perception features of cell (y, x) of one grid (cells `stride` floats apart, the spec's
 /// channels first) into `f`: one band of `channels` features per filter, the Sobel pair turned.
 pub fn perceive_cell(
@@ -146,29 +144,31 @@ pub fn perceive_cell(
 ) {
     let c = spec.channels;
     let nb = neighbourhood(grid, y, x, stride);
-    let v = |k: usize, ch: usize| nb[k].map_or(0.0, |o| state[o + ch]);
+    let at = |k: usize| -> &[f32] { nb[k].map_or(&ZERO[..c], |o| &state[o..o + c]) };
+    let (nw, n, ne, we, ce, ea, sw, s, se) = (at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8));
     let mut band = 0;
     for filter in Filter::ALL {
         if !spec.filters.contains(filter) {
             continue;
         }
-        let out = &mut f[band * c..(band + 1) * c];
         match filter {
-            Filter::Identity => (0..c).for_each(|ch| out[ch] = v(4, ch)),
+            Filter::Identity => f[band * c..(band + 1) * c].copy_from_slice(ce),
             // The pair is written together, when its first member comes up.
             Filter::SobelX => {}
             Filter::SobelY => {
+                let (fx, fy) = f[(band - 1) * c..(band + 1) * c].split_at_mut(c);
                 for ch in 0..c {
-                    let gx = ((v(2, ch) - v(0, ch)) + 2.0 * (v(5, ch) - v(3, ch)) + (v(8, ch) - v(6, ch))) * 0.125;
-                    let gy = ((v(6, ch) + 2.0 * v(7, ch) + v(8, ch)) - (v(0, ch) + 2.0 * v(1, ch) + v(2, ch))) * 0.125;
-                    f[(band - 1) * c + ch] = gx * turn.cos - gy * turn.sin;
-                    f[band * c + ch] = gx * turn.sin + gy * turn.cos;
+                    let gx = ((ne[ch] - nw[ch]) + 2.0 * (ea[ch] - we[ch]) + (se[ch] - sw[ch])) * 0.125;
+                    let gy = ((sw[ch] + 2.0 * s[ch] + se[ch]) - (nw[ch] + 2.0 * n[ch] + ne[ch])) * 0.125;
+                    fx[ch] = gx * turn.cos - gy * turn.sin;
+                    fy[ch] = gx * turn.sin + gy * turn.cos;
                 }
             }
             Filter::Laplacian => {
-                let k = filter.kernel();
-                for (ch, o) in out.iter_mut().enumerate() {
-                    *o = (0..9).map(|i| k[i / 3][i % 3] * v(i, ch)).sum();
+                for (ch, o) in f[band * c..(band + 1) * c].iter_mut().enumerate() {
+                    let corners = nw[ch] + ne[ch] + sw[ch] + se[ch];
+                    let edges = n[ch] + we[ch] + ea[ch] + s[ch];
+                    *o = (corners + 2.0 * edges - 12.0 * ce[ch]) * 0.0625;
                 }
             }
         }
@@ -318,65 +318,108 @@ impl<'a> Net<'a> {
     }
 }
 
-/// The update of `rows` of one grid (perceived from `state`), `rows.len() * channels` values.
-pub fn update_rows(net: &Net, state: &[f32], stride: usize, grid: Grid, turn: Turn, rows: &[usize]) -> Vec<f32> {
+/// The perception features of `rows` of one grid (perceived from `state`, cells `stride` floats
+/// apart) and their update, `rows.len() * channels` values.
+pub fn update_block(
+    net: &Net,
+    state: &[f32],
+    stride: usize,
+    grid: Grid,
+    turn: Turn,
+    rows: &[usize],
+) -> (Vec<f32>, Vec<f32>) {
     let nf = net.spec.features();
     let mut feats = vec![0.0f32; rows.len() * nf];
     for (r, &i) in rows.iter().enumerate() {
         perceive_cell(&net.spec, state, stride, grid, (i / grid.w, i % grid.w), turn, &mut feats[r * nf..(r + 1) * nf]);
     }
     let hidden = net.hidden(&feats, rows.len());
-    net.output(&hidden, rows.len())
+    let dx = net.output(&hidden, rows.len());
+    (feats, dx)
 }
 
-/// Every (grid, block of rows) of a batch, for spreading over the cores.
-pub fn units(rows: &[Vec<usize>]) -> Vec<(usize, std::ops::Range<usize>)> {
-    let mut u = Vec::new();
-    for (b, r) in rows.iter().enumerate() {
-        let mut start = 0;
-        while start < r.len() {
-            let end = (start + ROWS_PER_UNIT).min(r.len());
-            u.push((b, start..end));
-            start = end;
+/// The update of `rows` of one grid, its blocks of rows over the cores.
+pub fn update_rows(net: &Net, state: &[f32], stride: usize, grid: Grid, turn: Turn, rows: &[usize]) -> Vec<f32> {
+    let parts: Vec<Vec<f32>> =
+        blocks(rows).into_par_iter().map(|r| update_block(net, state, stride, grid, turn, r).1).collect();
+    parts.concat()
+}
+
+/// The blocks of `rows`, for spreading one grid's network work over the cores.
+pub fn blocks(rows: &[usize]) -> Vec<&[usize]> {
+    rows.chunks(ROWS_PER_UNIT).collect()
+}
+
+/// What a grid's step leaves for the backward pass: the cells whose update reached the next state
+/// (they fired and, under masking, live on), their perception features, and the alive mask.
+pub struct StepTrace {
+    pub rows: Vec<usize>,
+    pub feats: Vec<f32>,
+    pub life: Option<Vec<bool>>,
+}
+
+/// One grid's step, in place on its state (`cells * channels` values): the update of the cells
+/// that fire (near life, under masking) and their survival. With `trace`, also what the backward
+/// pass needs.
+pub fn step_grid(
+    net: &Net,
+    x: &mut [f32],
+    grid: Grid,
+    turn: Turn,
+    fire: impl Fn(usize) -> bool,
+    trace: bool,
+) -> Option<StepTrace> {
+    let spec = net.spec;
+    let (c, nf) = (spec.channels, spec.features());
+    let pre = alive_mask(&spec, x, grid);
+    let rows = active_rows(&spec, fire, &pre, grid);
+    let state: &[f32] = x;
+    let parts: Vec<(Vec<f32>, Vec<f32>)> =
+        blocks(&rows).into_par_iter().map(|r| update_block(net, state, c, grid, turn, r)).collect();
+    for (r, (_, d)) in blocks(&rows).iter().zip(&parts) {
+        for (k, &i) in r.iter().enumerate() {
+            x[i * c..(i + 1) * c].iter_mut().zip(&d[k * c..(k + 1) * c]).for_each(|(v, dv)| *v += dv);
         }
     }
-    u
+    let life = spec.alive_masking.then(|| {
+        let post = alive_mask(&spec, x, grid);
+        let life: Vec<bool> = pre.iter().zip(&post).map(|(a, b)| *a && *b).collect();
+        for (cell, &l) in x.chunks_exact_mut(c).zip(&life) {
+            if !l {
+                cell.fill(0.0);
+            }
+        }
+        life
+    });
+    trace.then(|| {
+        // Only the updates of cells that live on have a gradient.
+        let lives = |i: usize| life.as_ref().is_none_or(|l| l[i]);
+        let mut kept = Vec::with_capacity(rows.len());
+        let mut feats = Vec::with_capacity(rows.len() * nf);
+        for (r, (f, _)) in blocks(&rows).iter().zip(&parts) {
+            for (k, &i) in r.iter().enumerate() {
+                if lives(i) {
+                    kept.push(i);
+                    feats.extend_from_slice(&f[k * nf..(k + 1) * nf]);
+                }
+            }
+        }
+        StepTrace { rows: kept, feats, life }
+    })
 }
 
-/// One step of `n` grids of `h` x `w` (host state, row-major `[n, h, w, channels]`).
+/// One step of `n` grids of `h` x `w` (host state, row-major `[n, h, w, channels]`): the grids
+/// in parallel, and each grid's blocks of rows in parallel within it.
 pub fn step_host(x: &[f32], [n, h, w]: [usize; 3], weights: &Weights, cfg: &NcaConfig, fire: &[bool]) -> Vec<f32> {
-    let spec = weights.spec;
-    let c = spec.channels;
+    let c = weights.spec.channels;
     let grid = Grid { h, w, border: cfg.border };
     let per = grid.cells();
     assert_eq!(x.len(), n * per * c, "state size");
     assert_eq!(fire.len(), n * per, "fire mask size");
-    let turn = Turn::new(cfg.angle);
-    let net = Net::of(weights);
-    let pre: Vec<Vec<bool>> = x.par_chunks(per * c).map(|g| alive_mask(&spec, g, grid)).collect();
-    let rows: Vec<Vec<usize>> =
-        pre.par_iter().enumerate().map(|(b, p)| active_rows(&spec, &fire[b * per..(b + 1) * per], p, grid)).collect();
-    let work = units(&rows);
-    let updates: Vec<Vec<f32>> = work
-        .par_iter()
-        .map(|(b, r)| update_rows(&net, &x[b * per * c..(b + 1) * per * c], c, grid, turn, &rows[*b][r.clone()]))
-        .collect();
+    let (turn, net) = (Turn::new(cfg.angle), Net::of(weights));
     let mut out = x.to_vec();
-    for ((b, r), d) in work.iter().zip(&updates) {
-        let grid_out = &mut out[b * per * c..(b + 1) * per * c];
-        for (k, &i) in rows[*b][r.clone()].iter().enumerate() {
-            grid_out[i * c..(i + 1) * c].iter_mut().zip(&d[k * c..(k + 1) * c]).for_each(|(v, dv)| *v += dv);
-        }
-    }
-    if spec.alive_masking {
-        out.par_chunks_mut(per * c).zip(pre.par_iter()).for_each(|(g, pre)| {
-            let post = alive_mask(&spec, g, grid);
-            for i in 0..per {
-                if !(pre[i] && post[i]) {
-                    g[i * c..(i + 1) * c].fill(0.0);
-                }
-            }
-        });
-    }
+    out.par_chunks_mut(per * c).zip(fire.par_chunks(per)).for_each(|(g, f)| {
+        step_grid(&net, g, grid, turn, |i| f[i], false);
+    });
     out
 }

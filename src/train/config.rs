@@ -105,6 +105,10 @@ pub struct TrainConfig {
     pub swd_projections: usize,
     pub seed: u64,
     pub checkpoint_every: u64,
+    /// Creatures: when above 0, from the first drop of the learning rate on, the creature is
+    /// graded against the zoo's bar (`zoo::misses`, 8 trials) every this many iterations, and the
+    /// training finishes as soon as it passes. 0: train every iteration.
+    pub grade_every: u64,
 }
 
 impl TrainConfig {
@@ -139,6 +143,7 @@ impl TrainConfig {
             swd_projections: 32,
             seed: 0,
             checkpoint_every: 100,
+            grade_every: 0,
         };
         match mode {
             Mode::Texture => TrainConfig {
@@ -163,6 +168,12 @@ impl TrainConfig {
     /// The model this config trains.
     pub fn spec(&self) -> ModelSpec {
         self.model.unwrap_or(self.mode.spec())
+    }
+
+    /// Whether the creature is graded after `iteration` iterations (see `grade_every`).
+    pub fn grades_at(&self, iteration: u64) -> bool {
+        let from = self.lr_schedule.first().map_or(0, |s| s.at);
+        self.grade_every > 0 && iteration >= from && iteration.is_multiple_of(self.grade_every)
     }
 
     pub fn lr_at(&self, iteration: u64) -> f32 {
@@ -204,6 +215,9 @@ impl TrainConfig {
         }
         if self.checkpoint_every == 0 {
             return bad("checkpoint_every must be at least 1");
+        }
+        if self.grade_every > 0 && self.mode == Mode::Texture {
+            return bad("grade_every grades creatures (regrowth after wounds); a texture has no bar");
         }
         if self.mode == Mode::Texture {
             if self.grid < 8 {
@@ -263,6 +277,7 @@ struct Partial {
     swd_projections: Option<usize>,
     seed: Option<u64>,
     checkpoint_every: Option<u64>,
+    grade_every: Option<u64>,
 }
 
 impl From<Partial> for TrainConfig {
@@ -300,6 +315,7 @@ impl From<Partial> for TrainConfig {
             swd_projections: p.swd_projections.unwrap_or(d.swd_projections),
             seed: p.seed.unwrap_or(d.seed),
             checkpoint_every: p.checkpoint_every.unwrap_or(d.checkpoint_every),
+            grade_every: p.grade_every.unwrap_or(d.grade_every),
         }
     }
 }

@@ -2,19 +2,18 @@
 //!
 //! The same computation burn's autodiff performs for [`nca_step`](crate::nca::nca_step) (the masks
 //! are constants, as they are there), written out: the forward pass keeps each step's state,
-//! active rows and survival mask; the backward pass recomputes each step's perception and hidden
+//! updated rows and survival mask; the backward pass recomputes each step's perception and hidden
 //! layer and runs the transposed network and the transposed perception. Work is proportional to
-//! the cells that run the network, and it is split into units of (grid, block of rows) spread over
-//! every core. A unit's partial weight gradient goes to a slot of its own and the slots are summed
-//! in order, so the result is the same on any number of cores. The loss is the caller's: it gets
-//! the final state and returns the gradient with respect to it ([`rollout_grad`] is the paper's
-//! RGBA MSE).
+//! the cells that run the network. The grids of a batch never touch each other, so each runs its
+//! whole rollout, forward and backward, as a task of its own (with its blocks of rows spread over
+//! idle cores within it); a block's partial weight gradient goes to a slot of its own and the
+//! slots are summed in order, so the result is the same on any number of cores. The loss is the
+//! caller's: it gets the final state and returns the gradient with respect to it
+//! ([`rollout_grad`] is the paper's RGBA MSE).
 
 use rayon::prelude::*;
 
-use crate::nca::host_kernel::{
-    Grid, Net, Turn, active_rows, alive_mask, gemm, perceive_cell, perceive_transpose, units,
-};
+use crate::nca::host_kernel::{Grid, Net, StepTrace, Turn, gemm, perceive_transpose, step_grid};
 use crate::nca::{NcaConfig, Weights};
 
 pub struct RolloutGrad {
@@ -24,117 +23,53 @@ pub struct RolloutGrad {
     pub final_state: Vec<f32>,
 }
 
-struct StepRecord {
-    /// The state before the step.
-    x: Vec<f32>,
-    /// Per grid, the cells whose update reached the next state (they fired and live): the rows
-    /// of the backward pass.
-    rows: Vec<Vec<usize>>,
-    /// Alive before and after, per cell of the batch (alive masking only).
-    life: Option<Vec<bool>>,
-}
+/// Which cells fire: step t, grid b, cell i.
+pub type Fires<'a> = dyn Fn(usize, usize, usize) -> bool + Sync + 'a;
 
 /// A rollout's forward pass, kept for its backward pass.
 pub struct Rollout {
     weights: Weights,
     grid: Grid,
     turn: Turn,
-    n: usize,
-    records: Vec<StepRecord>,
+    /// Per grid, per step: the rows that reach the next state, their features, the alive mask.
+    traces: Vec<Vec<StepTrace>>,
     /// The state after the last step, `[n, h, w, channels]`.
     pub final_state: Vec<f32>,
 }
 
-/// Runs `fires.len()` steps from `x0` (`[n, h, w, channels]`), keeping what the gradient needs.
-pub fn forward(x0: &[f32], [n, h, w]: [usize; 3], wt: &Weights, cfg: &NcaConfig, fires: &[Vec<bool>]) -> Rollout {
-    let spec = wt.spec;
-    let c = spec.channels;
+/// Runs `steps` steps from `x0` (`[n, h, w, channels]`), keeping what the gradient needs.
+pub fn forward(
+    x0: &[f32],
+    [n, h, w]: [usize; 3],
+    wt: &Weights,
+    cfg: &NcaConfig,
+    steps: usize,
+    fire: &Fires,
+) -> Rollout {
+    let c = wt.spec.channels;
     let grid = Grid { h, w, border: cfg.border };
     let per = grid.cells();
     assert_eq!(x0.len(), n * per * c);
     let turn = Turn::new(cfg.angle);
     let net = Net::of(wt);
-    let mut records = Vec::with_capacity(fires.len());
-    let mut x = x0.to_vec();
-    for fire in fires {
-        assert_eq!(fire.len(), n * per);
-        let pre: Vec<Vec<bool>> = x.par_chunks(per * c).map(|g| alive_mask(&spec, g, grid)).collect();
-        let rows: Vec<Vec<usize>> = pre
-            .par_iter()
-            .enumerate()
-            .map(|(b, p)| active_rows(&spec, &fire[b * per..(b + 1) * per], p, grid))
-            .collect();
-        let work = units(&rows);
-        let updates: Vec<Vec<f32>> = work
-            .par_iter()
-            .map(|(b, r)| {
-                crate::nca::host_kernel::update_rows(
-                    &net,
-                    &x[b * per * c..(b + 1) * per * c],
-                    c,
-                    grid,
-                    turn,
-                    &rows[*b][r.clone()],
-                )
-            })
-            .collect();
-        let mut u = x.clone();
-        for ((b, r), d) in work.iter().zip(&updates) {
-            let g = &mut u[b * per * c..(b + 1) * per * c];
-            for (k, &i) in rows[*b][r.clone()].iter().enumerate() {
-                g[i * c..(i + 1) * c].iter_mut().zip(&d[k * c..(k + 1) * c]).for_each(|(v, dv)| *v += dv);
-            }
-        }
-        let life = spec.alive_masking.then(|| {
-            let life: Vec<Vec<bool>> = u
-                .par_chunks_mut(per * c)
-                .zip(pre.par_iter())
-                .map(|(g, pre)| {
-                    let post = alive_mask(&spec, g, grid);
-                    let life: Vec<bool> = pre.iter().zip(&post).map(|(a, b)| *a && *b).collect();
-                    for (i, &l) in life.iter().enumerate() {
-                        if !l {
-                            g[i * c..(i + 1) * c].fill(0.0);
-                        }
-                    }
-                    life
-                })
-                .collect();
-            life.concat()
-        });
-        // Only the updates of cells that live on have a gradient.
-        let rows = match &life {
-            Some(life) => rows
-                .into_iter()
-                .enumerate()
-                .map(|(b, r)| r.into_iter().filter(|&i| life[b * per + i]).collect())
-                .collect(),
-            None => rows,
-        };
-        records.push(StepRecord { x: std::mem::replace(&mut x, u), rows, life });
-    }
-    Rollout { weights: wt.clone(), grid, turn, n, records, final_state: x }
+    let mut final_state = x0.to_vec();
+    let traces: Vec<Vec<StepTrace>> = final_state
+        .par_chunks_mut(per * c)
+        .enumerate()
+        .map(|(b, x)| {
+            (0..steps).map(|t| step_grid(&net, x, grid, turn, |i| fire(t, b, i), true).expect("traced")).collect()
+        })
+        .collect();
+    Rollout { weights: wt.clone(), grid, turn, traces, final_state }
 }
 
-/// One unit's share of a step's backward pass: its partial weight gradient (into its slot) and
-/// the gradient of its rows' perception features.
-fn backward_unit(
-    net: &Net,
-    x: &[f32],
-    g: &[f32],
-    grid: Grid,
-    turn: Turn,
-    rows: &[usize],
-    slot: &mut Weights,
-) -> Vec<f32> {
+/// One block's share of a step's backward pass: its partial weight gradient (into its slot) and
+/// the gradient of its rows' perception features `f`.
+fn backward_block(net: &Net, f: &[f32], g: &[f32], rows: &[usize], slot: &mut Weights) -> Vec<f32> {
     let spec = net.spec;
     let (c, nf, nh) = (spec.channels, spec.features(), spec.hidden);
     let k = rows.len();
-    let mut f = vec![0.0f32; k * nf];
-    for (r, &i) in rows.iter().enumerate() {
-        perceive_cell(&spec, x, c, grid, (i / grid.w, i % grid.w), turn, &mut f[r * nf..(r + 1) * nf]);
-    }
-    let hdn = net.hidden(&f, k);
+    let hdn = net.hidden(f, k);
     let mut gd = vec![0.0f32; k * c];
     for (r, &i) in rows.iter().enumerate() {
         gd[r * c..(r + 1) * c].copy_from_slice(&g[i * c..(i + 1) * c]);
@@ -154,7 +89,7 @@ fn backward_unit(
             *gv = 0.0
         }
     });
-    gemm(nf, k, nh, &f, (1, nf), &gh, (nh, 1), 1.0, &mut slot.w1);
+    gemm(nf, k, nh, f, (1, nf), &gh, (nh, 1), 1.0, &mut slot.w1);
     for row in gh.chunks_exact(nh) {
         slot.b1.iter_mut().zip(row).for_each(|(a, v)| *a += v);
     }
@@ -163,70 +98,66 @@ fn backward_unit(
     gf
 }
 
+fn add_into(acc: &mut Weights, w: &Weights) {
+    for (a, b) in acc.tensors_mut().into_iter().zip(w.tensors()) {
+        a.iter_mut().zip(b.1).for_each(|(x, y)| *x += y);
+    }
+}
+
 impl Rollout {
     /// The gradient of the loss for every weight, given its gradient `g` with respect to the final
     /// state.
-    pub fn backward(&self, mut g: Vec<f32>) -> Weights {
+    pub fn backward(&self, g: Vec<f32>) -> Weights {
         let wt = &self.weights;
         let spec = wt.spec;
-        let c = spec.channels;
+        let (c, nf) = (spec.channels, spec.features());
         let (grid, turn) = (self.grid, self.turn);
         let per = grid.cells();
+        use crate::nca::host_kernel::ROWS_PER_UNIT;
         assert_eq!(g.len(), self.final_state.len());
         let net = Net::of(wt);
-        let mut slots: Vec<Weights> = Vec::new();
-        for rec in self.records.iter().rev() {
-            if let Some(life) = &rec.life {
-                g.par_chunks_mut(c).zip(life.par_iter()).for_each(|(cell, &l)| {
-                    if !l {
-                        cell.fill(0.0);
+        let partial: Vec<Weights> = g
+            .par_chunks(per * c)
+            .zip(self.traces.par_iter())
+            .map(|(g, traces)| {
+                let mut g = g.to_vec();
+                let mut slots: Vec<Weights> = Vec::new();
+                for tr in traces.iter().rev() {
+                    if let Some(life) = &tr.life {
+                        for (cell, &l) in g.chunks_exact_mut(c).zip(life) {
+                            if !l {
+                                cell.fill(0.0);
+                            }
+                        }
                     }
-                });
-            }
-            let work = units(&rec.rows);
-            if work.len() > slots.len() {
-                slots.resize(work.len(), Weights::zeros(spec));
-            }
-            let gfs: Vec<Vec<f32>> = work
-                .par_iter()
-                .zip(slots.par_iter_mut())
-                .map(|((b, r), slot)| {
-                    let span = b * per * c..(b + 1) * per * c;
-                    backward_unit(&net, &rec.x[span.clone()], &g[span], grid, turn, &rec.rows[*b][r.clone()], slot)
-                })
-                .collect();
-            // Through perception, per grid (grids do not touch each other's cells).
-            let nf = spec.features();
-            g.par_chunks_mut(per * c).enumerate().for_each(|(b, gg)| {
-                for ((ub, r), gf) in work.iter().zip(&gfs) {
-                    if *ub != b {
-                        continue;
+                    let rows: Vec<&[usize]> = tr.rows.chunks(ROWS_PER_UNIT).collect();
+                    let feats: Vec<&[f32]> = tr.feats.chunks(ROWS_PER_UNIT * nf).collect();
+                    if rows.len() > slots.len() {
+                        slots.resize(rows.len(), Weights::zeros(spec));
                     }
-                    for (k, &i) in rec.rows[b][r.clone()].iter().enumerate() {
-                        perceive_transpose(
-                            &spec,
-                            &gf[k * nf..(k + 1) * nf],
-                            c,
-                            grid,
-                            (i / grid.w, i % grid.w),
-                            turn,
-                            gg,
-                        );
+                    let gfs: Vec<Vec<f32>> = rows
+                        .par_iter()
+                        .zip(feats.par_iter())
+                        .zip(slots.par_iter_mut())
+                        .map(|((r, f), slot)| backward_block(&net, f, &g, r, slot))
+                        .collect();
+                    // Through perception: every updated cell's feature gradient back to the
+                    // neighbours it read.
+                    for (r, gf) in rows.iter().zip(&gfs) {
+                        for (k, &i) in r.iter().enumerate() {
+                            let cell = (i / grid.w, i % grid.w);
+                            perceive_transpose(&spec, &gf[k * nf..(k + 1) * nf], c, grid, cell, turn, &mut g);
+                        }
                     }
                 }
-            });
-        }
+                let mut sum = Weights::zeros(spec);
+                slots.iter().for_each(|s| add_into(&mut sum, s));
+                sum
+            })
+            .collect();
         let mut grads = Weights::zeros(spec);
-        for s in &slots {
-            for (a, b) in grads.tensors_mut().into_iter().zip(s.tensors()) {
-                a.iter_mut().zip(b.1).for_each(|(x, y)| *x += y);
-            }
-        }
+        partial.iter().for_each(|p| add_into(&mut grads, p));
         grads
-    }
-
-    pub fn batch(&self) -> usize {
-        self.n
     }
 }
 
@@ -249,8 +180,8 @@ pub fn rgba_mse(x: &[f32], channels: usize, target: &[f32]) -> (f32, Vec<f32>) {
     ((loss / count as f64) as f32, g)
 }
 
-/// Runs `fires.len()` steps from `x0` and returns the RGBA MSE against `target` with its
-/// gradient for every weight.
+/// Runs `fires.len()` steps from `x0` with these fire masks (`[n, h, w]` flags per step) and
+/// returns the RGBA MSE against `target` with its gradient for every weight.
 pub fn rollout_grad(
     x0: &[f32],
     dims: [usize; 3],
@@ -259,7 +190,8 @@ pub fn rollout_grad(
     fires: &[Vec<bool>],
     target: &[f32],
 ) -> RolloutGrad {
-    let r = forward(x0, dims, wt, cfg, fires);
+    let per = dims[1] * dims[2];
+    let r = forward(x0, dims, wt, cfg, fires.len(), &|t, b, i| fires[t][b * per + i]);
     let (loss, g) = rgba_mse(&r.final_state, wt.spec.channels, target);
     let grads = r.backward(g);
     RolloutGrad { loss, grads, final_state: r.final_state }

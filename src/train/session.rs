@@ -63,6 +63,9 @@ pub enum Event<'a> {
     Checkpointed(u64),
     /// The loop is about to run iteration `n + 1`: the moment to ask the trainer for a batch view.
     Before(u64),
+    /// The creature was graded against the zoo's bar (`grade_every`): what it misses (nothing:
+    /// it passed, and the training finishes).
+    Graded { iteration: u64, misses: Vec<String> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,12 +117,22 @@ pub fn run<B: AutodiffBackend>(
             continue;
         }
         on(t, Event::Before(t.iteration));
+        let started = std::time::Instant::now();
         let r = t.iterate().map_err(|e| e.to_string())?;
+        t.train_secs += started.elapsed().as_secs_f64();
         if let Some((failed, back_to)) = r.rolled_back {
             on(t, Event::RolledBack { failed, back_to });
             continue;
         }
         on(t, Event::Iteration(&r));
+        if t.cfg.grades_at(t.iteration) && !t.done() {
+            let (_, misses) = crate::zoo::grade::<B::InnerBackend>(&t.creature(), 8, t.step_mode, &t.device());
+            let passed = misses.is_empty();
+            on(t, Event::Graded { iteration: t.iteration, misses });
+            if passed {
+                return Ok(Outcome::Finished);
+            }
+        }
         if t.iteration.is_multiple_of(t.cfg.checkpoint_every) && !t.done() {
             save(t, &mut on)?;
             saved_at = Some(t.iteration);

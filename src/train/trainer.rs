@@ -79,6 +79,10 @@ pub struct Trainer<B: AutodiffBackend> {
     pub iteration: u64,
     /// Loss of every completed iteration.
     pub history: Vec<f32>,
+    /// Seconds spent in iterations so far (every session of this training).
+    pub train_secs: f64,
+    /// Where it trains, as the creature file will say ("CPU (16 threads)", a GPU's name).
+    pub trained_on: String,
     pub step_mode: StepMode,
     /// Keep a host copy of each batch before/after (costs a read-back per iteration).
     pub keep_batch_view: bool,
@@ -128,6 +132,8 @@ impl<B: AutodiffBackend> Trainer<B> {
             target,
             iteration: 0,
             history: Vec::new(),
+            train_secs: 0.0,
+            trained_on: String::new(),
             step_mode: StepMode::Dense,
             keep_batch_view: false,
             last_batch: None,
@@ -145,6 +151,25 @@ impl<B: AutodiffBackend> Trainer<B> {
     pub fn with_step_mode(mut self, mode: StepMode) -> Self {
         self.step_mode = mode;
         self
+    }
+
+    /// Fills the pool with copies of the given host states (`k` grids of the target's size), in
+    /// turn: a pool of grown creatures without growing a thousand of them (benchmarks, tests).
+    pub fn fill_pool(&mut self, states: &[f32], k: usize) -> Result<(), String> {
+        let [h, w] = self.dims();
+        let c = self.cfg.spec().channels;
+        let per = h * w * c;
+        if self.pool.is_none() || k == 0 || states.len() != k * per {
+            return Err(format!("fill_pool: {} values for {k} states of {h}x{w}x{c}, or no pool", states.len()));
+        }
+        let n = self.cfg.pool_size;
+        let data: Vec<f32> = (0..n).flat_map(|i| states[(i % k) * per..(i % k + 1) * per].iter().copied()).collect();
+        self.pool = Some(state_tensor(data, [n, h, w, c], &self.device));
+        Ok(())
+    }
+
+    pub fn device(&self) -> B::Device {
+        self.device.clone()
     }
 
     pub fn rule(&self) -> NcaConfig {
@@ -220,10 +245,10 @@ impl<B: AutodiffBackend> Trainer<B> {
         let rule = self.rule();
 
         let fire = FireMasks::new(rng.next_u64(), rule.fire_rate);
-        let fires: Vec<Vec<bool>> = (0..steps).map(|t| fire.mask(t as u32, n, h * w)).collect();
         let (loss_v, grads, xf) = if self.step_mode == StepMode::Host {
-            self.rollout_host(&x0, &fires)
+            self.rollout_host(&x0, fire, steps)
         } else {
+            let fires: Vec<Vec<bool>> = (0..steps).map(|t| fire.mask(t as u32, n, h * w)).collect();
             self.rollout_autodiff(x0.clone(), &fires)
         };
         let eps = self.cfg.grad_norm_eps;
@@ -287,18 +312,18 @@ impl<B: AutodiffBackend> Trainer<B> {
     fn rollout_host(
         &self,
         x0: &Tensor<Inner<B>, 4>,
-        fires: &[Vec<bool>],
+        fire: FireMasks,
+        steps: usize,
     ) -> (f32, NcaParams<Inner<B>>, Tensor<Inner<B>, 4>) {
         let dims = x0.dims();
-        let r = host_grad::rollout_grad(
-            &to_host(x0),
-            [dims[0], dims[1], dims[2]],
-            &self.params.to_weights(),
-            &self.rule(),
-            fires,
-            &self.target.rgba,
-        );
-        (r.loss, r.grads.to_device(&self.device), state_tensor(r.final_state, dims, &self.device))
+        let weights = self.params.to_weights();
+        let r =
+            host_grad::forward(&to_host(x0), [dims[0], dims[1], dims[2]], &weights, &self.rule(), steps, &|t, b, i| {
+                fire.fires(t as u32, b, i)
+            });
+        let (loss, g) = host_grad::rgba_mse(&r.final_state, weights.spec.channels, &self.target.rgba);
+        let grads = r.backward(g);
+        (loss, grads.to_device(&self.device), state_tensor(r.final_state, dims, &self.device))
     }
 
     fn remember_good(&mut self, weights: Vec<f32>) {
@@ -352,6 +377,7 @@ impl<B: AutodiffBackend> Trainer<B> {
             config: self.cfg.clone(),
             iteration: self.iteration,
             history: self.history.clone(),
+            train_secs: self.train_secs,
             target: self.target.clone(),
             weights,
             adam_m: self.good.m.clone(),
@@ -379,6 +405,7 @@ impl<B: AutodiffBackend> Trainer<B> {
         };
         t.iteration = ck.iteration;
         t.history = ck.history;
+        t.train_secs = ck.train_secs;
         if let (Some(p), Some(_)) = (ck.pool, &t.pool) {
             let [n, h, w] = p.dims;
             if n != t.cfg.pool_size || [h, w] != t.dims() {
@@ -402,6 +429,8 @@ impl<B: AutodiffBackend> Trainer<B> {
         );
         meta.iterations = self.iteration;
         meta.final_loss = self.recent_loss();
+        meta.train_secs = Some(self.train_secs);
+        meta.trained_on = (!self.trained_on.is_empty()).then(|| self.trained_on.clone());
         meta.target_options = Some(self.cfg.target);
         Creature { meta, weights: self.weights(), target: Some(self.target.clone()) }
     }
