@@ -56,6 +56,12 @@ pub struct CreatureMeta {
     /// What it was trained on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trained_on: Option<String>,
+    /// Every setting of its training, when trained here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_config: Option<crate::train::TrainConfig>,
+    /// The iteration at which it met the zoo's bar and its training finished (`grade_every`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graded_at: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -161,6 +167,8 @@ impl CreatureMeta {
             created_unix: now_unix(),
             train_secs: None,
             trained_on: None,
+            train_config: None,
+            graded_at: None,
         }
     }
 }

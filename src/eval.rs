@@ -118,3 +118,69 @@ pub fn evaluate<B: Backend>(c: &Creature, opts: &EvalOptions, device: &B::Device
     };
     Report { growth_mse, alive_cells_at_200, drift: Drift { at_500, at_2000 }, regrowth }
 }
+
+/// The report card of a texture: how close it comes to its example, whether it holds there, and
+/// how fast it heals. Losses are the texture loss (`train::swd`) with fixed directions, averaged
+/// over the trials.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct TextureReport {
+    /// After growing from zeros for `TEXTURE_GROW` steps.
+    pub loss_grown: f32,
+    /// `TEXTURE_HOLD` steps later, with no training: a texture that holds stays near `loss_grown`.
+    pub loss_held: f32,
+    /// Steps after a wound (a disc of a quarter of the world's side, cleared) until every trial's
+    /// loss is back within 1.5x of its unwounded loss; None if not within `TEXTURE_HEAL_MAX`.
+    pub heal_steps: Option<usize>,
+}
+
+pub const TEXTURE_GROW: usize = 200;
+pub const TEXTURE_HOLD: usize = 500;
+pub const TEXTURE_HEAL_MAX: usize = 500;
+
+/// The loss of each grid of a texture simulation against the example.
+pub fn texture_losses<B: Backend>(sim: &Simulation<B>, example: &crate::train::swd::Example, seed: u64) -> Vec<f32> {
+    use crate::train::swd::{Image, SwdOptions, loss};
+    let [n, h, w, c] = sim.dims();
+    let x = sim.host_state();
+    let opts = SwdOptions { levels: 4, patch: 5, projections: 64 };
+    (0..n)
+        .map(|b| {
+            let rgb = x[b * h * w * c..(b + 1) * h * w * c]
+                .chunks_exact(c)
+                .flat_map(|v| [v[0] + 0.5, v[1] + 0.5, v[2] + 0.5]);
+            loss(&Image::new(w, h, rgb.collect(), true), example, &opts, seed).0
+        })
+        .collect()
+}
+
+pub fn evaluate_texture<B: Backend>(
+    c: &Creature,
+    opts: &EvalOptions,
+    device: &B::Device,
+) -> Result<TextureReport, String> {
+    use crate::train::swd::{Example, Image};
+    let t = c.target.as_ref().ok_or("a texture creature needs its example image to be evaluated")?;
+    let example = Example::new(Image::new(t.width, t.height, t.rgb(), false), 4);
+    let [gh, gw] = c.meta.grid;
+    let (h, w) = opts.grid.map(|g| (g, g)).unwrap_or((gh, gw));
+    let n = opts.trials.max(1);
+    let mut sim =
+        Simulation::<B>::from_seed(&c.weights, c.meta.rule, [n, h, w], opts.seed, device).with_mode(opts.step_mode);
+    let seed = opts.seed ^ 0x7E87;
+    sim.run(TEXTURE_GROW);
+    let grown = texture_losses(&sim, &example, seed);
+    sim.run(TEXTURE_HOLD);
+    let held = texture_losses(&sim, &example, seed);
+    let wound = Wound::Disc { cx: 0.0, cy: 0.0, r: 0.25 };
+    sim.apply_keep_mask((0..n).flat_map(|_| wound.keep_mask(h, w)).collect());
+    let mut heal_steps = None;
+    for k in (10..=TEXTURE_HEAL_MAX).step_by(10) {
+        sim.run(10);
+        let now = texture_losses(&sim, &example, seed);
+        if now.iter().zip(&held).all(|(a, b)| *a <= 1.5 * b) {
+            heal_steps = Some(k);
+            break;
+        }
+    }
+    Ok(TextureReport { loss_grown: mean(&grown), loss_held: mean(&held), heal_steps })
+}

@@ -76,6 +76,52 @@ impl Target {
         Self::from_image(&img, opts).map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// The target a training config wants from an image: a creature's shape (fitted and padded),
+    /// or a texture's example (fitted, as it is).
+    pub fn for_training(img: &DynamicImage, cfg: &crate::train::TrainConfig) -> Result<Self, String> {
+        if cfg.mode == crate::train::Mode::Texture {
+            Self::example(img, cfg.target.size)
+        } else {
+            Self::from_image(img, &cfg.target)
+        }
+    }
+
+    /// [`for_training`](Self::for_training) of an image file, naming it in every error.
+    pub fn from_file_for(path: &Path, cfg: &crate::train::TrainConfig) -> Result<Self, String> {
+        let img = decode_file(path)?;
+        Self::for_training(&img, cfg).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// A texture's example: the image fitted into `size` x `size` pixels (its proportions kept),
+    /// transparency over black, fully opaque.
+    pub fn example(img: &DynamicImage, size: u32) -> Result<Self, String> {
+        if size < 8 {
+            return Err("a texture example needs at least 8 pixels a side".into());
+        }
+        let (w, h) = (img.width(), img.height());
+        if w < 8 || h < 8 {
+            return Err(format!("image is {w}x{h}: a texture example needs at least 8 pixels a side"));
+        }
+        let scale = (size as f32 / w.max(h) as f32).min(1.0);
+        let nw = ((w as f32 * scale).round() as u32).max(8);
+        let nh = ((h as f32 * scale).round() as u32).max(8);
+        let px = img.to_rgba32f();
+        let small = if (nw, nh) == (w, h) { px } else { image::imageops::resize(&px, nw, nh, FilterType::Lanczos3) };
+        let rgba = small
+            .pixels()
+            .flat_map(|p| {
+                let a = p.0[3].clamp(0.0, 1.0);
+                [p.0[0].clamp(0.0, 1.0) * a, p.0[1].clamp(0.0, 1.0) * a, p.0[2].clamp(0.0, 1.0) * a, 1.0]
+            })
+            .collect();
+        Ok(Target { width: nw as usize, height: nh as usize, rgba })
+    }
+
+    /// The RGB values, `h * w * 3` (premultiplied colour; a texture example is opaque).
+    pub fn rgb(&self) -> Vec<f32> {
+        self.rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect()
+    }
+
     pub fn from_image(img: &DynamicImage, opts: &TargetOptions) -> Result<Self, String> {
         if opts.size == 0 {
             return Err("target size must be at least 1 pixel".into());

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 use burn::tensor::backend::AutodiffBackend;
 use morphogen::backend::{Job, Resolved, resolve, run_job};
 use morphogen::creature::Creature;
-use morphogen::eval::{EvalOptions, Report, evaluate};
+use morphogen::eval::{
+    EvalOptions, Report, TEXTURE_GROW, TEXTURE_HEAL_MAX, TEXTURE_HOLD, TextureReport, evaluate, evaluate_texture,
+};
 
 use super::BackendArg;
 
@@ -30,11 +32,21 @@ pub struct EvalArgs {
 
 struct EvalJob(Creature, EvalOptions);
 
+/// A creature's report card, or a texture's.
+enum Card {
+    Creature(Report),
+    Texture(TextureReport),
+}
+
 impl Job for EvalJob {
-    type Output = Report;
-    fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Report {
+    type Output = Result<Card, String>;
+    fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
         let opts = EvalOptions { step_mode: on.step_mode(), ..self.1 };
-        evaluate::<B::InnerBackend>(&self.0, &opts, &device)
+        if self.0.weights.spec.alive_masking {
+            Ok(Card::Creature(evaluate::<B::InnerBackend>(&self.0, &opts, &device)))
+        } else {
+            evaluate_texture::<B::InnerBackend>(&self.0, &opts, &device).map(Card::Texture)
+        }
     }
 }
 
@@ -48,7 +60,23 @@ pub fn run(a: EvalArgs) -> Result<ExitCode, String> {
     }
     let on = resolve(a.backend.backend)?;
     let opts = EvalOptions { grid: a.grid, trials: a.trials, seed: a.seed, ..Default::default() };
-    let r = run_job(&on, EvalJob(c.clone(), opts));
+    let r = match run_job(&on, EvalJob(c.clone(), opts))? {
+        Card::Creature(r) => r,
+        Card::Texture(t) => {
+            if a.json {
+                println!("{}", serde_json::json!({ "texture": t }));
+            } else {
+                println!("{} (texture), {} trials, seed {}, on {}", c.meta.name, a.trials, a.seed, on.describe());
+                println!("  loss        {:.5} after {TEXTURE_GROW} steps from zeros", t.loss_grown);
+                println!("  holds       {:.5} after {TEXTURE_HOLD} more steps", t.loss_held);
+                match t.heal_steps {
+                    Some(k) => println!("  heals       back within 1.5x of its loss {k} steps after a wound"),
+                    None => println!("  heals       not within {TEXTURE_HEAL_MAX} steps of a wound"),
+                }
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     if a.json {
         println!("{}", serde_json::to_string(&r).expect("report serialises"));
     } else {

@@ -18,7 +18,8 @@ use super::progress::Progress;
 pub struct TrainArgs {
     /// The target image (PNG, JPEG, ...). Not needed with --resume.
     image: Option<PathBuf>,
-    /// grow, persist or regenerate (the paper's experiments 1, 2, 3).
+    /// grow, persist or regenerate (the paper's experiments 1, 2, 3), or texture (a
+    /// self-organising texture of the image).
     #[arg(long)]
     mode: Option<Mode>,
     /// Where the trained creature is written.
@@ -157,13 +158,15 @@ pub fn run(a: TrainArgs) -> Result<ExitCode, String> {
         Start::Resume(ck)
     } else {
         let image = a.image.as_ref().ok_or("train needs an IMAGE (or --resume)")?;
-        let mut cfg = match &a.config {
-            Some(p) => read_config(p)?,
-            None => TrainConfig::default(),
+        // A config file's fields left out take its mode's defaults; without a file, --mode's.
+        let mut cfg = match (&a.config, a.mode) {
+            (Some(p), _) => read_config(p)?,
+            (None, Some(mode)) => TrainConfig::defaults(mode),
+            (None, None) => return Err("train needs --mode grow|persist|regenerate|texture (or --config)".into()),
         };
-        let mode =
-            a.mode.or(a.config.as_ref().map(|_| cfg.mode)).ok_or("train needs --mode grow|persist|regenerate")?;
-        cfg.mode = mode;
+        if let Some(mode) = a.mode {
+            cfg.mode = mode;
+        }
         if let Some(v) = a.iterations {
             cfg.iterations = v;
         }
@@ -183,7 +186,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode, String> {
             cfg.checkpoint_every = v;
         }
         cfg.validate()?;
-        let target = Target::from_file(image, &cfg.target)?;
+        let target = Target::from_file_for(image, &cfg)?;
         let name = a.name.clone().unwrap_or_else(|| {
             image.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or("creature".into())
         });

@@ -9,6 +9,7 @@ use morphogen::backend::{resolve, run_job};
 use morphogen::creature::Creature;
 use morphogen::eval::{EvalOptions, Report};
 use morphogen::target::Target;
+use morphogen::train::TrainConfig;
 use morphogen::train::checkpoint::Checkpoint;
 use morphogen::zoo::{Manifest, misses};
 
@@ -69,20 +70,22 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
     for e in m.select(&a.only)? {
         let out = m.creature_path(e);
         let ckpt = checkpoint_beside(&out);
+        // Up to date: trained with this very config, to its end or to the bar.
         if !a.force
             && let Ok(c) = Creature::load(&out)
-            && c.meta.iterations >= e.config.iterations
+            && c.meta.train_config.as_ref().is_some_and(|cfg| same_training(cfg, &e.config))
+            && (c.meta.iterations >= e.config.iterations || c.meta.graded_at.is_some())
         {
             eprintln!("{}: up to date ({} iterations)", e.name, c.meta.iterations);
             continue;
         }
         let start = match Checkpoint::load(&ckpt) {
-            Ok(ck) if !a.force && ck.config == e.config => {
+            Ok(ck) if !a.force && same_training(&ck.config, &e.config) => {
                 eprintln!("{}: resuming from {} at iteration {}", e.name, ckpt.display(), ck.iteration);
                 Start::Resume(ck)
             }
             _ => {
-                let target = Target::from_file(&m.target_path(e), &e.config.target)?;
+                let target = Target::from_file_for(&m.target_path(e), &e.config)?;
                 Start::Fresh { name: e.name.clone(), cfg: e.config.clone(), target }
             }
         };
@@ -95,6 +98,11 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether two configs train the same creature (the checkpoint interval changes nothing).
+fn same_training(a: &TrainConfig, b: &TrainConfig) -> bool {
+    TrainConfig { checkpoint_every: b.checkpoint_every, ..a.clone() } == *b
 }
 
 struct EvalJob(Creature, usize);

@@ -32,6 +32,21 @@ pub fn to_host<B: Backend, const D: usize>(t: &Tensor<B, D>) -> Vec<f32> {
     t.to_data().convert::<f32>().into_vec::<f32>().expect("f32 tensor")
 }
 
+/// The premultiplied RGBA a spec shows for each cell of a host state (`channels` floats per cell):
+/// a creature's first four channels; a texture's first three plus 0.5, opaque.
+pub fn rgba_view(spec: &ModelSpec, state: &[f32]) -> Vec<f32> {
+    state
+        .chunks_exact(spec.channels)
+        .flat_map(|c| match spec.colour {
+            super::spec::Colour::Rgba => [c[0], c[1], c[2], c[3]],
+            super::spec::Colour::RgbOffset => {
+                let v = |k: usize| (c[k] + 0.5).clamp(0.0, 1.0);
+                [v(0), v(1), v(2), 1.0]
+            }
+        })
+        .collect()
+}
+
 /// Mean squared error over the RGBA channels, per sample of two `[n, h, w, 16]` states.
 pub fn rgba_mse<B: Backend>(a: &Tensor<B, 4>, b: &Tensor<B, 4>) -> Vec<f32> {
     let n = a.dims()[0];

@@ -5,7 +5,10 @@ pub mod adam;
 pub mod checkpoint;
 pub mod config;
 pub mod host_grad;
+pub mod objective;
+pub mod rollout;
 pub mod session;
+pub mod swd;
 pub mod trainer;
 
 pub use config::{Mode, TrainConfig};

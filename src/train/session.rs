@@ -130,6 +130,7 @@ pub fn run<B: AutodiffBackend>(
             let passed = misses.is_empty();
             on(t, Event::Graded { iteration: t.iteration, misses });
             if passed {
+                t.graded_at = Some(t.iteration);
                 return Ok(Outcome::Finished);
             }
         }

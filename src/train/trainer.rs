@@ -8,10 +8,11 @@ use rand::{Rng, RngCore, SeedableRng, rngs::StdRng};
 use super::adam::{self, AdamHyper, AdamState};
 use super::checkpoint::{Checkpoint, Pool};
 use super::config::{Mode, TrainConfig};
-use super::host_grad;
+use super::objective::Objective;
+use super::rollout::Rollout;
 use crate::creature::{Creature, CreatureMeta};
 use crate::nca::sim::{seed_state, state_tensor, to_host};
-use crate::nca::{FireMasks, NcaConfig, NcaParams, StepMode, Weights, nca_step};
+use crate::nca::{FireMasks, NcaConfig, NcaParams, StepMode, Weights};
 use crate::target::Target;
 
 type Inner<B> = <B as AutodiffBackend>::InnerBackend;
@@ -83,12 +84,16 @@ pub struct Trainer<B: AutodiffBackend> {
     pub train_secs: f64,
     /// Where it trains, as the creature file will say ("CPU (16 threads)", a GPU's name).
     pub trained_on: String,
+    /// Set when it met the zoo's bar at a grading and its training finished there.
+    pub graded_at: Option<u64>,
     pub step_mode: StepMode,
     /// Keep a host copy of each batch before/after (costs a read-back per iteration).
     pub keep_batch_view: bool,
     pub last_batch: Option<BatchView>,
     device: B::Device,
+    /// The target as a tensor `[1, h, w, 4]` (creatures: the pool's samples are ranked by it).
     target_t: Tensor<Inner<B>, 4>,
+    objective: Objective,
     params: NcaParams<Inner<B>>,
     adam: AdamState<Inner<B>>,
     pool: Option<Tensor<Inner<B>, 4>>,
@@ -113,7 +118,7 @@ impl<B: AutodiffBackend> Trainer<B> {
         let weights = cfg.initial_weights();
         let params = weights.to_device::<Inner<B>>(&device);
         let adam = AdamState::new(&params);
-        let (h, w) = (target.height, target.width);
+        let [h, w] = Objective::grid(&cfg, &target);
         let spec = cfg.spec();
         let pool = (cfg.mode != Mode::Grow).then(|| {
             state_tensor::<Inner<B>>(
@@ -122,7 +127,9 @@ impl<B: AutodiffBackend> Trainer<B> {
                 &device,
             )
         });
-        let target_t = Tensor::from_data(TensorData::new(target.rgba.clone(), [1, h, w, 4]), &device);
+        let target_t =
+            Tensor::from_data(TensorData::new(target.rgba.clone(), [1, target.height, target.width, 4]), &device);
+        let objective = Objective::new(&cfg, &target);
         let flat = weights.flatten();
         let zeros = vec![0.0; flat.len()];
         Ok(Self {
@@ -134,11 +141,13 @@ impl<B: AutodiffBackend> Trainer<B> {
             history: Vec::new(),
             train_secs: 0.0,
             trained_on: String::new(),
+            graded_at: None,
             step_mode: StepMode::Dense,
             keep_batch_view: false,
             last_batch: None,
             device,
             target_t,
+            objective,
             params,
             adam,
             pool,
@@ -189,8 +198,9 @@ impl<B: AutodiffBackend> Trainer<B> {
         self.iteration >= self.cfg.iterations
     }
 
-    fn dims(&self) -> [usize; 2] {
-        [self.target.height, self.target.width]
+    /// The side of the training's grids: the target's, or a texture's world.
+    pub fn dims(&self) -> [usize; 2] {
+        Objective::grid(&self.cfg, &self.target)
     }
 
     fn per_sample_loss(&self, x: &Tensor<Inner<B>, 4>) -> Vec<f32> {
@@ -213,6 +223,14 @@ impl<B: AutodiffBackend> Trainer<B> {
             rand::seq::index::sample(rng, self.cfg.pool_size, n).into_iter().map(|i| i as i64).collect();
         let idx_t =
             |v: &[i64]| Tensor::<Inner<B>, 1, Int>::from_data(TensorData::new(v.to_vec(), [v.len()]), &self.device);
+        if self.cfg.mode == Mode::Texture {
+            // The notebooks' regime: random samples, one of them back to the seed now and then.
+            let mut x = pool.clone().select(0, idx_t(&idx));
+            if self.iteration.is_multiple_of(self.cfg.reset_every) {
+                x = x.slice_assign([0..1, 0..h, 0..w, 0..c], seeds(1));
+            }
+            return (x, idx, vec![false; n]);
+        }
         // Worst first: the worst is reseeded, the best are wounded (the paper's order).
         let losses = self.per_sample_loss(&pool.clone().select(0, idx_t(&idx)));
         let mut order: Vec<usize> = (0..n).collect();
@@ -245,12 +263,19 @@ impl<B: AutodiffBackend> Trainer<B> {
         let rule = self.rule();
 
         let fire = FireMasks::new(rng.next_u64(), rule.fire_rate);
-        let (loss_v, grads, xf) = if self.step_mode == StepMode::Host {
-            self.rollout_host(&x0, fire, steps)
-        } else {
-            let fires: Vec<Vec<bool>> = (0..steps).map(|t| fire.mask(t as u32, n, h * w)).collect();
-            self.rollout_autodiff(x0.clone(), &fires)
+        let ro = Rollout {
+            params: &self.params,
+            rule,
+            fire,
+            steps,
+            objective: &self.objective,
+            target: &self.target,
+            target_t: &self.target_t,
+            loss_seed: rng.next_u64(),
+            mode: self.step_mode,
         };
+        let (loss_v, grads, xf) =
+            if self.step_mode == StepMode::Host { ro.host(&x0) } else { ro.autodiff::<B>(x0.clone()) };
         let eps = self.cfg.grad_norm_eps;
         let gn = grads.map(|t| adam::normalise(t, eps));
         let lr = self.cfg.lr_at(i);
@@ -264,7 +289,8 @@ impl<B: AutodiffBackend> Trainer<B> {
             return self.roll_back(i);
         }
         if self.keep_batch_view {
-            let rgba = |t: &Tensor<Inner<B>, 4>| to_host(&t.clone().narrow(3, 0, 4));
+            let spec = self.cfg.spec();
+            let rgba = |t: &Tensor<Inner<B>, 4>| crate::nca::sim::rgba_view(&spec, &to_host(t));
             self.last_batch = Some(BatchView { dims: [n, h, w], before: rgba(&x0), after: rgba(&xf), wounded });
         }
         if let Some(pool) = self.pool.take() {
@@ -281,49 +307,6 @@ impl<B: AutodiffBackend> Trainer<B> {
             self.remember_good(next_weights.flatten());
         }
         Ok(IterReport { iteration: self.iteration, loss: loss_v, lr, steps, rolled_back: None })
-    }
-
-    /// Rollout and gradients through burn's autodiff (any backend).
-    fn rollout_autodiff(
-        &self,
-        x0: Tensor<Inner<B>, 4>,
-        fires: &[Vec<bool>],
-    ) -> (f32, NcaParams<Inner<B>>, Tensor<Inner<B>, 4>) {
-        let rule = self.rule();
-        let lift = |t: &Tensor<Inner<B>, 2>| Tensor::<B, 2>::from_inner(t.clone()).require_grad();
-        let q = &self.params;
-        // A spec without an output bias carries a zero one that must stay zero: no gradient.
-        let b2 = if q.spec.out_bias { lift(&q.b2) } else { Tensor::<B, 2>::from_inner(q.b2.clone()) };
-        let p: NcaParams<B> = NcaParams { spec: q.spec, w1: lift(&q.w1), b1: lift(&q.b1), w2: lift(&q.w2), b2 };
-        let mut x = Tensor::<B, 4>::from_inner(x0);
-        for f in fires {
-            x = nca_step(x, &p, &rule, f, self.step_mode);
-        }
-        let d = x.clone().narrow(3, 0, 4) - Tensor::from_inner(self.target_t.clone());
-        let loss = (d.clone() * d).mean();
-        let loss_v: f32 = loss.clone().into_scalar().elem();
-        let grads = loss.backward();
-        let g = |t: &Tensor<B, 2>| t.grad(&grads).unwrap_or_else(|| t.clone().inner().zeros_like());
-        let grads = NcaParams { spec: q.spec, w1: g(&p.w1), b1: g(&p.b1), w2: g(&p.w2), b2: g(&p.b2) };
-        (loss_v, grads, x.inner())
-    }
-
-    /// The same on host memory with the hand-written gradient (the CPU path).
-    fn rollout_host(
-        &self,
-        x0: &Tensor<Inner<B>, 4>,
-        fire: FireMasks,
-        steps: usize,
-    ) -> (f32, NcaParams<Inner<B>>, Tensor<Inner<B>, 4>) {
-        let dims = x0.dims();
-        let weights = self.params.to_weights();
-        let r =
-            host_grad::forward(&to_host(x0), [dims[0], dims[1], dims[2]], &weights, &self.rule(), steps, &|t, b, i| {
-                fire.fires(t as u32, b, i)
-            });
-        let (loss, g) = host_grad::rgba_mse(&r.final_state, weights.spec.channels, &self.target.rgba);
-        let grads = r.backward(g);
-        (loss, grads.to_device(&self.device), state_tensor(r.final_state, dims, &self.device))
     }
 
     fn remember_good(&mut self, weights: Vec<f32>) {
@@ -431,6 +414,8 @@ impl<B: AutodiffBackend> Trainer<B> {
         meta.final_loss = self.recent_loss();
         meta.train_secs = Some(self.train_secs);
         meta.trained_on = (!self.trained_on.is_empty()).then(|| self.trained_on.clone());
+        meta.train_config = Some(self.cfg.clone());
+        meta.graded_at = self.graded_at;
         meta.target_options = Some(self.cfg.target);
         Creature { meta, weights: self.weights(), target: Some(self.target.clone()) }
     }

@@ -11,5 +11,6 @@ mod play;
 mod rules;
 mod sandbox;
 mod target;
+mod texture;
 mod training;
 mod world;
