@@ -121,13 +121,19 @@ fn expected_tensors(spec: &ModelSpec) -> Vec<TensorInfo> {
 }
 
 /// Largest training grid side a creature file may name (the evaluator allocates grids of it).
-pub const MAX_GRID: usize = 1024;
+pub use crate::limits::MAX_GRID;
 
 impl CreatureMeta {
     /// Values a file may hold: what the evaluator, the world and the UI take without a second look.
     fn validate(&self) -> Result<(), String> {
-        if self.name.chars().any(char::is_control) || self.name.chars().count() > 200 {
-            return Err("name: control characters or over 200 characters".into());
+        crate::limits::name("name", &self.name)?;
+        crate::limits::name("mode", &self.mode)?;
+        crate::limits::name("source", &crate::limits::truncate(&self.source, crate::limits::MAX_NAME_CHARS))?;
+        if let Some(t) = &self.trained_on {
+            crate::limits::name("trained_on", t)?;
+        }
+        if let Some(c) = &self.train_config {
+            c.validate().map_err(|e| format!("train_config: {e}"))?;
         }
         let [h, w] = self.grid;
         if !(8..=MAX_GRID).contains(&h) || !(8..=MAX_GRID).contains(&w) {
@@ -202,8 +208,12 @@ impl Creature {
     }
 
     pub fn load(path: &Path) -> Result<Self, CreatureError> {
-        let bytes = std::fs::read(path)
-            .map_err(|e| CreatureError { path: path.to_path_buf(), problem: Problem::Io(e.to_string()) })?;
+        let bytes =
+            crate::fsio::read_limited(path, "creature file", crate::limits::MAX_CREATURE_FILE).map_err(|e| {
+                // The reader names the file; the error's Display names it once.
+                let e = e.strip_prefix(&format!("{}: ", path.display())).map(str::to_string).unwrap_or(e);
+                CreatureError { path: path.to_path_buf(), problem: Problem::Io(e) }
+            })?;
         Self::from_bytes(&bytes).map_err(|problem| CreatureError { path: path.to_path_buf(), problem })
     }
 

@@ -21,6 +21,9 @@ struct Layer {
     kind: String,
 }
 
+/// The largest weight or bias scale a model may give.
+pub const MAX_SCALE: f32 = 100.0;
+
 fn decode_layer(l: &Layer, index: usize, in_ch: usize, out_ch: usize) -> Result<(Vec<f32>, Vec<f32>), String> {
     let which = format!("layer {}", index + 1);
     if l.kind != "uint8" {
@@ -29,8 +32,12 @@ fn decode_layer(l: &Layer, index: usize, in_ch: usize, out_ch: usize) -> Result<
     if (l.in_ch, l.out_ch) != (in_ch, out_ch) {
         return Err(format!("{which} is {}->{}, expected {in_ch}->{out_ch}", l.in_ch, l.out_ch));
     }
-    if !l.weight_scale.is_finite() || !l.bias_scale.is_finite() {
-        return Err(format!("{which}: scales are not finite"));
+    // The demo's scales lie between 0.1 and 2.7: a scale of zero or less is no model, and one far
+    // above makes weights that overflow the state within a few steps.
+    for (what, s) in [("weight_scale", l.weight_scale), ("bias_scale", l.bias_scale)] {
+        if !(s > 0.0 && s <= MAX_SCALE) {
+            return Err(format!("{which}: {what} {s} is not in (0, {MAX_SCALE}]"));
+        }
     }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(l.data_b64.trim())
@@ -47,7 +54,8 @@ fn decode_layer(l: &Layer, index: usize, in_ch: usize, out_ch: usize) -> Result<
 
 /// Parses a demo model (the JSON text) into weights.
 pub fn parse(json: &str) -> Result<Weights, String> {
-    let layers: Vec<Layer> = serde_json::from_str(json).map_err(|e| format!("not a Distill demo model: {e}"))?;
+    let layers: Vec<Layer> =
+        serde_json::from_str(crate::fsio::strip_bom(json)).map_err(|e| format!("not a Distill demo model: {e}"))?;
     if layers.len() != 2 {
         return Err(format!("expected 2 layers, found {}", layers.len()));
     }

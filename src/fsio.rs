@@ -1,23 +1,76 @@
-//! File writes that never leave a half-written file behind.
+//! File reads with a size limit and writes that never leave a half-written file behind, nor
+//! replace something that is not ours.
 
-use std::io::Write;
-use std::path::Path;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::limits;
+
+/// Where a write to `path` lands: `path` itself, or the file a symbolic link at `path` points to
+/// (the link stays a link). Anything but a regular file (a device, a folder, a pipe, a socket) is
+/// refused: an atomic write renames a new file over its target, and renaming over `/dev/full` as
+/// root would replace the device node with a plain file.
+pub fn write_target(path: &Path) -> Result<PathBuf, String> {
+    let what = |m: &std::fs::Metadata| {
+        let t = m.file_type();
+        if t.is_dir() {
+            "a folder"
+        } else {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::FileTypeExt;
+                if t.is_block_device() || t.is_char_device() {
+                    return "a device";
+                }
+                if t.is_fifo() {
+                    return "a named pipe";
+                }
+                if t.is_socket() {
+                    return "a socket";
+                }
+            }
+            "not a regular file"
+        }
+    };
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(path.to_path_buf()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+        Ok(m) if m.file_type().is_symlink() => {
+            let real = std::fs::canonicalize(path)
+                .map_err(|e| format!("{}: a symbolic link whose target cannot be written ({e})", path.display()))?;
+            match std::fs::metadata(&real) {
+                Ok(m) if m.is_file() => Ok(real),
+                Ok(m) => Err(format!(
+                    "{}: a link to {}, which is {}; refusing to replace it",
+                    path.display(),
+                    real.display(),
+                    what(&m)
+                )),
+                Err(e) => Err(format!("{}: {e}", real.display())),
+            }
+        }
+        Ok(m) if m.is_file() => Ok(path.to_path_buf()),
+        Ok(m) => Err(format!("{}: is {}; refusing to replace it", path.display(), what(&m))),
+    }
+}
 
 /// Writes `bytes` to a temporary file beside `path`, flushes it to disk, then renames it over
 /// `path`. A crash, a kill or a full disk leaves the old file (or none) intact, never a torn one.
+/// A link is followed (its target is replaced); a device, folder or pipe is refused.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = match path.parent() {
+    let target = write_target(path)?;
+    let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let name = path.file_name().ok_or_else(|| format!("{}: not a file path", path.display()))?;
+    let name = target.file_name().ok_or_else(|| format!("{}: not a file path", path.display()))?;
     let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
-        std::fs::rename(&tmp, path)?;
+        std::fs::rename(&tmp, &target)?;
         // Make the rename itself durable; not every filesystem supports syncing a directory.
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
@@ -30,7 +83,51 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     })
 }
 
-/// Reads a whole file, naming it in the error.
+/// Fails unless a file can be written at `path` now: its folder exists and takes a new file, and
+/// `path` is not something [`write_atomic`] refuses. For long jobs (a training) that write their
+/// result at the end: they fail before the work, not after.
+pub fn check_writable(path: &Path) -> Result<(), String> {
+    let target = write_target(path)?;
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(format!("{}: the folder {} does not exist", path.display(), dir.display()));
+    }
+    let probe = dir.join(format!(".morphogen-probe-{}", std::process::id()));
+    std::fs::File::create(&probe).map_err(|e| format!("{}: cannot write in {}: {e}", path.display(), dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Reads a whole file of at most `limit` bytes, naming it in the error. The length is checked
+/// before anything is allocated, and the read stops at the limit whatever the file claims.
+pub fn read_limited(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>, String> {
+    let len = limits::file_len(path, what, limit)?;
+    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = Vec::with_capacity(len as usize);
+    f.take(limit + 1).read_to_end(&mut out).map_err(|e| format!("{}: {e}", path.display()))?;
+    if out.len() as u64 > limit {
+        return Err(format!("{}: over the limit of {limit} bytes for a {what}", path.display()));
+    }
+    Ok(out)
+}
+
+/// Reads a whole file (no limit beyond the memory: for files this program wrote itself).
 pub fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads a text file (a level, a script, a config, a manifest, a Distill model): at most
+/// [`limits::MAX_TEXT_FILE`] bytes of UTF-8, without the byte-order mark some editors write.
+pub fn read_text(path: &Path, what: &str) -> Result<String, String> {
+    let bytes = read_limited(path, what, limits::MAX_TEXT_FILE)?;
+    let text = String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 text ({e})", path.display()))?;
+    Ok(strip_bom(&text).to_string())
+}
+
+/// The text without a leading UTF-8 byte-order mark.
+pub fn strip_bom(s: &str) -> &str {
+    s.strip_prefix('\u{feff}').unwrap_or(s)
 }

@@ -10,6 +10,7 @@ pub mod fsio;
 pub mod kernels;
 pub mod lab;
 pub mod level;
+pub mod limits;
 pub mod nca;
 pub mod target;
 pub mod train;

@@ -7,10 +7,7 @@ use std::path::Path;
 use image::{DynamicImage, ImageReader, Limits, Rgba, Rgba32FImage, RgbaImage, imageops::FilterType};
 use serde::{Deserialize, Serialize};
 
-/// Images over this many pixels a side are refused before decoding (a decompression bomb or a
-/// photo far beyond any grid).
-pub const MAX_SIDE: u32 = 16_384;
-const MAX_DECODE_BYTES: u64 = 1 << 30;
+use crate::limits::{MAX_DECODE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE as MAX_SIDE, MAX_PADDING, MAX_TARGET_SIZE};
 
 /// How to treat an image that has no transparency of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -33,14 +30,16 @@ impl std::str::FromStr for Background {
             "keep" | "none" => Ok(Background::Keep),
             "corner" | "auto" => Ok(Background::Corner),
             _ => {
-                let hex = s.trim_start_matches('#');
-                if hex.len() != 6 {
-                    return Err(format!("background '{s}': expected keep, corner or a colour like #ffffff"));
+                // Read as characters: a byte offset could fall inside a multi-byte character.
+                let digits: Vec<u32> =
+                    s.trim_start_matches('#').chars().map(|c| c.to_digit(16)).collect::<Option<_>>().ok_or_else(
+                        || format!("background '{s}': expected keep, corner or a hex colour like #ffffff"),
+                    )?;
+                if digits.len() != 6 {
+                    return Err(format!("background '{s}': expected keep, corner or a hex colour like #ffffff"));
                 }
-                let p = |i: usize| {
-                    u8::from_str_radix(&hex[i..i + 2], 16).map_err(|_| format!("background '{s}': bad hex colour"))
-                };
-                Ok(Background::Key([p(0)?, p(2)?, p(4)?]))
+                let p = |i: usize| (digits[i] * 16 + digits[i + 1]) as u8;
+                Ok(Background::Key([p(0), p(2), p(4)]))
             }
         }
     }
@@ -54,6 +53,20 @@ pub struct TargetOptions {
     /// Empty cells around it on every side.
     pub padding: u32,
     pub background: Background,
+}
+
+impl TargetOptions {
+    /// Sizes a file or an argument may give, checked before any pixel is touched.
+    pub fn validate(&self) -> Result<(), String> {
+        crate::limits::within("target.size", self.size, 1, MAX_TARGET_SIZE)?;
+        crate::limits::within("target.padding", self.padding, 0, MAX_PADDING)?;
+        Ok(())
+    }
+
+    /// The side of the grid a creature's target is laid in: the size and the padding each side.
+    pub fn side(&self) -> usize {
+        self.size as usize + 2 * self.padding as usize
+    }
 }
 
 impl Default for TargetOptions {
@@ -98,6 +111,7 @@ impl Target {
         if size < 8 {
             return Err("a texture example needs at least 8 pixels a side".into());
         }
+        crate::limits::within("target.size", size, 8, MAX_TARGET_SIZE)?;
         let (w, h) = (img.width(), img.height());
         if w < 8 || h < 8 {
             return Err(format!("image is {w}x{h}: a texture example needs at least 8 pixels a side"));
@@ -123,9 +137,7 @@ impl Target {
     }
 
     pub fn from_image(img: &DynamicImage, opts: &TargetOptions) -> Result<Self, String> {
-        if opts.size == 0 {
-            return Err("target size must be at least 1 pixel".into());
-        }
+        opts.validate()?;
         let (w, h) = (img.width(), img.height());
         if w == 0 || h == 0 {
             return Err("image is empty (0 pixels)".into());
@@ -163,7 +175,7 @@ impl Target {
         let nh = ((h as f32 * scale).round() as u32).clamp(1, opts.size);
         let filter = if nw < w { FilterType::Lanczos3 } else { FilterType::CatmullRom };
         let small = if (nw, nh) == (w, h) { px } else { image::imageops::resize(&px, nw, nh, filter) };
-        let side = (opts.size + 2 * opts.padding) as usize;
+        let side = opts.side();
         let (ox, oy) = (opts.padding + (opts.size - nw) / 2, opts.padding + (opts.size - nh) / 2);
         let mut rgba = vec![0.0f32; side * side * 4];
         for (x, y, p) in small.enumerate_pixels() {
@@ -197,9 +209,12 @@ impl Target {
 
     /// Reads back a target stored by [`Target::to_png`].
     pub fn from_png(bytes: &[u8]) -> Result<Self, String> {
-        let img = image::load_from_memory_with_format(bytes, image::ImageFormat::Png)
-            .map_err(|e| format!("target image: {e}"))?
-            .to_rgba8();
+        let mut reader = ImageReader::with_format(Cursor::new(bytes), image::ImageFormat::Png);
+        let mut limits = Limits::default();
+        limits.max_image_width = Some(crate::limits::MAX_GRID as u32);
+        limits.max_image_height = Some(crate::limits::MAX_GRID as u32);
+        reader.limits(limits);
+        let img = reader.decode().map_err(|e| format!("target image: {e}"))?.to_rgba8();
         let (w, h) = (img.width() as usize, img.height() as usize);
         let mut rgba = Vec::with_capacity(w * h * 4);
         for p in img.pixels() {
@@ -233,7 +248,7 @@ impl Target {
 
 /// Decodes an image with size limits, naming the file in every error.
 pub fn decode_file(path: &Path) -> Result<DynamicImage, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = crate::fsio::read_limited(path, "image", crate::limits::MAX_IMAGE_FILE)?;
     decode_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -247,9 +262,26 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<DynamicImage, String> {
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
-    reader.limits(limits);
+    reader.limits(limits.clone());
+    // The header's size first: what decoding and preparing would take follows from the pixels.
+    let mut probe =
+        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| format!("cannot read image: {e}"))?;
+    probe.limits(limits);
+    let (w, h) = probe.into_dimensions().map_err(|e| match e {
+        image::ImageError::Limits(_) => format!("image too large (over {MAX_SIDE} pixels a side)"),
+        e => format!("corrupt or unsupported image: {e}"),
+    })?;
+    if w as u64 * h as u64 > MAX_IMAGE_PIXELS {
+        return Err(format!(
+            "image is {w}x{h} = {} pixels, over the limit of {MAX_IMAGE_PIXELS} ({} MB to decode and prepare)",
+            w as u64 * h as u64,
+            w as u64 * h as u64 * 20 / 1_000_000
+        ));
+    }
     reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => format!("image too large (over {MAX_SIDE} pixels a side or 1 GiB decoded)"),
+        image::ImageError::Limits(_) => {
+            format!("image too large (over {MAX_SIDE} pixels a side or {} MB decoded)", MAX_DECODE_BYTES / 1_000_000)
+        }
         e => format!("corrupt or unsupported image: {e}"),
     })
 }

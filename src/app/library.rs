@@ -52,11 +52,7 @@ pub fn load_entry(path: &Path) -> Result<Entry, String> {
     let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("creature").to_string();
     let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
     if is_json {
-        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if meta.len() > 64 << 20 {
-            return Err(format!("{}: {} bytes is too large for a demo model", path.display(), meta.len()));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = crate::fsio::read_text(path, "Distill model")?;
         let weights = crate::distill::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         return Ok(Entry { name, weights, fire_rate: 0.5, angle: 0.0, thumbnail: None, source: path.to_path_buf() });
     }

@@ -61,8 +61,9 @@ impl PlayOptions {
     }
 }
 
-/// Opens the window and runs until it is closed (or a script quits).
-pub fn run(opts: PlayOptions) -> Result<(), String> {
+/// Opens the window and runs until it is closed (or a script quits). The exit code: 0, or 2 when
+/// a script failed (it has said why).
+pub fn run(opts: PlayOptions) -> Result<u8, String> {
     // Bevy panics without an adapter; say so plainly instead.
     crate::backend::probe_gpu().map_err(|e| {
         format!("{e}\nThe game needs a Vulkan, Metal or DX12 device. On Linux without a GPU, install Mesa's software driver (Debian: mesa-vulkan-drivers libvulkan1).")
@@ -116,7 +117,7 @@ pub fn run(opts: PlayOptions) -> Result<(), String> {
         app.add_plugins(script::ScriptPlugin::<burn::backend::Wgpu>::new(s));
     }
     match app.run() {
-        AppExit::Success => Ok(()),
-        AppExit::Error(code) => Err(format!("the game stopped with code {code}")),
+        AppExit::Success => Ok(0),
+        AppExit::Error(code) => Ok(code.get()),
     }
 }

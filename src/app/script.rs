@@ -137,13 +137,43 @@ pub struct Script {
 
 impl Script {
     pub fn parse(text: &str, base: &Path) -> Result<Self, String> {
-        let mut s: Script = ron::from_str(text)
+        let mut s: Script = ron::from_str(crate::fsio::strip_bom(text))
             .map_err(|e| format!("line {}, column {}: {}", e.span.start.line, e.span.start.col, e.code))?;
         s.base = base.to_path_buf();
+        s.validate()?;
         Ok(s)
     }
+
+    /// Every number against `crate::limits` before anything runs: a wait that could never end, a
+    /// fire rate of 5, a NaN angle or a shape of radius 5e18 is an error naming the action.
+    fn validate(&self) -> Result<(), String> {
+        use crate::limits::{self as l, finite, within};
+        if self.actions.len() > l::MAX_SCRIPT_ACTIONS {
+            return Err(format!("{} actions, over the limit of {}", self.actions.len(), l::MAX_SCRIPT_ACTIONS));
+        }
+        for (i, a) in self.actions.iter().enumerate() {
+            let r: Result<(), String> = match a {
+                Action::Wound(s) | Action::Wall(s) | Action::RemoveWall(s) => s.validate(),
+                Action::Rotation(deg) => finite("degrees", *deg, 36_000.0).map(|_| ()),
+                Action::FireRate(r) => within("fire rate", *r, 0.0, 1.0).map(|_| ()),
+                Action::WaitSteps(n) => within("steps", *n, 0, l::MAX_WAIT_STEPS).map(|_| ()),
+                Action::WaitFrames(n) => within("frames", *n, 0, l::MAX_WAIT_FRAMES).map(|_| ()),
+                Action::WaitIteration(n) => within("iteration", *n, 0, l::MAX_ITERATIONS).map(|_| ()),
+                Action::WaitLevelTime(t) => within("seconds", *t, 0.0, l::MAX_LEVEL_SECONDS).map(|_| ()),
+                Action::LevelAct(
+                    crate::level::Action::Erase(s) | crate::level::Action::Wall(s) | crate::level::Action::Shield(s),
+                ) => s.validate(),
+                Action::LevelAct(crate::level::Action::Cut { x0, y0, x1, y1 }) => {
+                    Shape::Line { x0: *x0, y0: *y0, x1: *x1, y1: *y1, width: crate::level::CUT_WIDTH }.validate()
+                }
+                _ => Ok(()),
+            };
+            r.map_err(|e| format!("action {} ({a:?}): {e}", i + 1))?;
+        }
+        Ok(())
+    }
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = crate::fsio::read_text(path, "script")?;
         Self::parse(&text, path.parent().unwrap_or(Path::new("."))).map_err(|e| format!("{}: {e}", path.display()))
     }
     fn path(&self, p: &str) -> PathBuf {
@@ -176,6 +206,8 @@ enum Wait {
     Reload(String, u64),
     /// Level files still loading.
     Levels(String),
+    /// A level's creatures growing before play.
+    Growth,
     Quit,
 }
 
@@ -265,6 +297,11 @@ pub fn run_script<B: WorldBackend>(
                     runner.failed = Some(format!("no training running to reach iteration {n}"));
                     return;
                 }
+            }
+        }
+        Wait::Growth => {
+            if challenge.as_ref().and_then(|c| c.playing.as_ref()).is_some_and(|p| p.run.growing().is_some()) {
+                return;
             }
         }
         Wait::LevelEnd => {
@@ -482,6 +519,9 @@ pub fn run_script<B: WorldBackend>(
                     scene.as_mut().ok_or("no scenes in this app")?.set(Scene::Challenges);
                     // Files load in the background: wait for this one first.
                     match l.find(name).map(|i| &l.entries[i].status) {
+                        None if l.scanned() => {
+                            return Err(format!("no level named {name} in {}", l.dir.display()));
+                        }
                         None | Some(Status::Loading) => {
                             runner.wait = Wait::Levels(name.clone());
                             return Ok(());
@@ -492,6 +532,7 @@ pub fn run_script<B: WorldBackend>(
                     if matches!(action, Action::WatchLevel(_)) {
                         ch.playing.as_mut().expect("just started").autoplay = Some(0);
                     }
+                    runner.wait = Wait::Growth;
                 }
                 Action::LevelAct(ref a) => {
                     let p = challenge.as_mut().and_then(|c| c.playing.as_mut()).ok_or("no level in play")?;

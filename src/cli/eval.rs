@@ -52,11 +52,9 @@ impl Job for EvalJob {
 
 pub fn run(a: EvalArgs) -> Result<ExitCode, String> {
     let c = super::load_creature(&a.creature)?;
-    if a.trials == 0 {
-        return Err("--trials must be at least 1".into());
-    }
-    if a.grid.is_some_and(|g| g < 8) {
-        return Err("--grid must be at least 8".into());
+    morphogen::limits::within("--trials", a.trials, 1, 1000)?;
+    if let Some(g) = a.grid {
+        morphogen::limits::within("--grid", g, 8, morphogen::limits::MAX_GRID)?;
     }
     let on = resolve(a.backend.backend)?;
     let opts = EvalOptions { grid: a.grid, trials: a.trials, seed: a.seed, ..Default::default() };

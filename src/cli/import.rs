@@ -25,10 +25,11 @@ pub fn run(a: ImportArgs) -> Result<ExitCode, String> {
 }
 
 pub fn import_file(path: &PathBuf, name: Option<&str>) -> Result<Creature, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = morphogen::fsio::read_text(path, "Distill model")?;
     let weights = morphogen::distill::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "distill".into());
     let name = name.map(str::to_string).unwrap_or(stem.clone());
+    morphogen::limits::name("name", &name).map_err(|e| format!("{}: {e}", path.display()))?;
     let source = format!("imported from the Distill demo model {stem} (Mordvintsev et al. 2020, CC-BY 4.0)");
     let mut meta = CreatureMeta::new(&name, ModelSpec::GROWING, "imported", &source, NcaConfig::default(), [72, 72]);
     meta.iterations = 0;

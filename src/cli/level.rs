@@ -30,6 +30,10 @@ fn expand(files: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
                 .filter(|p| p.extension().is_some_and(|e| e == "ron"))
                 .collect();
             v.sort();
+            if v.is_empty() {
+                // Checking nothing is not a pass.
+                return Err(format!("{}: no level files (*.ron) in this folder", f.display()));
+            }
             out.extend(v);
         } else {
             out.push(f.clone());

@@ -51,6 +51,5 @@ pub fn run(a: PlayArgs) -> Result<ExitCode, String> {
     }
     opts.levels_dir = a.levels;
     opts.seed = a.seed;
-    morphogen::app::run(opts)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::from(morphogen::app::run(opts)?))
 }

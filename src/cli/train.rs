@@ -53,8 +53,12 @@ pub struct TrainArgs {
     #[arg(long)]
     checkpoint: Option<PathBuf>,
     /// Carry on from the checkpoint.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "fresh")]
     resume: bool,
+    /// Start over, replacing the checkpoint of an earlier run (without it, or --resume, an
+    /// existing checkpoint is kept and the training does not start).
+    #[arg(long)]
+    fresh: bool,
     #[command(flatten)]
     backend: BackendArg,
 }
@@ -141,8 +145,10 @@ impl Job for TrainJob {
 }
 
 fn read_config(path: &Path) -> Result<TrainConfig, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    let text = morphogen::fsio::read_text(path, "training config")?;
+    let cfg: TrainConfig = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    cfg.validate().map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(cfg)
 }
 
 pub fn run(a: TrainArgs) -> Result<ExitCode, String> {
@@ -153,7 +159,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode, String> {
         let mut ck = ck;
         if let Some(v) = a.iterations {
             // Lets a finished or interrupted run be carried further.
-            ck.config.iterations = v;
+            ck.config.iterations = morphogen::limits::within("--iterations", v, 0, morphogen::limits::MAX_ITERATIONS)?;
         }
         Start::Resume(ck)
     } else {
@@ -190,11 +196,23 @@ pub fn run(a: TrainArgs) -> Result<ExitCode, String> {
         let name = a.name.clone().unwrap_or_else(|| {
             image.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or("creature".into())
         });
-        if ckpt.exists() {
-            eprintln!("note: {} exists and will be overwritten (use --resume to carry on from it)", ckpt.display());
+        morphogen::limits::name("--name", &name)?;
+        if !a.fresh && std::fs::symlink_metadata(&ckpt).is_ok() {
+            // Hours of training may be in it: never replaced by habit.
+            let held = match Checkpoint::peek(&ckpt) {
+                Ok(s) => format!("holds '{}' at iteration {} of {}", s.name, s.iteration, s.iterations),
+                Err(e) => format!("exists but cannot be read ({e})"),
+            };
+            return Err(format!(
+                "{} {held}; add --resume to carry on from it, or --fresh to start over and replace it",
+                ckpt.display()
+            ));
         }
         Start::Fresh { name, cfg, target }
     };
+    // Where the result and the checkpoints go must take a file now, not after the training.
+    morphogen::fsio::check_writable(&a.out)?;
+    morphogen::fsio::check_writable(&ckpt)?;
     let on = resolve(a.backend.backend)?;
     let control = ctrl_c()?;
     run_job(&on, TrainJob { start, out: a.out, ckpt, control })

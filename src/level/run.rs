@@ -5,6 +5,7 @@
 use super::score::{shape_similarity, stars};
 use super::{Action, CUT_WIDTH, Goal, Hazard, Level, Tools, When};
 use crate::creature::Creature;
+use crate::limits::MAX_LEVEL_SECONDS;
 use crate::world::{EditOp, Shape, SpeciesRule, World, WorldBackend};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -42,11 +43,21 @@ pub struct LevelRun<B: WorldBackend> {
     cuts: u32,
     last_cut: Option<u64>,
     outcome: Option<Outcome>,
+    /// Growth before play, while it lasts: the next growth step and the last.
+    growth: Option<(u64, u64)>,
 }
 
 impl<B: WorldBackend> LevelRun<B> {
     /// Sets the level up: walls, creatures planted and grown; play starts at time 0.
     pub fn new(level: Level, device: &B::Device) -> Result<Self, String> {
+        let mut run = Self::prepare(level, device)?;
+        run.grow(u64::MAX)?;
+        Ok(run)
+    }
+
+    /// Sets the level up with its creatures not grown yet: [`grow`](Self::grow) grows them a few
+    /// steps at a time, so that a window can go on drawing frames (and show the progress).
+    pub fn prepare(level: Level, device: &B::Device) -> Result<Self, String> {
         let size = level.size()?;
         let mut world = World::<B>::new(size, 1, device);
         let walls: Vec<(u32, EditOp)> =
@@ -67,29 +78,7 @@ impl<B: WorldBackend> LevelRun<B> {
             };
             species_of.push(s);
         }
-        // Each creature is planted so that it has grown its own number of steps at time 0.
         let longest = level.creatures.iter().map(|p| p.grown).max().unwrap_or(0);
-        for t in 0..=longest {
-            let seeds: Vec<(u32, EditOp)> = level
-                .creatures
-                .iter()
-                .zip(&species_of)
-                .filter(|(p, _)| longest - p.grown == t)
-                .filter_map(|(p, &s)| size.cell(p.x, p.y).map(|c| (c, EditOp::Seed(s))))
-                .collect();
-            world.edit(&seeds);
-            if t < longest {
-                world.step();
-            }
-        }
-        let reference = world.alive_mask(&world.host_state(), species_of[0]);
-        if !reference.iter().any(|&a| a) {
-            return Err(format!(
-                "{}: the first creature did not grow (nothing alive after {} steps)",
-                level.source.display(),
-                level.creatures[0].grown
-            ));
-        }
         let base_angles = world.species().iter().map(|r| r.angle).collect();
         let budget = level.tools;
         Ok(Self {
@@ -99,7 +88,7 @@ impl<B: WorldBackend> LevelRun<B> {
             budget,
             shape: 1.0,
             species_of,
-            reference,
+            reference: Vec::new(),
             base_angles,
             shields: Vec::new(),
             next_event: 0,
@@ -110,7 +99,51 @@ impl<B: WorldBackend> LevelRun<B> {
             cuts: 0,
             last_cut: None,
             outcome: None,
+            growth: Some((0, longest)),
         })
+    }
+
+    /// Grows the creatures by at most `steps` world steps; true once they are grown and play can
+    /// start. Each creature is planted so that it has grown its own number of steps at time 0.
+    pub fn grow(&mut self, steps: u64) -> Result<bool, String> {
+        let Some((mut t, longest)) = self.growth else { return Ok(true) };
+        let size = self.world.size();
+        let mut done = 0;
+        while t <= longest && done < steps {
+            let seeds: Vec<(u32, EditOp)> = self
+                .level
+                .creatures
+                .iter()
+                .zip(&self.species_of)
+                .filter(|(p, _)| longest - p.grown == t)
+                .filter_map(|(p, &s)| size.cell(p.x, p.y).map(|c| (c, EditOp::Seed(s))))
+                .collect();
+            self.world.edit(&seeds);
+            if t < longest {
+                self.world.step();
+                done += 1;
+            }
+            t += 1;
+        }
+        if t <= longest {
+            self.growth = Some((t, longest));
+            return Ok(false);
+        }
+        self.growth = None;
+        self.reference = self.world.alive_mask(&self.world.host_state(), self.species_of[0]);
+        if !self.reference.iter().any(|&a| a) {
+            return Err(format!(
+                "{}: the first creature did not grow (nothing alive after {} steps)",
+                self.level.source.display(),
+                self.level.creatures[0].grown
+            ));
+        }
+        Ok(true)
+    }
+
+    /// While the creatures grow before play: how far they are, 0..1.
+    pub fn growing(&self) -> Option<f32> {
+        self.growth.map(|(t, longest)| t as f32 / (longest + 1) as f32)
     }
 
     pub fn time(&self) -> f32 {
@@ -156,6 +189,9 @@ impl<B: WorldBackend> LevelRun<B> {
         if self.outcome.is_some() {
             return Err("the level is over".into());
         }
+        if self.growth.is_some() {
+            return Err("the creatures are still growing".into());
+        }
         let take = |n: &mut u32, what: &str| {
             if *n == 0 {
                 Err(format!("no {what} left"))
@@ -168,10 +204,12 @@ impl<B: WorldBackend> LevelRun<B> {
         match a {
             Action::Seed { x, y, creature } => {
                 let s = *self.species_of.get(*creature).ok_or(format!("the level has no creature {creature}"))?;
+                // Checked before the budget: a seed that lands nowhere costs nothing.
+                let c = size
+                    .cell(*x, *y)
+                    .ok_or(format!("({x}, {y}) is outside the {}x{} world", size.width, size.height))?;
                 take(&mut self.budget.seeds, "seeds")?;
-                if let Some(c) = size.cell(*x, *y) {
-                    self.world.edit(&[(c, EditOp::Seed(s))]);
-                }
+                self.world.edit(&[(c, EditOp::Seed(s))]);
             }
             Action::Erase(s) => {
                 take(&mut self.budget.eraser, "eraser strokes")?;
@@ -202,7 +240,7 @@ impl<B: WorldBackend> LevelRun<B> {
 
     /// One step of level time: hazards, events, the world's step, the shape and the goal.
     pub fn tick(&mut self) {
-        if self.outcome.is_some() {
+        if self.outcome.is_some() || self.growth.is_some() {
             return;
         }
         let t = self.time();
@@ -257,6 +295,16 @@ impl<B: WorldBackend> LevelRun<B> {
     }
 
     fn judge(&self, state: &[f32]) -> Option<Outcome> {
+        let verdict = self.judge_goal(state);
+        if verdict.is_none() && self.time() >= MAX_LEVEL_SECONDS {
+            // Every level ends: a goal that nothing decides (a Regrow whose wound never comes)
+            // would otherwise keep a script or a headless check waiting for ever.
+            return self.end(false, 0.0, format!("time ran out ({MAX_LEVEL_SECONDS} s of level time)"));
+        }
+        verdict
+    }
+
+    fn judge_goal(&self, state: &[f32]) -> Option<Outcome> {
         let t = self.time();
         let sps = self.level.steps_per_second;
         match &self.level.goal {
@@ -344,19 +392,9 @@ impl<B: WorldBackend> LevelRun<B> {
         }
     }
 
-    /// Longest a level can run before its goal must have been decided, seconds.
+    /// Longest the level's own solution can run before its goal must have been decided, seconds.
     pub fn time_limit(&self) -> f32 {
-        let last_move = self.level.solution.last().map(|m| m.at).unwrap_or(0.0);
-        let last_event = self
-            .level
-            .events
-            .iter()
-            .filter_map(|e| if let When::Time(t) = e.at { Some(t) } else { None })
-            .fold(0.0, f32::max);
-        let goal = match &self.level.goal {
-            Goal::Regrow { within, .. } | Goal::Sever { within, .. } | Goal::Garden { within, .. } => *within,
-            Goal::Survive { seconds, .. } => *seconds,
-        };
+        let (last_move, last_event, goal) = self.level.durations();
         last_move.max(last_event) + goal + 1.0
     }
 }

@@ -57,6 +57,78 @@ struct Header {
     pool_dense: bool,
 }
 
+/// A header larger than this is not a checkpoint's (guards the allocation).
+const MAX_HEADER: usize = 64 << 20;
+
+impl Header {
+    /// Every number the reader goes on to allocate or index by, against `crate::limits`.
+    fn validate(&self) -> Result<(), String> {
+        use crate::limits::{self as l, within};
+        let e = |m: String| format!("checkpoint header: {m}");
+        l::name("name", &self.name).map_err(e)?;
+        self.config.validate().map_err(|m| e(m))?;
+        within("iteration", self.iteration, 0, l::MAX_ITERATIONS).map_err(e)?;
+        if self.history.len() > l::MAX_HISTORY {
+            return Err(e(format!("history: {} entries, over the limit of {}", self.history.len(), l::MAX_HISTORY)));
+        }
+        if !(self.train_secs >= 0.0 && self.train_secs.is_finite()) {
+            return Err(e(format!("train_secs: {} is not a duration", self.train_secs)));
+        }
+        let [th, tw] = self.target_dims;
+        within("target_dims height", th, 1, l::MAX_GRID).map_err(e)?;
+        within("target_dims width", tw, 1, l::MAX_GRID).map_err(e)?;
+        if let Some([n, h, w]) = self.pool_dims {
+            within("pool_dims states", n, 1, l::MAX_POOL).map_err(e)?;
+            if n != self.config.pool_size {
+                return Err(e(format!("pool_dims: {n} states, its config's pool_size is {}", self.config.pool_size)));
+            }
+            within("pool_dims height", h, 1, l::MAX_GRID).map_err(e)?;
+            within("pool_dims width", w, 1, l::MAX_GRID).map_err(e)?;
+            let c = self.config.spec().channels;
+            l::product(
+                "pool_dims (states x height x width x channels x 4 bytes)",
+                &[n, h, w, c, 4],
+                "bytes",
+                l::MAX_POOL_BYTES,
+            )
+            .map_err(e)?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads a checkpoint's body in order, every length checked against what is left.
+struct Reader<'a> {
+    body: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn left(&self) -> usize {
+        self.body.len() - self.pos
+    }
+    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.body.len());
+        let end =
+            end.ok_or_else(|| format!("checkpoint {what} truncated ({} bytes needed, {} left)", n, self.left()))?;
+        let s = &self.body[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    fn f32s(&mut self, n: usize, what: &str) -> Result<Vec<f32>, String> {
+        let bytes = self.take(n.checked_mul(4).ok_or_else(|| format!("checkpoint {what}: size overflows"))?, what)?;
+        Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+    }
+    /// Values a training carries on from: a NaN in them is a corrupt file, not a divergence.
+    fn finite(&mut self, n: usize, what: &str) -> Result<Vec<f32>, String> {
+        let v = self.f32s(n, what)?;
+        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+            return Err(format!("checkpoint is corrupt: {what} holds {} at {i}", v[i]));
+        }
+        Ok(v)
+    }
+}
+
 fn push_f32s(out: &mut Vec<u8>, v: &[f32]) {
     for x in v {
         out.extend_from_slice(&x.to_le_bytes());
@@ -129,37 +201,51 @@ impl Checkpoint {
             return Err(format!("checkpoint version {version}, this build reads 1 to {VERSION}"));
         }
         let hlen = u32_at(12) as usize;
-        let mut pos = 16;
-        let header: Header = serde_json::from_slice(body.get(pos..pos + hlen).ok_or("checkpoint header truncated")?)
-            .map_err(|e| format!("checkpoint header: {e}"))?;
-        pos += hlen;
-        let f32s = |n: usize, pos: &mut usize| -> Result<Vec<f32>, String> {
-            let bytes = body.get(*pos..*pos + n * 4).ok_or("checkpoint data truncated")?;
-            *pos += n * 4;
-            Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
-        };
+        if hlen > MAX_HEADER {
+            return Err(format!("checkpoint header: {hlen} bytes, over the limit of {MAX_HEADER}"));
+        }
+        let mut r = Reader { body, pos: 16 };
+        let header: Header =
+            serde_json::from_slice(r.take(hlen, "header")?).map_err(|e| format!("checkpoint header: {e}"))?;
+        header.validate()?;
         let [th, tw] = header.target_dims;
-        let target = Target { width: tw, height: th, rgba: f32s(th * tw * 4, &mut pos)? };
+        let rgba = r.f32s(th * tw * 4, "target")?;
+        if rgba.iter().any(|v| !(0.0..=1.0).contains(v)) {
+            return Err("checkpoint is corrupt: target values outside [0, 1]".into());
+        }
+        let target = Target { width: tw, height: th, rgba };
         let spec = header.config.spec();
         let (params, c) = (spec.param_count(), spec.channels);
-        let weights = f32s(params, &mut pos)?;
-        let adam_m = f32s(params, &mut pos)?;
-        let adam_v = f32s(params, &mut pos)?;
+        let weights = r.finite(params, "weights")?;
+        let adam_m = r.finite(params, "Adam's first moment (adam_m)")?;
+        let adam_v = r.finite(params, "Adam's second moment (adam_v)")?;
+        if let Some(i) = adam_v.iter().position(|&v| v < 0.0) {
+            return Err(format!("checkpoint is corrupt: Adam's second moment (adam_v) is negative at {i}"));
+        }
         let pool = match header.pool_dims {
             Some(dims) if header.pool_dense => {
-                Some(Pool { dims, data: f32s(dims[0] * dims[1] * dims[2] * c, &mut pos)? })
+                Some(Pool { dims, data: r.finite(dims.iter().product::<usize>() * c, "pool")? })
             }
             Some(dims) => {
-                let cells = dims[0] * dims[1] * dims[2];
+                let cells: usize = dims.iter().product();
+                // Each live cell takes 4 + 4c bytes: a count the file cannot hold is refused before
+                // the pool is allocated.
+                if header.pool_live > cells as u64
+                    || header.pool_live.saturating_mul(4 + 4 * c as u64) > r.left() as u64
+                {
+                    return Err(format!(
+                        "checkpoint pool: {} live cells do not fit its {cells} cells or the file",
+                        header.pool_live
+                    ));
+                }
                 let mut data = vec![0.0; cells * c];
                 for _ in 0..header.pool_live {
-                    let raw = body.get(pos..pos + 4).ok_or("checkpoint data truncated")?;
+                    let raw = r.take(4, "pool")?;
                     let i = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]) as usize;
-                    pos += 4;
                     if i >= cells {
                         return Err("checkpoint pool entry out of range".into());
                     }
-                    let v = f32s(c, &mut pos)?;
+                    let v = r.finite(c, "pool")?;
                     data[i * c..(i + 1) * c].copy_from_slice(&v);
                 }
                 Some(Pool { dims, data })
@@ -186,7 +272,8 @@ impl Checkpoint {
     }
 
     pub fn load(path: &Path) -> Result<Self, String> {
-        Self::from_bytes(&fsio::read(path)?).map_err(|e| format!("{}: {e}", path.display()))
+        let bytes = fsio::read_limited(path, "checkpoint", crate::limits::MAX_CHECKPOINT_FILE)?;
+        Self::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     /// A training that has not run yet: the weights and state `Trainer::new` would start from,
@@ -221,12 +308,13 @@ impl Checkpoint {
             return Err(bad("not a morphogen training checkpoint"));
         }
         let hlen = u32::from_le_bytes([head[12], head[13], head[14], head[15]]) as usize;
-        if hlen > 64 << 20 {
+        if hlen > MAX_HEADER {
             return Err(bad("checkpoint header is too large"));
         }
         let mut h = vec![0u8; hlen];
         f.read_exact(&mut h).map_err(|_| bad("checkpoint header truncated"))?;
         let header: Header = serde_json::from_slice(&h).map_err(|e| bad(&format!("checkpoint header: {e}")))?;
+        crate::limits::name("name", &header.name).map_err(|e| bad(&format!("checkpoint header: {e}")))?;
         Ok(Summary {
             name: header.name,
             iteration: header.iteration,

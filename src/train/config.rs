@@ -216,6 +216,7 @@ impl TrainConfig {
         if self.checkpoint_every == 0 {
             return bad("checkpoint_every must be at least 1");
         }
+        self.validate_sizes().map_err(|e| format!("training config: {e}"))?;
         if self.grade_every > 0 && self.mode == Mode::Texture {
             return bad("grade_every grades creatures (regrowth after wounds); a texture has no bar");
         }
@@ -232,6 +233,69 @@ impl TrainConfig {
             if !(self.overflow_weight >= 0.0 && self.overflow_weight.is_finite()) {
                 return bad("overflow_weight must be a non-negative number");
             }
+        }
+        Ok(())
+    }
+}
+
+impl TrainConfig {
+    /// The side of the square grids this config trains on: the padded target of a creature, the
+    /// pool's worlds of a texture.
+    pub fn grid_side(&self) -> usize {
+        if self.mode == Mode::Texture { self.grid } else { self.target.side() }
+    }
+
+    /// Upper limits (`crate::limits`) on every size and on the memory they imply together, so
+    /// that a config file never makes a training abort on an allocation or run for ever.
+    fn validate_sizes(&self) -> Result<(), String> {
+        use crate::limits::{self as l, within};
+        within("iterations", self.iterations, 0, l::MAX_ITERATIONS)?;
+        within("batch", self.batch, 1, l::MAX_BATCH)?;
+        within("pool_size", self.pool_size, 0, l::MAX_POOL)?;
+        within("max_steps", self.max_steps, 1, l::MAX_STEPS)?;
+        self.target.validate()?;
+        within(
+            if self.mode == Mode::Texture { "grid" } else { "target.size + 2 x target.padding" },
+            self.grid_side(),
+            8,
+            l::MAX_GRID,
+        )?;
+        if self.lr_schedule.len() > 1000 {
+            return Err(format!("lr_schedule: {} steps, over the limit of 1000", self.lr_schedule.len()));
+        }
+        let (side, c) = (self.grid_side(), self.spec().channels);
+        if self.mode != Mode::Grow {
+            l::product(
+                "pool memory (pool_size x grid x grid x channels x 4 bytes)",
+                &[self.pool_size, side, side, c, 4],
+                "bytes",
+                l::MAX_POOL_BYTES,
+            )?;
+        }
+        l::product(
+            "rollout memory (batch x max_steps x grid x grid x channels x 4 bytes)",
+            &[self.batch, self.max_steps, side, side, c, 4],
+            "bytes",
+            l::MAX_ROLLOUT_BYTES,
+        )?;
+        if !(self.angle.is_finite() && self.angle.abs() <= std::f32::consts::TAU) {
+            return Err(format!("angle: {} rad is not in [-2 pi, 2 pi]", self.angle));
+        }
+        if !((0.0..1.0).contains(&self.beta1) && (0.0..1.0).contains(&self.beta2)) {
+            return Err("beta1 and beta2 must be in [0, 1)".into());
+        }
+        if !(self.adam_eps > 0.0
+            && self.adam_eps.is_finite()
+            && self.grad_norm_eps >= 0.0
+            && self.grad_norm_eps.is_finite())
+        {
+            return Err("adam_eps must be positive and grad_norm_eps non-negative (finite)".into());
+        }
+        if self.mode == Mode::Texture {
+            within("target.size (a texture's example)", self.target.size, 8, l::MAX_TARGET_SIZE)?;
+            within("swd_levels", self.swd_levels, 1, 8)?;
+            within("swd_patch", self.swd_patch, 1, 15)?;
+            within("swd_projections", self.swd_projections, 1, 1024)?;
         }
         Ok(())
     }

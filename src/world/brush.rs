@@ -21,6 +21,27 @@ pub enum Shape {
 }
 
 impl Shape {
+    /// Every coordinate and length finite and within `limits::MAX_SHAPE_EXTENT`, lengths not
+    /// negative: for shapes read from files (levels, scripts).
+    pub fn validate(&self) -> Result<(), String> {
+        let lim = crate::limits::MAX_SHAPE_EXTENT;
+        let (coords, lengths): (Vec<f32>, Vec<f32>) = match *self {
+            Shape::Disc { x, y, r } => (vec![x, y], vec![r]),
+            Shape::Line { x0, y0, x1, y1, width } => (vec![x0, y0, x1, y1], vec![width]),
+            Shape::Square { x, y, half } => (vec![x, y], vec![half]),
+            Shape::Ring { x, y, r_in, r_out } => (vec![x, y], vec![r_in, r_out]),
+            // The side is an angle: any finite one will do, but 1e30 rad has no meaning left.
+            Shape::Half { x, y, side, reach } => (vec![x, y, side], vec![reach]),
+        };
+        if let Some(v) = coords.iter().find(|v| !(v.is_finite() && v.abs() <= lim)) {
+            return Err(format!("shape {self:?}: {v} is not a number within -{lim}..={lim}"));
+        }
+        if let Some(v) = lengths.iter().find(|v| !(v.is_finite() && (0.0..=lim).contains(*v))) {
+            return Err(format!("shape {self:?}: the length {v} is not within 0..={lim}"));
+        }
+        Ok(())
+    }
+
     fn bounds(&self) -> (f32, f32, f32, f32) {
         match *self {
             Shape::Disc { x, y, r } => (x - r, y - r, x + r, y + r),
@@ -63,6 +84,10 @@ impl Shape {
         // Walk the bounding box, clipped to the world; on a torus at most one period, centred on
         // the shape, so that each cell is tested once, at its image nearest the shape.
         let lim = |a: f32, b: f32, n: usize| -> (i64, i64) {
+            // Clamped far beyond any world first: the bounds of a disc of radius 5e18 would
+            // overflow the i64 arithmetic below and wrap into a range that never ends. (NaN
+            // stays NaN and converts to 0; such a shape contains no cell.)
+            let (a, b) = (a.clamp(-1e15, 1e15), b.clamp(-1e15, 1e15));
             let (a, b, n) = (a.floor() as i64 - 1, b.ceil() as i64 + 1, n as i64);
             if !size.wrap {
                 (a.max(0), b.min(n - 1))

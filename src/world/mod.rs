@@ -28,7 +28,7 @@ const S: usize = STRIDE as usize;
 /// closure test reads every layer).
 pub const MAX_SPECIES: usize = 8;
 /// Largest side of a world.
-pub const MAX_SIDE: usize = 2048;
+pub const MAX_SIDE: usize = crate::limits::MAX_WORLD_SIDE;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorldSize {
@@ -157,6 +157,12 @@ impl<B: WorldBackend> World<B> {
             return Err(format!("a world holds at most {MAX_SPECIES} species"));
         }
         rule.weights.validate().map_err(|e| format!("{}: {e}", rule.name))?;
+        if !(0.0..=1.0).contains(&rule.fire_rate) || !rule.angle.is_finite() {
+            return Err(format!(
+                "{}: fire rate {} must be in [0, 1] and angle {} finite",
+                rule.name, rule.fire_rate, rule.angle
+            ));
+        }
         if !rule.weights.spec.alive_masking && rule.weights.spec.channels >= S {
             return Err(format!(
                 "{}: a texture may have at most {} channels in the world (one more keeps its territory)",
@@ -218,13 +224,20 @@ impl<B: WorldBackend> World<B> {
     }
 
     pub fn set_angle(&mut self, s: usize, angle: f32) {
-        if let Some(r) = self.species.get_mut(s) {
-            r.angle = angle;
+        // Kept within one turn: the kernels take the sine and cosine of an f32, which lose all
+        // precision far from zero. A non-finite angle leaves the rule as it was.
+        if let Some(r) = self.species.get_mut(s)
+            && angle.is_finite()
+        {
+            use std::f32::consts::{PI, TAU};
+            r.angle = if angle.abs() <= PI { angle } else { (angle + PI).rem_euclid(TAU) - PI };
         }
     }
     pub fn set_fire_rate(&mut self, s: usize, rate: f32) {
         if let Some(r) = self.species.get_mut(s) {
-            r.fire_rate = rate.clamp(0.0, 1.0);
+            if !rate.is_nan() {
+                r.fire_rate = rate.clamp(0.0, 1.0);
+            }
         }
     }
 

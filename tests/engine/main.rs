@@ -1,12 +1,15 @@
 //! The engine's tests, in one binary (each test binary costs CI a link of burn).
 
+mod bounds;
 mod cli;
 mod common;
 mod creature_file;
 mod distill;
 mod gpu;
+mod hostile;
 mod lab;
 mod levels;
+mod memcap;
 mod play;
 mod rules;
 mod sandbox;
@@ -14,3 +17,6 @@ mod target;
 mod texture;
 mod training;
 mod world;
+
+#[global_allocator]
+static ALLOC: memcap::Capped = memcap::Capped;

@@ -354,3 +354,32 @@ fn challenges_are_played_scored_saved_and_reloaded_in_a_real_window() {
     assert!(pixels_like(&shot, (320, 0, 1280, 800), [30, 160, 70], 70) > 300, "the lizard is drawn");
     assert!(pixels_like(&shot, (320, 0, 1280, 800), [230, 170, 20], 40) > 100, "the stars are drawn");
 }
+
+#[test]
+fn a_failing_script_exits_with_code_2_and_an_unknown_level_fails_instead_of_waiting() {
+    if !can_play() {
+        return;
+    }
+    let dir = tmpdir("play-bad-script");
+    let script = dir.join("script.ron");
+    std::fs::write(&script, r#"Script(actions: [PlayLevel("99-none"), Quit])"#).unwrap();
+    let mut child = game(&dir, &["play", "--size", "64", "--script", script.to_str().unwrap()])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run the game");
+    let t0 = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if t0.elapsed().as_secs() > 180 {
+            let _ = child.kill();
+            panic!("the game still waits for a level that does not exist");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let mut log = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert_eq!(status.code(), Some(2), "{log}");
+    assert!(log.contains("no level named 99-none"), "{log}");
+}

@@ -46,6 +46,8 @@ impl AssetLoader for LevelLoader {
         ctx: &mut LoadContext<'_>,
     ) -> Result<LevelAsset, LevelLoadError> {
         let source = self.dir.join(ctx.path().path());
+        // The same size limit as every text file morphogen reads (a level is a few kilobytes).
+        crate::limits::file_len(&source, "level file", crate::limits::MAX_TEXT_FILE).map_err(LevelLoadError)?;
         let mut bytes = Vec::new();
         reader.read_to_end(&mut bytes).await.map_err(|e| LevelLoadError(format!("{}: {e}", source.display())))?;
         let text =
@@ -99,6 +101,10 @@ pub struct Levels {
 impl Levels {
     pub fn new(dir: PathBuf) -> Self {
         Self { dir, entries: Vec::new(), last_scan: None }
+    }
+    /// Whether the folder has been looked at once (before that, no name is known to be missing).
+    pub fn scanned(&self) -> bool {
+        self.last_scan.is_some()
     }
     pub fn find(&self, name: &str) -> Option<usize> {
         self.entries.iter().position(|e| e.name == name)

@@ -219,6 +219,10 @@ fn hud<B: WorldBackend>(
     ui.separator();
     ui.label(egui::RichText::new(goal_text(&level.goal)).strong());
     ui.small(stars_rule(&level.goal, &level.stars));
+    if let Some(f) = run.growing() {
+        ui.add(egui::ProgressBar::new(f).text(format!("growing the creatures: {:.0}%", f * 100.0)));
+        return None;
+    }
     let t = run.time();
     let clock = match &level.goal {
         Goal::Regrow { within, .. } => match run.since_wound() {

@@ -133,7 +133,8 @@ impl<B: WorldBackend> Challenge<B> {
         Self { playing: None, tool: LevelTool::default(), creature: 0, save, data_dir }
     }
 
-    /// Starts (or restarts) a level by file name. Growing its creatures runs here.
+    /// Starts (or restarts) a level by file name. Its creatures grow over the next frames
+    /// (`advance`), so that a level grown for thousands of steps does not freeze the window.
     pub fn start(&mut self, levels: &Levels, name: &str, device: &B::Device) -> std::result::Result<(), String> {
         let entry = levels.entries.iter().find(|e| e.name == name).ok_or(format!("no level named {name}"))?;
         let level = match &entry.status {
@@ -141,7 +142,7 @@ impl<B: WorldBackend> Challenge<B> {
             Status::Loading => return Err(format!("{name} is still loading")),
             Status::Failed(e) => return Err(e.clone()),
         };
-        let run = LevelRun::<B>::new(level, device)?;
+        let run = LevelRun::<B>::prepare(level, device)?;
         let mut p = Playing {
             name: name.to_string(),
             version: entry.version,
@@ -203,6 +204,11 @@ pub fn budget_of(t: &crate::level::Tools, tool: LevelTool) -> u32 {
 /// the window.
 const MAX_STEPS_PER_FRAME: u32 = 6;
 
+/// World steps of growth between two looks at the clock.
+const GROWTH_CHUNK: u64 = 4;
+/// Time a frame may spend growing a level's creatures before play.
+const GROWTH_PER_FRAME: std::time::Duration = std::time::Duration::from_millis(25);
+
 /// Runs the level in play at its own steps per second; restarts it when its file changed.
 pub fn advance<B: WorldBackend>(
     time: Res<Time>,
@@ -245,6 +251,23 @@ pub fn advance<B: WorldBackend>(
         }
     }
     let Some(p) = ch.playing.as_mut() else { return };
+    if p.run.growing().is_some() {
+        // Growth before play: steps in chunks until this frame's share of time is spent.
+        let started = std::time::Instant::now();
+        loop {
+            match p.run.grow(GROWTH_CHUNK) {
+                Ok(false) if started.elapsed() < GROWTH_PER_FRAME => continue,
+                Ok(_) => break,
+                Err(e) => {
+                    notices.say(format!("{}: {e}", p.name));
+                    ch.playing = None;
+                    return;
+                }
+            }
+        }
+        p.redraw();
+        return;
+    }
     if p.paused || p.run.outcome().is_some() {
         return;
     }
