@@ -119,12 +119,12 @@ pub fn resolve(choice: BackendChoice) -> Result<Resolved, String> {
 }
 
 /// Work generic over the backend, run by [`run_job`] on the resolved one.
-pub trait Job {
+pub trait BackendJob {
     type Output;
     fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output;
 }
 
-pub fn run_job<J: Job>(on: &Resolved, job: J) -> J::Output {
+pub fn run_job<J: BackendJob>(on: &Resolved, job: J) -> J::Output {
     match on {
         Resolved::Cpu => job.run::<Autodiff<CpuBackend>>(Default::default(), on),
         Resolved::Gpu(_) => job.run::<Autodiff<GpuBackend>>(WgpuDevice::DefaultDevice, on),

@@ -97,7 +97,7 @@ pub fn evaluate<B: Backend>(c: &Creature, opts: &EvalOptions, device: &B::Device
     sim.run(2000 - 500);
     let at_2000 = mean(&rgba_mse(&sim.state(), &settled));
 
-    let mut rng = StdRng::seed_from_u64(opts.seed ^ 0x5EED_0F_D15C);
+    let mut rng = StdRng::seed_from_u64(opts.seed ^ 0x005E_ED0F_D15C);
     let trial = |k: u64, wounds: Vec<Wound>| -> [usize; 2] {
         let keep: Vec<f32> = wounds.iter().flat_map(|wd| wd.keep_mask(h, w)).collect();
         let mut s = Simulation::from_state(&c.weights, c.meta.rule, settled.clone(), opts.seed.wrapping_add(1000 + k))

@@ -246,6 +246,14 @@ impl Target {
     }
 }
 
+/// Files taken as images (a drop on the window goes to the lab; creature files and models go to
+/// the library).
+pub fn is_image(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg" | "gif" | "bmp" | "tif" | "tiff" | "webp")
+    })
+}
+
 /// Decodes an image with size limits, naming the file in every error.
 pub fn decode_file(path: &Path) -> Result<DynamicImage, String> {
     let bytes = crate::fsio::read_limited(path, "image", crate::limits::MAX_IMAGE_FILE)?;

@@ -1,7 +1,6 @@
 //! Screenshots of the window and GIF recordings of the world, into the user's pictures folder
 //! (or the data folder), written atomically, with the path shown.
 
-use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 
-use super::library::Notices;
+use super::shell::Notices;
 use super::sim::{Clock, Sandbox};
 use crate::world::WorldBackend;
 
@@ -55,12 +54,7 @@ pub struct Recording {
 /// Longest recording kept, in frames.
 const MAX_GIF_FRAMES: usize = 600;
 
-pub struct CapturePlugin<B>(PhantomData<B>);
-impl<B> Default for CapturePlugin<B> {
-    fn default() -> Self {
-        Self(PhantomData)
-    }
-}
+backend_plugin!(CapturePlugin);
 
 impl<B: WorldBackend> Plugin for CapturePlugin<B> {
     fn build(&self, app: &mut App) {

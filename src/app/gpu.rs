@@ -4,11 +4,7 @@
 use bevy::prelude::*;
 use bevy::render::RenderApp;
 use bevy::render::renderer::{RenderAdapter, RenderDevice, RenderInstance, RenderQueue};
-use burn_wgpu::{RuntimeOptions, WgpuDevice, WgpuSetup, init_device};
-
-/// burn's handle to Bevy's device.
-#[derive(Resource, Clone, Debug)]
-pub struct SimDevice(pub WgpuDevice);
+use burn_wgpu::{RuntimeOptions, WgpuSetup, init_device};
 
 pub type Gpu = burn::backend::Wgpu;
 
@@ -34,7 +30,6 @@ impl Plugin for BurnOnBevyPlugin {
         };
         let dev = init_device(setup, RuntimeOptions::default());
         info!("burn runs on Bevy's device: {} ({:?})", adapter.get_info().name, backend);
-        app.insert_resource(super::sim::BackendDevice::<Gpu>(dev.clone()));
-        app.insert_resource(SimDevice(dev));
+        app.insert_resource(super::sim::BackendDevice::<Gpu>(dev));
     }
 }

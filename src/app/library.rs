@@ -1,13 +1,12 @@
 //! The creature library: every creature file in the creatures folder, plus any creature file or
 //! Distill demo model dropped on the window. Planting a creature adds its species to the world.
 
-use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use bevy::prelude::*;
 use bevy::window::FileDragAndDrop;
 
+use super::shell::Notices;
 use super::sim::Sandbox;
 use crate::creature::Creature;
 use crate::nca::Weights;
@@ -28,23 +27,6 @@ pub struct Entry {
 pub struct Library {
     pub entries: Vec<Entry>,
     pub selected: Option<usize>,
-}
-
-/// Messages for the user (bad drops, saved files), newest last; the UI shows the recent ones.
-#[derive(Resource, Default, Debug)]
-pub struct Notices(pub Vec<(Instant, String)>);
-
-impl Notices {
-    /// The last few messages of the past 12 seconds, newest first: what every panel shows.
-    pub fn recent(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().rev().filter(|(t, _)| t.elapsed() < std::time::Duration::from_secs(12)).take(5).map(|(_, m)| m)
-    }
-
-    pub fn say(&mut self, msg: impl Into<String>) {
-        let msg = msg.into();
-        info!("{msg}");
-        self.0.push((Instant::now(), msg));
-    }
 }
 
 /// Reads a creature file or a Distill demo model (`.json`).
@@ -125,17 +107,11 @@ pub fn plant<B: WorldBackend>(
     Ok(s)
 }
 
-pub struct LibraryPlugin<B>(PhantomData<B>);
-impl<B> Default for LibraryPlugin<B> {
-    fn default() -> Self {
-        Self(PhantomData)
-    }
-}
+backend_plugin!(LibraryPlugin);
 
 impl<B: WorldBackend> Plugin for LibraryPlugin<B> {
     fn build(&self, app: &mut App) {
         app.init_resource::<Library>()
-            .init_resource::<Notices>()
             .add_systems(Startup, load_folder)
             .add_systems(Update, take_drops.in_set(super::sim::EditWorld));
     }
@@ -171,7 +147,7 @@ fn load_folder(opts: Res<super::PlayOptions>, mut lib: ResMut<Library>, mut noti
 fn take_drops(mut drops: MessageReader<FileDragAndDrop>, mut lib: ResMut<Library>, mut notices: ResMut<Notices>) {
     for d in drops.read() {
         if let FileDragAndDrop::DroppedFile { path_buf, .. } = d
-            && !super::lab::is_image(path_buf)
+            && !crate::target::is_image(path_buf)
         {
             match load_entry(path_buf) {
                 Ok(e) => {

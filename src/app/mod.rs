@@ -2,6 +2,20 @@
 //! (burn is initialised on it), is stepped by WGSL kernels and copied into the world texture on
 //! the GPU every frame.
 
+/// Declares a plugin generic over the world's backend, with the `Default` a derive cannot give: a
+/// derive would ask the backend type itself to be `Default`, and burn's `Wgpu` is not.
+macro_rules! backend_plugin {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        pub struct $name<B>(std::marker::PhantomData<B>);
+        impl<B> Default for $name<B> {
+            fn default() -> Self {
+                Self(std::marker::PhantomData)
+            }
+        }
+    };
+}
+
 pub mod capture;
 pub mod challenges;
 pub mod display;
@@ -9,6 +23,7 @@ pub mod gpu;
 pub mod lab;
 pub mod library;
 pub mod script;
+pub mod shell;
 pub mod sim;
 pub mod speed;
 pub mod tools;
@@ -101,6 +116,7 @@ pub fn run(opts: PlayOptions) -> Result<u8, String> {
     let challenge_opts =
         challenges::ChallengeOptions { levels_dir: opts.levels_dir.clone(), data_dir: opts.data_dir.clone() };
     app.insert_resource(opts);
+    app.add_plugins(shell::ShellPlugin);
     app.add_plugins((gpu::BurnOnBevyPlugin, sim::SimPlugin::<burn::backend::Wgpu>::default(), display::DisplayPlugin));
     app.add_plugins((
         view::ViewPlugin,

@@ -1,7 +1,6 @@
 //! The world as a resource and the system that advances it: edits first, then as many steps as
 //! the speed asks for, then the display image.
 
-use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
@@ -67,7 +66,7 @@ impl Default for Clock {
 
 /// The display image of this frame, on the device, for the render world to copy.
 #[derive(Resource, Default, Clone)]
-pub struct DeviceFrame(pub Option<crate::world::gpu::FrameBuffer>);
+pub struct DeviceFrame(pub Option<crate::world::backend::FrameBuffer>);
 
 /// Systems that change the world run in this set, before it is stepped.
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
@@ -76,12 +75,7 @@ pub struct EditWorld;
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StepWorld;
 
-pub struct SimPlugin<B>(PhantomData<B>);
-impl<B> Default for SimPlugin<B> {
-    fn default() -> Self {
-        Self(PhantomData)
-    }
-}
+backend_plugin!(SimPlugin);
 
 impl<B: WorldBackend> Plugin for SimPlugin<B> {
     fn build(&self, app: &mut App) {

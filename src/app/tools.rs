@@ -1,14 +1,13 @@
 //! The mouse tools and the keyboard shortcuts. Positions become cells through the view's
 //! mapping; the tool turns a press, a drag or a click into edits queued for the next step.
 
-use std::marker::PhantomData;
-
 use bevy::prelude::*;
 
-use super::library::{Library, Notices, plant};
+use super::library::{Library, plant};
+use super::shell::{Notices, UiFocus};
 use super::sim::{Clock, EditWorld, Sandbox};
 use super::speed::Speed;
-use super::view::{PointerOverUi, ViewState};
+use super::view::ViewState;
 use crate::world::{EditOp, Shape, ViewMode, WorldBackend, WorldSize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -104,12 +103,7 @@ pub fn stroke(
     }
 }
 
-pub struct ToolsPlugin<B>(PhantomData<B>);
-impl<B> Default for ToolsPlugin<B> {
-    fn default() -> Self {
-        Self(PhantomData)
-    }
-}
+backend_plugin!(ToolsPlugin);
 
 impl<B: WorldBackend> Plugin for ToolsPlugin<B> {
     fn build(&self, app: &mut App) {
@@ -123,18 +117,14 @@ impl<B: WorldBackend> Plugin for ToolsPlugin<B> {
     }
 }
 
-/// Set by the UI while egui has keyboard focus (a text field), so shortcuts stay out of the way.
-#[derive(Resource, Default, Debug)]
-pub struct KeyboardOverUi(pub bool);
-
 fn keyboard(
     keys: Res<ButtonInput<KeyCode>>,
-    over: Option<Res<KeyboardOverUi>>,
+    focus: Res<UiFocus>,
     mut settings: ResMut<ToolSettings>,
     mut clock: ResMut<Clock>,
     mut capture: ResMut<super::capture::CaptureRequests>,
 ) {
-    if over.is_some_and(|o| o.0) {
+    if focus.keyboard {
         return;
     }
     for (tool, _, key, _) in Tool::ALL {
@@ -178,7 +168,7 @@ fn mouse<B: WorldBackend>(
     view: Option<Res<ViewState>>,
     buttons: Res<ButtonInput<MouseButton>>,
     keys: Res<ButtonInput<KeyCode>>,
-    over_ui: Res<PointerOverUi>,
+    focus: Res<UiFocus>,
     settings: Res<ToolSettings>,
     mut drag: ResMut<ToolDrag>,
     sandbox: Option<ResMut<Sandbox<B>>>,
@@ -190,7 +180,7 @@ fn mouse<B: WorldBackend>(
     let size = sandbox.world.size();
     let cell = view.window_to_cell(cursor, window.size(), size.width, size.height);
     if buttons.just_pressed(MouseButton::Left) {
-        if over_ui.0 {
+        if focus.pointer {
             return;
         }
         drag.start = Some(cell);

@@ -2,56 +2,28 @@
 //! notices and the shortcuts.
 
 use std::collections::HashMap;
-use std::marker::PhantomData;
-use std::time::Duration;
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::capture::CaptureRequests;
-use super::library::{Library, Notices, plant};
+use super::library::{Library, plant};
+use super::shell::Notices;
+use super::shell::widgets::{scene_root, scene_tabs};
 use super::sim::{Clock, Sandbox};
 use super::speed::{LEVELS, Speed};
-use super::tools::{KeyboardOverUi, Stamp, Tool, ToolSettings};
-use super::view::PointerOverUi;
+use super::tools::{Stamp, Tool, ToolSettings};
 use crate::world::{ViewMode, WorldBackend};
 
-pub struct UiPlugin<B>(PhantomData<B>);
-impl<B> Default for UiPlugin<B> {
-    fn default() -> Self {
-        Self(PhantomData)
-    }
-}
+backend_plugin!(UiPlugin);
 
 impl<B: WorldBackend> Plugin for UiPlugin<B> {
     fn build(&self, app: &mut App) {
-        app.init_resource::<KeyboardOverUi>()
-            .init_resource::<Thumbnails>()
-            .add_systems(EguiPrimaryContextPass, panel::<B>.run_if(in_state(super::Scene::Sandbox)));
+        app.init_resource::<Thumbnails>().add_systems(
+            EguiPrimaryContextPass,
+            panel::<B>.run_if(in_state(super::Scene::Sandbox)).in_set(super::shell::Panels),
+        );
     }
-}
-
-/// A full-window egui area under every window, for a scene's panels.
-pub fn scene_root(ctx: &egui::Context, id: &'static str) -> egui::Ui {
-    egui::Ui::new(
-        ctx.clone(),
-        id.into(),
-        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
-    )
-}
-
-/// The row of scene buttons at the top of every scene's panel.
-pub fn scene_tabs(ui: &mut egui::Ui, current: super::Scene, next: &mut NextState<super::Scene>) {
-    ui.horizontal(|ui| {
-        for (s, name) in
-            [(super::Scene::Sandbox, "Sandbox"), (super::Scene::Lab, "Lab"), (super::Scene::Challenges, "Challenges")]
-        {
-            if ui.selectable_label(current == s, egui::RichText::new(name).heading()).clicked() && current != s {
-                next.set(s);
-            }
-        }
-    });
-    ui.separator();
 }
 
 /// egui textures of the library's thumbnails, by entry name.
@@ -68,8 +40,6 @@ fn panel<B: WorldBackend>(
     mut capture: ResMut<CaptureRequests>,
     mut notices: ResMut<Notices>,
     mut thumbs: ResMut<Thumbnails>,
-    mut over_ui: ResMut<PointerOverUi>,
-    mut kb_over_ui: ResMut<KeyboardOverUi>,
     mut next: ResMut<NextState<super::Scene>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
@@ -245,8 +215,5 @@ fn panel<B: WorldBackend>(
             });
         });
     });
-    over_ui.0 = ctx.is_pointer_over_egui() || ctx.egui_wants_pointer_input();
-    kb_over_ui.0 = ctx.egui_wants_keyboard_input();
-    notices.0.retain(|(t, _)| t.elapsed() < Duration::from_secs(60));
     Ok(())
 }

@@ -19,10 +19,6 @@ impl Default for ViewState {
     }
 }
 
-/// Set by the UI when the pointer is over a panel, so tools and the camera leave it alone.
-#[derive(Resource, Default, Debug)]
-pub struct PointerOverUi(pub bool);
-
 impl ViewState {
     /// The world point under a window position (pixels from the top left).
     pub fn window_to_world(&self, cursor: Vec2, window: Vec2) -> Vec2 {
@@ -58,8 +54,7 @@ pub struct ViewUpdate;
 
 impl Plugin for ViewPlugin {
     fn build(&self, app: &mut App) {
-        app.init_resource::<PointerOverUi>()
-            .add_systems(Startup, spawn_camera)
+        app.add_systems(Startup, spawn_camera)
             .add_systems(Update, (zoom_and_pan, apply_view).chain().in_set(ViewUpdate).in_set(super::sim::EditWorld));
     }
 }
@@ -79,10 +74,10 @@ fn zoom_and_pan(
     motion: Res<AccumulatedMouseMotion>,
     buttons: Res<ButtonInput<MouseButton>>,
     windows: Query<&Window>,
-    over_ui: Res<PointerOverUi>,
+    focus: Res<super::shell::UiFocus>,
 ) {
     let Some(window) = windows.iter().next() else { return };
-    if over_ui.0 {
+    if focus.pointer {
         return;
     }
     if let Some(cursor) = window.cursor_position()

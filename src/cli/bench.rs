@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use burn::backend::wgpu::WgpuDevice;
 use burn::tensor::backend::AutodiffBackend;
-use morphogen::backend::{BackendChoice, GpuBackend, Job, Resolved, resolve, run_job};
+use morphogen::backend::{BackendChoice, BackendJob, GpuBackend, Resolved, resolve, run_job};
 use morphogen::bench::{sim_cell_updates_per_s, train_iters_per_s, train_real_iters_per_s, world_cell_updates_per_s};
 
 #[derive(clap::Args)]
@@ -36,7 +36,7 @@ struct BenchJob<'a> {
     args: &'a BenchArgs,
 }
 
-impl Job for BenchJob<'_> {
+impl BackendJob for BenchJob<'_> {
     type Output = ();
     fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) {
         let a = self.args;

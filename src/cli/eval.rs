@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use burn::tensor::backend::AutodiffBackend;
-use morphogen::backend::{Job, Resolved, resolve, run_job};
+use morphogen::backend::{BackendJob, Resolved, resolve, run_job};
 use morphogen::creature::Creature;
 use morphogen::eval::{
     EvalOptions, Report, TEXTURE_GROW, TEXTURE_HEAL_MAX, TEXTURE_HOLD, TextureReport, evaluate, evaluate_texture,
@@ -38,7 +38,7 @@ enum Card {
     Texture(TextureReport),
 }
 
-impl Job for EvalJob {
+impl BackendJob for EvalJob {
     type Output = Result<Card, String>;
     fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
         let opts = EvalOptions { step_mode: on.step_mode(), ..self.1 };

@@ -24,7 +24,7 @@ pub fn run(a: ImportArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn import_file(path: &PathBuf, name: Option<&str>) -> Result<Creature, String> {
+pub fn import_file(path: &std::path::Path, name: Option<&str>) -> Result<Creature, String> {
     let text = morphogen::fsio::read_text(path, "Distill model")?;
     let weights = morphogen::distill::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "distill".into());

@@ -10,7 +10,6 @@ mod progress;
 mod train;
 mod zoo;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -75,6 +74,6 @@ pub struct BackendArg {
     pub backend: BackendChoice,
 }
 
-pub fn load_creature(path: &PathBuf) -> Result<morphogen::creature::Creature, String> {
+pub fn load_creature(path: &std::path::Path) -> Result<morphogen::creature::Creature, String> {
     morphogen::creature::Creature::load(path).map_err(|e| e.to_string())
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use burn::tensor::backend::AutodiffBackend;
-use morphogen::backend::{Job, Resolved, resolve, run_job};
+use morphogen::backend::{BackendJob, Resolved, resolve, run_job};
 use morphogen::target::{Background, Target};
 use morphogen::train::checkpoint::Checkpoint;
 use morphogen::train::session::{self, Control, Event, Outcome, Stop};
@@ -86,7 +86,7 @@ pub(super) struct TrainJob {
     pub control: Arc<Control>,
 }
 
-impl Job for TrainJob {
+impl BackendJob for TrainJob {
     type Output = Result<ExitCode, String>;
     fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
         let mut t = match self.start {

@@ -107,7 +107,7 @@ fn same_training(a: &TrainConfig, b: &TrainConfig) -> bool {
 
 struct EvalJob(Creature, usize);
 
-impl morphogen::backend::Job for EvalJob {
+impl morphogen::backend::BackendJob for EvalJob {
     type Output = Report;
     fn run<B: burn::tensor::backend::AutodiffBackend>(
         self,

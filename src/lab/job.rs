@@ -182,7 +182,7 @@ struct Worker {
 /// How often the batch is read back for the pool view (each read-back costs a little).
 const BATCH_VIEW_EVERY: Duration = Duration::from_millis(500);
 
-impl crate::backend::Job for Worker {
+impl crate::backend::BackendJob for Worker {
     type Output = Result<End, String>;
     fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
         let ck = Checkpoint::load(&self.ckpt)?;

@@ -250,10 +250,7 @@ impl<B: WorldBackend> LevelRun<B> {
             match h {
                 Hazard::Acid(s) => self.wound(&s),
                 Hazard::Sweep { from, to, radius, period } => {
-                    // A triangle wave: from -> to -> from every period.
-                    let phase = (t / period.max(0.1)).fract();
-                    let k = if phase < 0.5 { phase * 2.0 } else { 2.0 - phase * 2.0 };
-                    let (x, y) = (from.0 + (to.0 - from.0) * k, from.1 + (to.1 - from.1) * k);
+                    let (x, y) = Hazard::sweep_at(from, to, period, t);
                     self.wound(&Shape::Disc { x, y, r: radius });
                 }
                 Hazard::Spin(deg) => {

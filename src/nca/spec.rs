@@ -188,7 +188,7 @@ impl ModelSpec {
         if !(1..=MAX_HIDDEN).contains(&self.hidden) {
             return Err(format!("hidden must be 1..={MAX_HIDDEN}, not {}", self.hidden));
         }
-        if self.channels % 4 != 0 || self.hidden % 4 != 0 {
+        if !self.channels.is_multiple_of(4) || !self.hidden.is_multiple_of(4) {
             return Err(format!(
                 "channels ({}) and hidden ({}) must be multiples of 4 (the GPU kernels read weights four at a time)",
                 self.channels, self.hidden

@@ -66,7 +66,7 @@ impl Header {
         use crate::limits::{self as l, within};
         let e = |m: String| format!("checkpoint header: {m}");
         l::name("name", &self.name).map_err(e)?;
-        self.config.validate().map_err(|m| e(m))?;
+        self.config.validate().map_err(e)?;
         within("iteration", self.iteration, 0, l::MAX_ITERATIONS).map_err(e)?;
         if self.history.len() > l::MAX_HISTORY {
             return Err(e(format!("history: {} entries, over the limit of {}", self.history.len(), l::MAX_HISTORY)));

@@ -177,12 +177,12 @@ impl TrainConfig {
     }
 
     pub fn lr_at(&self, iteration: u64) -> f32 {
-        self.lr_schedule.iter().filter(|s| iteration >= s.at).last().map_or(self.lr, |s| s.lr)
+        self.lr_schedule.iter().rfind(|s| iteration >= s.at).map_or(self.lr, |s| s.lr)
     }
 
     /// The weights a training with this config starts from.
     pub fn initial_weights(&self) -> Weights {
-        Weights::init(self.spec(), crate::train::trainer::mix(self.seed, u64::MAX, 0))
+        Weights::init(self.spec(), mix(self.seed, u64::MAX, 0))
     }
 
     pub fn validate(&self) -> Result<(), String> {
@@ -227,7 +227,11 @@ impl TrainConfig {
             if self.reset_every == 0 {
                 return bad("reset_every must be at least 1");
             }
-            if self.swd_levels == 0 || self.swd_patch == 0 || self.swd_patch % 2 == 0 || self.swd_projections == 0 {
+            if self.swd_levels == 0
+                || self.swd_patch == 0
+                || self.swd_patch.is_multiple_of(2)
+                || self.swd_projections == 0
+            {
                 return bad("swd_levels and swd_projections must be at least 1, swd_patch odd");
             }
             if !(self.overflow_weight >= 0.0 && self.overflow_weight.is_finite()) {
@@ -299,6 +303,15 @@ impl TrainConfig {
         }
         Ok(())
     }
+}
+
+/// Seeds of the training's random streams: unrelated for nearby (seed, iteration, attempt).
+pub(crate) fn mix(seed: u64, iteration: u64, attempt: u64) -> u64 {
+    // SplitMix64 finaliser: unrelated streams for nearby (seed, iteration, attempt).
+    let mut z = seed ^ iteration.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ attempt.wrapping_mul(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 impl Default for TrainConfig {

@@ -7,7 +7,7 @@ use rand::{Rng, RngCore, SeedableRng, rngs::StdRng};
 
 use super::adam::{self, AdamHyper, AdamState};
 use super::checkpoint::{Checkpoint, Pool};
-use super::config::{Mode, TrainConfig};
+use super::config::{Mode, TrainConfig, mix};
 use super::objective::Objective;
 use super::rollout::Rollout;
 use crate::creature::{Creature, CreatureMeta};
@@ -101,15 +101,6 @@ pub struct Trainer<B: AutodiffBackend> {
     /// Rollbacks since the last good snapshot.
     rollbacks_in_a_row: u32,
     attempt: u64,
-}
-
-/// Seeds of the training's random streams: unrelated for nearby (seed, iteration, attempt).
-pub(crate) fn mix(seed: u64, iteration: u64, attempt: u64) -> u64 {
-    // SplitMix64 finaliser: unrelated streams for nearby (seed, iteration, attempt).
-    let mut z = seed ^ iteration.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ attempt.wrapping_mul(0xD1B5_4A32_D192_ED03);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 impl<B: AutodiffBackend> Trainer<B> {
@@ -303,7 +294,7 @@ impl<B: AutodiffBackend> Trainer<B> {
         self.adam = adam_next;
         self.iteration += 1;
         self.history.push(loss_v);
-        if self.iteration % self.cfg.checkpoint_every == 0 {
+        if self.iteration.is_multiple_of(self.cfg.checkpoint_every) {
             self.remember_good(next_weights.flatten());
         }
         Ok(IterReport { iteration: self.iteration, loss: loss_v, lr, steps, rolled_back: None })

@@ -15,6 +15,15 @@ pub enum Frame<B: Backend> {
     Device(Tensor<B, 1, Int>),
 }
 
+/// A packed frame's buffer, kept alive while a copy out of it is pending.
+#[derive(Clone)]
+pub struct FrameBuffer {
+    pub resource: std::sync::Arc<dyn std::any::Any + Send + Sync>,
+    pub buffer: wgpu::Buffer,
+    pub offset: u64,
+    pub size: u64,
+}
+
 impl<B: Backend> Frame<B> {
     /// RGBA8 rows without padding.
     pub fn to_host(&self, size: WorldSize) -> Vec<u8> {
@@ -70,7 +79,7 @@ pub trait WorldBackend: Backend {
     }
 
     /// The device buffer behind a packed frame, for a copy into a texture on the same device.
-    fn frame_buffer(_frame: &Tensor<Self, 1, Int>) -> Option<super::gpu::FrameBuffer> {
+    fn frame_buffer(_frame: &Tensor<Self, 1, Int>) -> Option<FrameBuffer> {
         None
     }
 }

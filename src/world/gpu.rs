@@ -11,7 +11,7 @@ use burn_cubecl::cubecl::prelude::KernelId;
 use burn_cubecl::tensor::CubeTensor;
 use burn_wgpu::{CubeDim, KernelSource, SourceTemplate, WgpuResource};
 
-use super::backend::{Frame, WorldBackend};
+use super::backend::{Frame, FrameBuffer, WorldBackend};
 use super::host::op;
 use super::params::{Params, WorldHeader, row_stride};
 use crate::kernels::launch::{Ct, bytes_handle, float, launch, linear_count, wrap_float};
@@ -64,15 +64,6 @@ impl KernelSource for WorldKernel {
 
 fn params_handle(like: &Ct, p: &Params) -> burn_cubecl::cubecl::server::Handle {
     bytes_handle(like, &p.to_bytes())
-}
-
-/// A packed frame's buffer, kept alive while a copy out of it is pending.
-#[derive(Clone)]
-pub struct FrameBuffer {
-    pub resource: Arc<dyn std::any::Any + Send + Sync>,
-    pub buffer: wgpu::Buffer,
-    pub offset: u64,
-    pub size: u64,
 }
 
 impl WorldBackend for Wgpu {

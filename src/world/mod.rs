@@ -234,10 +234,10 @@ impl<B: WorldBackend> World<B> {
         }
     }
     pub fn set_fire_rate(&mut self, s: usize, rate: f32) {
-        if let Some(r) = self.species.get_mut(s) {
-            if !rate.is_nan() {
-                r.fire_rate = rate.clamp(0.0, 1.0);
-            }
+        if let Some(r) = self.species.get_mut(s)
+            && !rate.is_nan()
+        {
+            r.fire_rate = rate.clamp(0.0, 1.0);
         }
     }
 

@@ -15,7 +15,23 @@ pub fn tensor4(v: Vec<f32>, dims: [usize; 4]) -> Tensor<Cpu, 4> {
 }
 
 pub fn host(t: &Tensor<Cpu, 4>) -> Vec<f32> {
-    t.to_data().convert::<f32>().into_vec::<f32>().unwrap()
+    morphogen::nca::sim::to_host(t)
+}
+
+/// Whether the GPU tests can run: a wgpu adapter (lavapipe in CI). Without one they skip, except
+/// where `MORPHOGEN_REQUIRE_GPU` is set (CI), which makes a missing adapter a failure.
+pub fn gpu_or_skip() -> bool {
+    match morphogen::backend::probe_gpu() {
+        Ok(info) => {
+            eprintln!("GPU adapter: {info}");
+            true
+        }
+        Err(e) => {
+            assert!(std::env::var_os("MORPHOGEN_REQUIRE_GPU").is_none(), "a GPU adapter is required here: {e}");
+            eprintln!("skipping: {e}");
+            false
+        }
+    }
 }
 
 /// Weights with a non-zero last layer, so that steps change the state.

@@ -24,7 +24,7 @@ fn sample() -> Creature {
 }
 
 /// Rewrites the trailing checksum so that a deliberate edit reaches the later checks.
-fn fix_crc(b: &mut Vec<u8>) {
+fn fix_crc(b: &mut [u8]) {
     let n = b.len() - 4;
     let crc = crc32fast::hash(&b[..n]);
     b[n..].copy_from_slice(&crc.to_le_bytes());

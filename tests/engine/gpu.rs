@@ -10,13 +10,8 @@ use crate::common::*;
 
 #[test]
 fn the_wgpu_backend_steps_like_the_cpu_and_trains() {
-    match morphogen::backend::probe_gpu() {
-        Ok(info) => eprintln!("GPU adapter: {info}"),
-        Err(e) => {
-            assert!(std::env::var_os("MORPHOGEN_REQUIRE_GPU").is_none(), "a GPU adapter is required here: {e}");
-            eprintln!("skipping the GPU test: {e}");
-            return;
-        }
+    if !gpu_or_skip() {
+        return;
     }
     let gdev = WgpuDevice::DefaultDevice;
     let (n, h, w) = (2, 20, 20);

@@ -14,10 +14,10 @@ use morphogen::app::Scene;
 use morphogen::app::capture::CaptureRequests;
 use morphogen::app::lab::preview::Preview;
 use morphogen::app::lab::{LabOptions, LabPlugin, LabState};
-use morphogen::app::library::{Library, LibraryPlugin, Notices};
+use morphogen::app::library::{Library, LibraryPlugin};
 use morphogen::app::script::{Script, ScriptPlugin};
+use morphogen::app::shell::{Notices, UiFocus};
 use morphogen::app::sim::{BackendDevice, Sandbox, SimPlugin};
-use morphogen::app::view::PointerOverUi;
 use morphogen::backend::{BackendChoice, Resolved};
 use morphogen::creature::Creature;
 use morphogen::lab::{JobState, Lab};
@@ -201,7 +201,7 @@ fn headless_lab(data: &Path) -> App {
     });
     app.insert_resource(BackendDevice::<Cpu>(dev()));
     app.init_resource::<CaptureRequests>();
-    app.init_resource::<PointerOverUi>();
+    app.init_resource::<UiFocus>().init_resource::<Notices>();
     app.add_plugins((SimPlugin::<Cpu>::default(), LibraryPlugin::<Cpu>::default(), LabPlugin::<Cpu>::default()));
     app
 }

@@ -10,6 +10,7 @@ mod hostile;
 mod lab;
 mod levels;
 mod memcap;
+mod mutate;
 mod play;
 mod rules;
 mod sandbox;

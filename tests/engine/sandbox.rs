@@ -7,11 +7,12 @@ use bevy::prelude::*;
 use bevy::window::FileDragAndDrop;
 use morphogen::app::PlayOptions;
 use morphogen::app::capture::CaptureRequests;
-use morphogen::app::library::{Library, LibraryPlugin, Notices};
+use morphogen::app::library::{Library, LibraryPlugin};
 use morphogen::app::script::{Script, ScriptPlugin};
+use morphogen::app::shell::{Notices, UiFocus};
 use morphogen::app::sim::{BackendDevice, Sandbox, SimPlugin};
 use morphogen::app::tools::{Tool, ToolSettings, ToolsPlugin};
-use morphogen::app::view::{PointerOverUi, ViewState};
+use morphogen::app::view::ViewState;
 use morphogen::creature::{Creature, CreatureMeta};
 use morphogen::nca::{ModelSpec, NcaConfig};
 use morphogen::world::WorldSize;
@@ -29,7 +30,7 @@ fn headless(size: WorldSize, dir: &std::path::Path) -> App {
     app.insert_resource(opts);
     app.insert_resource(BackendDevice::<Cpu>(dev()));
     app.init_resource::<CaptureRequests>();
-    app.init_resource::<PointerOverUi>();
+    app.init_resource::<UiFocus>().init_resource::<Notices>();
     app.add_plugins((SimPlugin::<Cpu>::default(), LibraryPlugin::<Cpu>::default()));
     app
 }

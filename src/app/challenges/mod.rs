@@ -2,6 +2,8 @@
 //! a level list with locks and best results, and levels played with budgets, a live shape % and
 //! a result screen. Best results persist in the user's data folder (`level::score::SaveFile`).
 
+mod board;
+mod hud;
 pub mod levels;
 pub mod panel;
 pub mod play;
@@ -15,7 +17,7 @@ use bevy::prelude::*;
 use bevy_egui::EguiPrimaryContextPass;
 
 use super::Scene;
-use super::library::Notices;
+use super::shell::Notices;
 use crate::world::WorldBackend;
 pub use levels::{LevelAsset, Levels};
 pub use play::{Challenge, LevelTool};
@@ -56,7 +58,10 @@ impl<B: WorldBackend> Plugin for ChallengesPlugin<B> {
             .add_systems(Startup, open_challenges::<B>)
             .add_systems(Update, (levels::scan, levels::track).chain())
             .add_systems(Update, play::advance::<B>.after(levels::track).run_if(in_state(Scene::Challenges)))
-            .add_systems(EguiPrimaryContextPass, panel::panel::<B>.run_if(in_state(Scene::Challenges)));
+            .add_systems(
+                EguiPrimaryContextPass,
+                panel::panel::<B>.run_if(in_state(Scene::Challenges)).in_set(super::shell::Panels),
+            );
     }
 }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use bevy::prelude::*;
 
 use super::levels::{Levels, Status};
-use crate::app::library::Notices;
+use crate::app::shell::Notices;
 use crate::app::sim::BackendDevice;
 use crate::level::score::{Best, SaveFile};
 use crate::level::{Action, CUT_WIDTH, LevelRun, Move};
@@ -64,7 +64,7 @@ impl LevelTool {
 
 /// What became of a finished level, as the result screen shows it.
 #[derive(Clone, Debug)]
-pub struct Result {
+pub struct LevelResult {
     pub best: Option<Best>,
     pub new_best: bool,
 }
@@ -84,7 +84,7 @@ pub struct Playing<B: WorldBackend> {
     /// The world as last drawn (RGBA8) and a counter that changes with it.
     pub image: Vec<u8>,
     pub image_version: u64,
-    pub result: Option<Result>,
+    pub result: Option<LevelResult>,
 }
 
 impl<B: WorldBackend> Playing<B> {
@@ -94,7 +94,7 @@ impl<B: WorldBackend> Playing<B> {
     }
 
     /// A player's action: spends its budget and is remembered as a move.
-    pub fn act(&mut self, a: Action) -> std::result::Result<(), String> {
+    pub fn act(&mut self, a: Action) -> Result<(), String> {
         self.run.apply(&a)?;
         self.moves.push(Move { at: (self.run.time() * 100.0).round() / 100.0, action: a });
         self.redraw();
@@ -135,7 +135,7 @@ impl<B: WorldBackend> Challenge<B> {
 
     /// Starts (or restarts) a level by file name. Its creatures grow over the next frames
     /// (`advance`), so that a level grown for thousands of steps does not freeze the window.
-    pub fn start(&mut self, levels: &Levels, name: &str, device: &B::Device) -> std::result::Result<(), String> {
+    pub fn start(&mut self, levels: &Levels, name: &str, device: &B::Device) -> Result<(), String> {
         let entry = levels.entries.iter().find(|e| e.name == name).ok_or(format!("no level named {name}"))?;
         let level = match &entry.status {
             Status::Ready(l) => (**l).clone(),
@@ -181,7 +181,7 @@ impl<B: WorldBackend> Challenge<B> {
                 notices.say(format!("the result could not be saved: {e}"));
             }
         }
-        p.result = Some(Result { best: self.save.best.get(&p.name).copied(), new_best });
+        p.result = Some(LevelResult { best: self.save.best.get(&p.name).copied(), new_best });
     }
 }
 

@@ -2,20 +2,22 @@
 //! in the background (one training at a time, more queued), watch the loss, the batch and a
 //! preview world grow, and find the result in the library. The work itself is `crate::lab`.
 
+mod draft_form;
+mod jobs;
+mod live;
 pub mod panel;
 pub mod picker;
 pub mod plot;
 pub mod preview;
-pub mod textures;
 
-use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
 use bevy::window::FileDragAndDrop;
 
 use super::Scene;
-use super::library::{Library, Notices, load_entry};
+use super::library::{Library, load_entry};
+use super::shell::Notices;
 use crate::backend::{BackendChoice, Resolved, resolve};
 use crate::lab::estimate::{self, Estimate};
 use crate::lab::{Draft, Lab, LabEvent};
@@ -110,12 +112,7 @@ pub struct LabOptions {
     pub defaults: TrainConfig,
 }
 
-pub struct LabPlugin<B>(PhantomData<B>);
-impl<B> Default for LabPlugin<B> {
-    fn default() -> Self {
-        Self(PhantomData)
-    }
-}
+backend_plugin!(LabPlugin);
 
 impl<B: WorldBackend> Plugin for LabPlugin<B> {
     fn build(&self, app: &mut App) {
@@ -141,13 +138,6 @@ fn open_lab(mut commands: Commands, opts: Res<LabOptions>, mut notices: ResMut<N
     commands.insert_resource(LabState { lab, draft: None, estimate: None, shown: None, picker: picker::Picker::new() });
 }
 
-/// Files the lab takes from a drop: images. Creature files and models go to the library.
-pub fn is_image(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        matches!(e.to_ascii_lowercase().as_str(), "png" | "jpg" | "jpeg" | "gif" | "bmp" | "tif" | "tiff" | "webp")
-    })
-}
-
 fn take_image_drops(
     mut drops: MessageReader<FileDragAndDrop>,
     state: Option<ResMut<LabState>>,
@@ -158,7 +148,7 @@ fn take_image_drops(
     let Some(mut state) = state else { return };
     for d in drops.read() {
         let FileDragAndDrop::DroppedFile { path_buf, .. } = d else { continue };
-        if !is_image(path_buf) {
+        if !crate::target::is_image(path_buf) {
             continue;
         }
         let cfg = state.draft.as_ref().map(|d| d.cfg.clone()).unwrap_or_else(|| opts.defaults.clone());

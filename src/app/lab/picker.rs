@@ -37,7 +37,7 @@ impl Picker {
                         continue;
                     }
                     let is_dir = e.path().is_dir();
-                    if is_dir || super::is_image(&e.path()) {
+                    if is_dir || crate::target::is_image(&e.path()) {
                         self.entries.push((name, is_dir));
                     }
                 }

@@ -1,0 +1,151 @@
+//! The HUD of a level in play: the goal in words, the clock, the live shape % against the goal,
+//! the tools with what is left of each, pause, restart and the way back to the list.
+
+use bevy_egui::egui;
+
+use super::panel::Ask;
+use super::play::{LevelTool, Playing, budget_of};
+use crate::level::{Goal, Level, Stars};
+use crate::world::WorldBackend;
+
+pub fn stars_text(n: u8) -> String {
+    (0..3).map(|i| if i < n { '★' } else { '☆' }).collect()
+}
+
+/// What the goal asks, in a sentence.
+pub fn goal_text(g: &Goal) -> String {
+    match g {
+        Goal::Regrow { shape, within } => {
+            format!("Regrow: after the wound, bring it back to {:.0}% of its shape within {within} s.", shape * 100.0)
+        }
+        Goal::Survive { shape, seconds } => {
+            format!("Survive: keep it above {:.0}% of its shape for {seconds} s.", shape * 100.0)
+        }
+        Goal::Sever { cuts, below, within } => {
+            format!(
+                "Sever: with at most {cuts} scalpel cut(s), leave it below {:.0}% of its shape {within} s after your last cut.",
+                below * 100.0
+            )
+        }
+        Goal::Garden { zones, cover, within } => format!(
+            "Garden: cover {:.0}% of each of the {} green zone(s) with life within {within} s.",
+            cover * 100.0,
+            zones.len()
+        ),
+    }
+}
+
+/// What two and three stars take.
+pub fn stars_rule(g: &Goal, s: &Stars) -> String {
+    match g {
+        Goal::Survive { .. } => {
+            format!("★★ never below {:.0}%, ★★★ never below {:.0}%", s.two * 100.0, s.three * 100.0)
+        }
+        Goal::Sever { .. } => format!("★★ in {} cut(s), ★★★ in {}", s.two, s.three),
+        _ => format!("★★ within {} s, ★★★ within {} s", s.two, s.three),
+    }
+}
+
+pub(super) fn hud<B: WorldBackend>(
+    ui: &mut egui::Ui,
+    p: &mut Playing<B>,
+    tool: &mut LevelTool,
+    creature: &mut usize,
+) -> Option<Ask> {
+    let mut ask = None;
+    let run = &p.run;
+    let level: &Level = &run.level;
+    ui.heading(&level.title);
+    ui.label(&level.brief);
+    ui.separator();
+    ui.label(egui::RichText::new(goal_text(&level.goal)).strong());
+    ui.small(stars_rule(&level.goal, &level.stars));
+    if let Some(f) = run.growing() {
+        ui.add(egui::ProgressBar::new(f).text(format!("growing the creatures: {:.0}%", f * 100.0)));
+        return None;
+    }
+    let t = run.time();
+    let clock = match &level.goal {
+        Goal::Regrow { within, .. } => match run.since_wound() {
+            Some(s) => format!("{s:.1} s of {within} s since the wound"),
+            None => format!("{t:.1} s: waiting for the wound"),
+        },
+        Goal::Survive { seconds, .. } => format!("{t:.1} s of {seconds} s"),
+        Goal::Sever { cuts, within, .. } => match run.since_cut() {
+            (Some(s), n) => format!("{n} of {cuts} cut(s); {s:.1} s of {within} s since the last"),
+            (None, _) => format!("{t:.1} s: no cut yet"),
+        },
+        Goal::Garden { within, .. } => format!("{t:.1} s of {within} s"),
+    };
+    ui.label(egui::RichText::new(clock).monospace());
+    let target = match &level.goal {
+        Goal::Regrow { shape, .. } | Goal::Survive { shape, .. } => Some(*shape),
+        Goal::Sever { below, .. } => Some(*below),
+        Goal::Garden { .. } => None,
+    };
+    let bar = egui::ProgressBar::new(run.shape.clamp(0.0, 1.0)).text(match target {
+        Some(g) => format!("shape {:.0}% (goal {:.0}%)", run.shape * 100.0, g * 100.0),
+        None => format!("shape {:.0}%", run.shape * 100.0),
+    });
+    ui.add(bar);
+    ui.separator();
+    ui.label("Tools");
+    for (k, name) in LevelTool::ALL {
+        let left = budget_of(&run.budget, k);
+        let given = budget_of(&level.tools, k);
+        if given == 0 {
+            continue;
+        }
+        let label = if k == LevelTool::Shield {
+            format!("{name}  {left}/{given}  ({} s)", level.tools.shield_seconds)
+        } else {
+            format!("{name}  {left}/{given}")
+        };
+        ui.add_enabled_ui(left > 0, |ui| {
+            if ui.selectable_label(*tool == k, label).clicked() {
+                *tool = k;
+            }
+        });
+    }
+    if level.tools == Default::default() {
+        ui.small("No tools in this level: watch.");
+    } else {
+        ui.small(match tool {
+            LevelTool::Scalpel => "Drag across the creature to cut.",
+            LevelTool::Wall => "Drag to build a wall: nothing grows through it.",
+            LevelTool::Seed => "Click to plant a seed.",
+            _ => "Click on the world.",
+        });
+    }
+    if level.tools.seeds > 0 && level.creatures.len() > 1 {
+        egui::ComboBox::from_label("seed of").selected_text(creature_name(level, *creature)).show_ui(ui, |ui| {
+            for i in 0..level.creatures.len() {
+                ui.selectable_value(creature, i, creature_name(level, i));
+            }
+        });
+    }
+    ui.separator();
+    ui.horizontal(|ui| {
+        if ui.button(if p.paused { "Resume" } else { "Pause" }).clicked() {
+            p.paused = !p.paused;
+        }
+        if ui.button("Restart").clicked() {
+            ask = Some(Ask::Restart);
+        }
+        if ui.button("Levels").clicked() {
+            ask = Some(Ask::Quit);
+        }
+    });
+    if p.autoplay.is_some() {
+        ui.small("Playing the level's own solution.");
+    }
+    ask
+}
+
+fn creature_name(level: &Level, i: usize) -> String {
+    level
+        .creatures
+        .get(i)
+        .map(|c| std::path::Path::new(&c.creature).file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_string())
+        .unwrap_or_default()
+}
