@@ -65,3 +65,43 @@ pub fn parse(json: &str) -> Result<Weights, String> {
     w.validate().map_err(|e| e.to_string())?;
     Ok(w)
 }
+
+/// The scale that quantises `v` as the demo does: `(q / 255 - 0.5) * scale` covers every value.
+fn scale_of(v: &[f32]) -> f32 {
+    let m = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    // All zeros (a last layer before training) still needs a positive scale to be read back.
+    if m > 0.0 { 2.0 * m } else { 1e-3 }
+}
+
+fn quantise(v: &[f32], scale: f32) -> impl Iterator<Item = u8> + '_ {
+    v.iter().map(move |&x| ((x / scale + 0.5) * 255.0).round().clamp(0.0, 255.0) as u8)
+}
+
+fn encode_layer(w: &[f32], b: &[f32], in_ch: usize, out_ch: usize) -> Result<serde_json::Value, String> {
+    let (ws, bs) = (scale_of(w), scale_of(b));
+    if ws > MAX_SCALE || bs > MAX_SCALE {
+        return Err(format!("weights up to {:.1} in size do not fit the demo's format", ws.max(bs) / 2.0));
+    }
+    let bytes: Vec<u8> = quantise(w, ws).chain(quantise(b, bs)).collect();
+    debug_assert_eq!(bytes.len(), (in_ch + 1) * out_ch);
+    Ok(serde_json::json!({
+        "data_b64": base64::engine::general_purpose::STANDARD.encode(bytes),
+        "in_ch": in_ch,
+        "out_ch": out_ch,
+        "weight_scale": ws,
+        "bias_scale": bs,
+        "type": "uint8",
+    }))
+}
+
+/// A creature's weights as a model of the Distill demo (the paper's model only): each layer
+/// quantised to bytes with the scale that covers its largest value, as the demo's own models are.
+/// The round trip costs at most half a step of each scale per value.
+pub fn export(w: &Weights) -> Result<String, String> {
+    if w.spec != ModelSpec::GROWING {
+        return Err("the Distill demo runs the paper's model only (16 channels, 48 -> 128 -> 16)".into());
+    }
+    w.validate().map_err(|e| e.to_string())?;
+    let layers = [encode_layer(&w.w1, &w.b1, FEATURES, HIDDEN)?, encode_layer(&w.w2, &w.b2, HIDDEN, CHANNELS)?];
+    Ok(serde_json::Value::Array(layers.into()).to_string())
+}

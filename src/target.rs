@@ -187,7 +187,7 @@ impl Target {
             rgba[i + 2] = p.0[2].clamp(0.0, a);
             rgba[i + 3] = a;
         }
-        if !rgba.chunks_exact(4).any(|p| p[3] > 0.1) {
+        if !rgba.chunks_exact(4).any(|p| p[3] > crate::nca::spec::ALIVE_THRESHOLD) {
             return Err("image is fully transparent: there is no shape to grow".into());
         }
         Ok(Target { width: side, height: side, rgba })

@@ -1,5 +1,7 @@
-//! The creature library: every creature file in the creatures folder, plus any creature file or
-//! Distill demo model dropped on the window. Planting a creature adds its species to the world.
+//! The creature library: every creature file in the creatures folder (ours, and the user's from
+//! the lab), the paper's models in three sets (regenerating, persistent, growing), and any creature
+//! file or Distill demo model dropped on the window. Planting a creature adds its species to the
+//! world.
 
 use std::path::{Path, PathBuf};
 
@@ -12,9 +14,56 @@ use crate::creature::Creature;
 use crate::nca::Weights;
 use crate::world::{EditOp, SpeciesRule, WorldBackend};
 
+/// The library's sections, in the order shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Group {
+    /// Trained here (shipped or the user's own), or dropped on the window.
+    Ours,
+    /// The paper's experiment 3.
+    Regenerating,
+    /// The paper's experiment 2.
+    Persistent,
+    /// The paper's experiment 1.
+    Growing,
+}
+
+impl Group {
+    pub const ALL: [Group; 4] = [Group::Ours, Group::Regenerating, Group::Persistent, Group::Growing];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Ours => "Our creatures",
+            Group::Regenerating => "The paper's: regenerating",
+            Group::Persistent => "The paper's: persistent",
+            Group::Growing => "The paper's: growing",
+        }
+    }
+
+    /// What the experiment means, in a line.
+    pub fn note(self) -> &'static str {
+        match self {
+            Group::Ours => "trained by morphogen: regrow from every wound the tools deal",
+            Group::Regenerating => "experiment 3, trained with wounds: heals",
+            Group::Persistent => "experiment 2, a pool of states: stable, does not heal",
+            Group::Growing => "experiment 1, from the seed only: grows, then decays",
+        }
+    }
+
+    /// The set of a Distill demo model, from its file name (`ex1_`, `ex2_`, `ex3_`).
+    pub fn of_model(path: &Path) -> Group {
+        match path.file_name().and_then(|n| n.to_str()).map(|n| n.get(..4)) {
+            Some(Some("ex1_")) => Group::Growing,
+            Some(Some("ex2_")) => Group::Persistent,
+            Some(Some("ex3_")) => Group::Regenerating,
+            _ => Group::Ours,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Entry {
     pub name: String,
+    pub group: Group,
     pub weights: Weights,
     pub fire_rate: f32,
     pub angle: f32,
@@ -25,8 +74,11 @@ pub struct Entry {
 
 #[derive(Resource, Default, Debug)]
 pub struct Library {
+    /// In the order shown: by group, then as they were added.
     pub entries: Vec<Entry>,
     pub selected: Option<usize>,
+    /// Only names containing this (any case) are shown, and keys 1-9 pick among them.
+    pub filter: String,
 }
 
 /// Reads a creature file or a Distill demo model (`.json`).
@@ -36,7 +88,15 @@ pub fn load_entry(path: &Path) -> Result<Entry, String> {
     if is_json {
         let text = crate::fsio::read_text(path, "Distill model")?;
         let weights = crate::distill::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        return Ok(Entry { name, weights, fire_rate: 0.5, angle: 0.0, thumbnail: None, source: path.to_path_buf() });
+        return Ok(Entry {
+            name,
+            group: Group::of_model(path),
+            weights,
+            fire_rate: 0.5,
+            angle: 0.0,
+            thumbnail: None,
+            source: path.to_path_buf(),
+        });
     }
     let c = Creature::load(path).map_err(|e| e.to_string())?;
     let thumbnail = c.target.as_ref().map(|t| {
@@ -54,6 +114,7 @@ pub fn load_entry(path: &Path) -> Result<Entry, String> {
     });
     Ok(Entry {
         name: c.meta.name.clone(),
+        group: Group::Ours,
         weights: c.weights,
         fire_rate: c.meta.rule.fire_rate,
         angle: c.meta.rule.angle,
@@ -63,23 +124,39 @@ pub fn load_entry(path: &Path) -> Result<Entry, String> {
 }
 
 impl Library {
-    /// Adds (or replaces, by name) an entry and selects it; returns its index.
+    /// Adds (or replaces, by name) an entry at the end of its group and selects it; returns its
+    /// index.
     pub fn add(&mut self, e: Entry) -> usize {
-        let i = match self.entries.iter().position(|x| x.name == e.name) {
-            Some(i) => {
-                self.entries[i] = e;
-                i
-            }
-            None => {
-                self.entries.push(e);
-                self.entries.len() - 1
-            }
-        };
+        if let Some(i) = self.entries.iter().position(|x| x.name == e.name) {
+            self.entries.remove(i);
+        }
+        let i = self.entries.iter().position(|x| x.group > e.group).unwrap_or(self.entries.len());
+        self.entries.insert(i, e);
         self.selected = Some(i);
         i
     }
+
+    /// The entries shown under the filter, in order.
+    pub fn visible(&self) -> Vec<usize> {
+        let f = self.filter.trim().to_lowercase();
+        (0..self.entries.len()).filter(|&i| f.is_empty() || self.entries[i].name.to_lowercase().contains(&f)).collect()
+    }
     pub fn find(&self, name: &str) -> Option<usize> {
         self.entries.iter().position(|e| e.name == name)
+    }
+}
+
+/// The world's species of library entry `entry`, added to the world first if it is not there yet.
+pub fn species_for<B: WorldBackend>(sandbox: &mut Sandbox<B>, lib: &Library, entry: usize) -> Result<usize, String> {
+    let e = lib.entries.get(entry).ok_or("no such creature in the library")?;
+    match sandbox.world.find_species(&e.name) {
+        Some(s) => Ok(s),
+        None => sandbox.world.add_species(SpeciesRule {
+            name: e.name.clone(),
+            weights: e.weights.clone(),
+            angle: e.angle,
+            fire_rate: e.fire_rate,
+        }),
     }
 }
 
@@ -92,17 +169,8 @@ pub fn plant<B: WorldBackend>(
     x: i64,
     y: i64,
 ) -> Result<usize, String> {
-    let e = lib.entries.get(entry).ok_or("no such creature in the library")?;
-    let s = match sandbox.world.find_species(&e.name) {
-        Some(s) => s,
-        None => sandbox.world.add_species(SpeciesRule {
-            name: e.name.clone(),
-            weights: e.weights.clone(),
-            angle: e.angle,
-            fire_rate: e.fire_rate,
-        })?,
-    };
     let cell = sandbox.world.size().cell(x, y).ok_or("outside the world")?;
+    let s = species_for(sandbox, lib, entry)?;
     sandbox.pending.push((cell, EditOp::Seed(s)));
     Ok(s)
 }
@@ -117,20 +185,20 @@ impl<B: WorldBackend> Plugin for LibraryPlugin<B> {
     }
 }
 
-/// The shipped creatures, then the user's own (trained in the lab).
+/// The shipped creatures, the user's own (trained in the lab) and the paper's models.
 fn load_folder(opts: Res<super::PlayOptions>, mut lib: ResMut<Library>, mut notices: ResMut<Notices>) {
     let user = crate::lab::store::creatures_dir(&opts.data_dir);
-    for (dir, required) in [(&opts.creatures_dir, true), (&user, false)] {
+    for (dir, required, ext) in
+        [(&opts.creatures_dir, true, "creature"), (&user, false, "creature"), (&opts.distill_dir, false, "json")]
+    {
         let Ok(read) = std::fs::read_dir(dir) else {
             if required {
                 notices.say(format!("no creature folder at {}", dir.display()));
             }
             continue;
         };
-        let mut paths: Vec<PathBuf> = read
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "creature"))
-            .collect();
+        let mut paths: Vec<PathBuf> =
+            read.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == ext)).collect();
         paths.sort();
         for p in paths {
             match load_entry(&p) {

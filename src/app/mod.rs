@@ -22,6 +22,8 @@ pub mod display;
 pub mod gpu;
 pub mod lab;
 pub mod library;
+pub mod library_panel;
+pub mod opening;
 pub mod script;
 pub mod shell;
 pub mod sim;
@@ -53,6 +55,8 @@ pub struct PlayOptions {
     pub script: Option<PathBuf>,
     /// Where the library looks for creature files.
     pub creatures_dir: PathBuf,
+    /// Where the library finds the paper's models (the Distill demo's JSON).
+    pub distill_dir: PathBuf,
     /// Where screenshots and recordings go.
     pub captures_dir: PathBuf,
     /// The user's data folder: trained creatures, the lab's checkpoints.
@@ -68,6 +72,7 @@ impl PlayOptions {
             size,
             script: None,
             creatures_dir: PathBuf::from("assets/creatures"),
+            distill_dir: PathBuf::from("assets/distill"),
             captures_dir: capture::default_dir(),
             data_dir: capture::data_dir(),
             levels_dir: PathBuf::from("levels"),
@@ -127,6 +132,7 @@ pub fn run(opts: PlayOptions) -> Result<u8, String> {
         ui::UiPlugin::<burn::backend::Wgpu>::default(),
         capture::CapturePlugin::<burn::backend::Wgpu>::default(),
     ));
+    app.add_plugins(opening::OpeningPlugin::<burn::backend::Wgpu>::default());
     app.add_plugins(lab::LabPlugin::<burn::backend::Wgpu>::default());
     app.add_plugins(challenges::ChallengesPlugin::<burn::backend::Wgpu>::new(challenge_opts));
     if let Some(s) = script {

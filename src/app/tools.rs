@@ -3,7 +3,7 @@
 
 use bevy::prelude::*;
 
-use super::library::{Library, plant};
+use super::library::{Library, plant, species_for};
 use super::shell::{Notices, UiFocus};
 use super::sim::{Clock, EditWorld, Sandbox};
 use super::speed::Speed;
@@ -19,16 +19,19 @@ pub enum Tool {
     Wall,
     Stamp,
     Rotate,
+    /// Paints the selected creature's rule onto living cells: they keep their state and obey it.
+    Graft,
 }
 
 impl Tool {
-    pub const ALL: [(Tool, &'static str, KeyCode, &'static str); 6] = [
+    pub const ALL: [(Tool, &'static str, KeyCode, &'static str); 7] = [
         (Tool::Eraser, "Eraser", KeyCode::KeyE, "E"),
         (Tool::Scalpel, "Scalpel", KeyCode::KeyC, "C"),
         (Tool::Seed, "Seed", KeyCode::KeyS, "S"),
         (Tool::Wall, "Wall", KeyCode::KeyW, "W"),
         (Tool::Stamp, "Stamp", KeyCode::KeyT, "T"),
         (Tool::Rotate, "Rotate", KeyCode::KeyR, "R"),
+        (Tool::Graft, "Graft", KeyCode::KeyF, "F"),
     ];
 }
 
@@ -71,7 +74,13 @@ pub struct ToolDrag {
     /// Cell position where the current press started, and where it was last frame.
     pub start: Option<Vec2>,
     pub last: Option<Vec2>,
+    /// The last press (when, where), for double clicks.
+    pub last_click: Option<(std::time::Instant, Vec2)>,
 }
+
+/// Two presses this close in time and space are a double click: it plants the selected creature.
+const DOUBLE_CLICK: std::time::Duration = std::time::Duration::from_millis(400);
+const DOUBLE_CLICK_CELLS: f32 = 3.0;
 
 fn cells_of(shape: Shape, size: WorldSize, op: EditOp) -> Vec<(u32, EditOp)> {
     shape.cells(size).into_iter().map(|c| (c, op)).collect()
@@ -103,6 +112,27 @@ pub fn stroke(
     }
 }
 
+/// Picks a library entry: it is what the seed tool (and a double click) plants.
+pub fn pick(lib: &mut Library, tools: &mut ToolSettings, i: usize) {
+    if i < lib.entries.len() {
+        lib.selected = Some(i);
+        tools.tool = Tool::Seed;
+    }
+}
+
+/// Keys 1-9: the first nine creatures the library shows.
+const DIGITS: [KeyCode; 9] = [
+    KeyCode::Digit1,
+    KeyCode::Digit2,
+    KeyCode::Digit3,
+    KeyCode::Digit4,
+    KeyCode::Digit5,
+    KeyCode::Digit6,
+    KeyCode::Digit7,
+    KeyCode::Digit8,
+    KeyCode::Digit9,
+];
+
 backend_plugin!(ToolsPlugin);
 
 impl<B: WorldBackend> Plugin for ToolsPlugin<B> {
@@ -123,9 +153,15 @@ fn keyboard(
     mut settings: ResMut<ToolSettings>,
     mut clock: ResMut<Clock>,
     mut capture: ResMut<super::capture::CaptureRequests>,
+    mut lib: ResMut<Library>,
 ) {
     if focus.keyboard {
         return;
+    }
+    if let Some(k) = DIGITS.iter().position(|&d| keys.just_pressed(d))
+        && let Some(&i) = lib.visible().get(k)
+    {
+        pick(&mut lib, &mut settings, i);
     }
     for (tool, _, key, _) in Tool::ALL {
         if keys.just_pressed(key) {
@@ -185,6 +221,25 @@ fn mouse<B: WorldBackend>(
         }
         drag.start = Some(cell);
         drag.last = Some(cell);
+        let now = std::time::Instant::now();
+        let double =
+            drag.last_click.is_some_and(|(t, at)| now - t < DOUBLE_CLICK && at.distance(cell) < DOUBLE_CLICK_CELLS);
+        drag.last_click = if double { None } else { Some((now, cell)) };
+        // With any tool but the seed (whose single click already plants).
+        if double && settings.tool != Tool::Seed {
+            match lib.selected {
+                Some(e) => {
+                    if let Err(msg) = plant(&mut sandbox, &lib, e, cell.x.floor() as i64, cell.y.floor() as i64) {
+                        notices.say(msg);
+                    }
+                }
+                None => notices.say("pick a creature in the library first"),
+            }
+            // The second press plants and does nothing else: an eraser would wipe the seed.
+            drag.start = None;
+            drag.last = None;
+            return;
+        }
     }
     let Some(start) = drag.start else { return };
     let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
@@ -220,6 +275,27 @@ fn mouse<B: WorldBackend>(
             if buttons.just_pressed(MouseButton::Left) {
                 let shape = stamp_shape(settings.stamp, cell.x, cell.y, settings.stamp_angle_deg, size);
                 sb.pending.extend(cells_of(shape, size, EditOp::Erase));
+            }
+        }
+        Tool::Graft => {
+            if (buttons.pressed(MouseButton::Left) || buttons.just_released(MouseButton::Left))
+                && let Some(e) = lib.selected
+            {
+                match species_for(sb, &lib, e) {
+                    Ok(s) => {
+                        let from = drag.last.unwrap_or(cell);
+                        let line = Shape::Line {
+                            x0: from.x,
+                            y0: from.y,
+                            x1: cell.x,
+                            y1: cell.y,
+                            width: 2.0 * settings.eraser_radius,
+                        };
+                        sb.pending.extend(cells_of(line, size, EditOp::Graft(s)));
+                    }
+                    Err(msg) => notices.say(msg),
+                }
+                drag.last = Some(cell);
             }
         }
         Tool::Rotate => {

@@ -1,13 +1,12 @@
 //! The side panel (egui): counters, time controls, view, tools, library and species, capture,
 //! notices and the shortcuts.
 
-use std::collections::HashMap;
-
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::capture::CaptureRequests;
 use super::library::{Library, plant};
+use super::library_panel::{Thumbnails, library_list};
 use super::shell::Notices;
 use super::shell::widgets::{scene_root, scene_tabs};
 use super::sim::{Clock, Sandbox};
@@ -25,10 +24,6 @@ impl<B: WorldBackend> Plugin for UiPlugin<B> {
         );
     }
 }
-
-/// egui textures of the library's thumbnails, by entry name.
-#[derive(Resource, Default)]
-struct Thumbnails(HashMap<String, egui::TextureHandle>);
 
 #[allow(clippy::too_many_arguments)]
 fn panel<B: WorldBackend>(
@@ -146,30 +141,14 @@ fn panel<B: WorldBackend>(
                 Tool::Rotate => {
                     ui.small("drag left/right to turn the selected species' perception");
                 }
+                Tool::Graft => {
+                    ui.add(egui::Slider::new(&mut tools.eraser_radius, 1.0..=40.0).text("radius"));
+                    ui.small("drag over living cells: they keep their state and obey the selected creature's rule");
+                }
             }
 
             ui.separator();
-            ui.label("Library (drop creature files or Distill .json models on the window)");
-            let mut pick = None;
-            for (i, e) in lib.entries.iter().enumerate() {
-                ui.horizontal(|ui| {
-                    if let Some((w, h, rgba)) = &e.thumbnail {
-                        let tex = thumbs.0.entry(e.name.clone()).or_insert_with(|| {
-                            ctx.load_texture(e.name.clone(), egui::ColorImage::from_rgba_unmultiplied([*w, *h], rgba), egui::TextureOptions::NEAREST)
-                        });
-                        ui.image((tex.id(), egui::vec2(28.0, 28.0)));
-                    } else {
-                        ui.add_sized([28.0, 28.0], egui::Label::new("?"));
-                    }
-                    if ui.selectable_label(lib.selected == Some(i), &e.name).clicked() {
-                        pick = Some(i);
-                    }
-                });
-            }
-            if let Some(i) = pick {
-                lib.selected = Some(i);
-                tools.tool = Tool::Seed;
-            }
+            library_list(ui, &ctx, &mut lib, &mut tools, &mut thumbs);
 
             let n = sandbox.world.species().len();
             if n > 0 {
@@ -187,6 +166,20 @@ fn panel<B: WorldBackend>(
                     }
                     if fire != r.fire_rate {
                         sandbox.world.set_fire_rate(s, fire);
+                    }
+                    if let Some(e) = lib.selected.and_then(|i| lib.entries.get(i))
+                        && e.name != r.name
+                        && ui.button(format!("swap rule to {}", e.name)).on_hover_text("every cell of this species keeps its state and obeys the other rule").clicked()
+                    {
+                        let (name, weights) = (e.name.clone(), e.weights.clone());
+                        let r = if sandbox.world.find_species(&name).is_some() {
+                            Err(format!("{name} already lives in the world as a species of its own"))
+                        } else {
+                            sandbox.world.set_rule(s, &name, &weights)
+                        };
+                        if let Err(m) = r {
+                            notices.say(m);
+                        }
                     }
                 }
             }
@@ -211,7 +204,7 @@ fn panel<B: WorldBackend>(
             }
             ui.separator();
             ui.collapsing("Controls", |ui| {
-                ui.small("Left drag: use the tool   Wheel: zoom   Middle/right drag: pan\nSpace pause, . step, -/+ speed, V view, P screenshot, G record\nE eraser, C scalpel, S seed, W wall, T stamp, R rotate");
+                ui.small("Left drag: use the tool   Wheel: zoom   Middle/right drag: pan\nSpace pause, . step, -/+ speed, V view, P screenshot, G record\nE eraser, C scalpel, S seed, W wall, T stamp, R rotate, F graft; 1-9 pick a creature; double-click plants it");
             });
         });
     });

@@ -35,3 +35,22 @@ pub fn import_file(path: &std::path::Path, name: Option<&str>) -> Result<Creatur
     meta.iterations = 0;
     Ok(Creature { meta, weights, target: None })
 }
+
+#[derive(clap::Args)]
+pub struct ExportArgs {
+    /// A creature file of the paper's model (a texture cannot run in the demo).
+    creature: PathBuf,
+    /// Where the demo's JSON is written.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// `morphogen export-distill`: a creature as a model of the Distill demo, quantised as the demo's
+/// own models are.
+pub fn export(a: ExportArgs) -> Result<ExitCode, String> {
+    let c = super::load_creature(&a.creature)?;
+    let json = morphogen::distill::export(&c.weights).map_err(|e| format!("{}: {e}", a.creature.display()))?;
+    morphogen::fsio::write_atomic(&a.out, json.as_bytes())?;
+    eprintln!("exported '{}' -> {} (the Distill demo's uint8 format)", c.meta.name, a.out.display());
+    Ok(ExitCode::SUCCESS)
+}

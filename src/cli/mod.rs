@@ -42,6 +42,8 @@ enum Command {
     Info(info::InfoArgs),
     /// Convert a model of the Distill article's demo (JSON) into a creature file.
     ImportDistill(import::ImportArgs),
+    /// Write a creature as a model of the Distill demo (JSON, quantised as the demo's are).
+    ExportDistill(import::ExportArgs),
     /// Simulation and training throughput on each available backend.
     Bench(bench::BenchArgs),
     /// The creature zoo: retrain it from its manifest, or evaluate it against the bar.
@@ -59,6 +61,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Eval(a) => eval::run(a),
         Command::Info(a) => info::run(a),
         Command::ImportDistill(a) => import::run(a),
+        Command::ExportDistill(a) => import::export(a),
         Command::Bench(a) => bench::run(a),
         Command::Zoo(c) => zoo::run(c),
         Command::Level(c) => level::run(c),

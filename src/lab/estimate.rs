@@ -33,7 +33,7 @@ pub fn cpu(target: &Target, cfg: &TrainConfig) -> Estimate {
     let mut one = vec![0.0f32; h * w * c];
     for i in 0..h * w {
         let a = target.rgba[i * 4 + 3];
-        if a > 0.1 {
+        if a > crate::nca::spec::ALIVE_THRESHOLD {
             one[i * c..i * c + 4].copy_from_slice(&target.rgba[i * 4..i * 4 + 4]);
             one[i * c + 4..(i + 1) * c].fill(0.5);
         }

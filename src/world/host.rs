@@ -143,7 +143,9 @@ pub fn edit(x: &mut [f32], aux: &mut [f32], edits: &[u32], p: &Params) {
                 let s = (c - op::GRAFT) as usize;
                 let Some(l) = p.layers.get(s) else { continue };
                 // The state of whichever other species lives here moves to species s.
-                let from = (0..p.species()).find(|&t| t != s && x[at(t, cell) + life_channel(&p.layers[t])] > 0.1);
+                let from = (0..p.species()).find(|&t| {
+                    t != s && x[at(t, cell) + life_channel(&p.layers[t])] > crate::nca::spec::ALIVE_THRESHOLD
+                });
                 let Some(t) = from else { continue };
                 let moved: Vec<f32> = x[at(t, cell)..at(t, cell) + S].to_vec();
                 x[at(t, cell)..at(t, cell) + S].fill(0.0);

@@ -21,8 +21,9 @@ pub use params::{Params, ViewMode};
 use crate::kernels::layout::STRIDE;
 use crate::nca::Weights;
 
-/// Floats per cell and species in the world's state.
-const S: usize = STRIDE as usize;
+/// Floats per cell and species in the world's state (`host_state` is `[species, H, W, STATE_STRIDE]`).
+pub const STATE_STRIDE: usize = STRIDE as usize;
+const S: usize = STATE_STRIDE;
 
 /// Most species one world holds (the parameter block has room for them, and the per-cell
 /// closure test reads every layer).

@@ -64,3 +64,53 @@ fn malformed_demo_models_give_clear_errors() {
     v[0]["in_ch"] = serde_json::json!(47);
     assert!(morphogen::distill::parse(&v.to_string()).unwrap_err().contains("expected 48->128"));
 }
+
+#[test]
+fn our_creatures_export_to_the_demo_format_and_grow_the_same_after_the_round_trip() {
+    let ours = morphogen::creature::Creature::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/creatures/lizard.creature"),
+    )
+    .unwrap();
+    let json = morphogen::distill::export(&ours.weights).unwrap();
+    let back = morphogen::distill::parse(&json).unwrap();
+    // Each value moves by at most half a quantisation step of its tensor's scale.
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for (a, b, scale) in [
+        (&ours.weights.w1, &back.w1, v[0]["weight_scale"].as_f64().unwrap() as f32),
+        (&ours.weights.b1, &back.b1, v[0]["bias_scale"].as_f64().unwrap() as f32),
+        (&ours.weights.w2, &back.w2, v[1]["weight_scale"].as_f64().unwrap() as f32),
+        (&ours.weights.b2, &back.b2, v[1]["bias_scale"].as_f64().unwrap() as f32),
+    ] {
+        let err = max_abs_diff(a, b);
+        assert!(err <= scale / 255.0 * 0.5 + 1e-6, "quantisation error {err} for scale {scale}");
+        assert!(err > 0.0, "a float creature is not exactly representable");
+    }
+    // Grown from the seed, both are the same creature within the quantisation's error.
+    let grow = |w: &morphogen::nca::Weights| {
+        let mut sim =
+            Simulation::<Cpu>::from_seed(w, NcaConfig::default(), [1, 72, 72], 5, &dev()).with_mode(StepMode::Host);
+        sim.run(200);
+        (sim.state(), sim.alive_counts()[0])
+    };
+    let (a, na) = grow(&ours.weights);
+    let (b, nb) = grow(&back);
+    let mse = rgba_mse(&a, &b)[0];
+    eprintln!("round trip: alive {na} vs {nb}, RGBA MSE {mse:.2e}");
+    assert!(na > 300 && (na as f32 - nb as f32).abs() < 0.05 * na as f32, "{na} vs {nb}");
+    assert!(mse < 2e-3, "{mse}");
+    // A texture cannot run in the demo.
+    let tex = morphogen::nca::Weights::init(morphogen::nca::ModelSpec::TEXTURE, 1);
+    assert!(morphogen::distill::export(&tex).unwrap_err().contains("paper's model only"));
+
+    // Through the command line, there and back.
+    let dir = tmpdir("export-distill");
+    let json_path = dir.join("lizard.json");
+    let run = |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_morphogen")).args(args).output().unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/creatures/lizard.creature");
+    let o = run(&["export-distill", src.to_str().unwrap(), "--out", json_path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let creature = dir.join("back.creature");
+    let o = run(&["import-distill", json_path.to_str().unwrap(), "--out", creature.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(morphogen::creature::Creature::load(&creature).unwrap().weights, back);
+}

@@ -381,3 +381,86 @@ fn a_failing_script_exits_with_code_2_and_an_unknown_level_fails_instead_of_wait
     assert_eq!(status.code(), Some(2), "{log}");
     assert!(log.contains("no level named 99-none"), "{log}");
 }
+
+/// Pixels of `img` inside `rect` (x0, y0, x1, y1) of the lizard's greens: neither the world's
+/// white background nor the wound's red flash.
+fn green(img: &image::RgbaImage, (x0, y0, x1, y1): (u32, u32, u32, u32)) -> usize {
+    let mut n = 0;
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let [r, g, b, _] = img.get_pixel(x, y).0.map(i32::from);
+            if g < 200 && g > r + 20 && g > b + 20 {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[test]
+fn the_game_opens_on_a_grown_lizard_that_a_drag_wounds_and_a_double_click_plants_beside() {
+    if !can_play() {
+        return;
+    }
+    if Command::new("xdotool").arg("version").output().is_err() {
+        assert!(std::env::var_os("MORPHOGEN_REQUIRE_GPU").is_none(), "xdotool is required here");
+        eprintln!("skipping: no xdotool");
+        return;
+    }
+    let dir = tmpdir("play-first-minutes");
+    // A player's hands: the game with no arguments, then real X input events and F12.
+    let hands = r#"
+        "$GAME" & pid=$!
+        wid=""
+        for i in $(seq 1 240); do
+            wid=$(xdotool search --name '^morphogen$' 2>/dev/null | head -n 1)
+            [ -n "$wid" ] && break
+            sleep 0.5
+        done
+        [ -n "$wid" ] || { echo "no window"; kill $pid; exit 3; }
+        sleep 8
+        # No window manager: give the window the keyboard, then every event goes through XTEST
+        # as a real device's would (the window is at 0,0).
+        xdotool windowfocus "$wid"; xdotool windowraise "$wid"
+        shot() { xdotool key F12; sleep 4; }
+        shot
+        xdotool mousemove 700 400; sleep 0.3; xdotool mousedown 1
+        for x in 720 740 760 780 800 820 840 860 880; do sleep 0.15; xdotool mousemove $x 400; done
+        sleep 0.1; xdotool mouseup 1; sleep 0.2
+        shot
+        xdotool mousemove 440 190; sleep 0.3; xdotool click --repeat 2 --delay 80 1
+        sleep 20
+        shot
+        kill $pid; wait $pid
+        exit 0
+    "#;
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c", hands])
+        .env("GAME", env!("CARGO_BIN_EXE_morphogen"))
+        .env("XDG_PICTURES_DIR", &dir)
+        .env("XDG_DATA_HOME", &dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run the game");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{}:\n{log}", out.status);
+    let mut shots: Vec<_> = std::fs::read_dir(dir.join("morphogen"))
+        .unwrap_or_else(|e| panic!("no screenshots ({e}):\n{log}"))
+        .map(|e| e.unwrap().path())
+        .collect();
+    shots.sort();
+    assert_eq!(shots.len(), 3, "{shots:?}\n{log}");
+    let img: Vec<image::RgbaImage> = shots.iter().map(|p| image::open(p).unwrap().to_rgba8()).collect();
+    // The world's centre is at (790, 400): the panel takes the left 300 pixels.
+    let lizard = (630, 240, 950, 560);
+    // The eraser's stroke: from x 700 to 880 at y 400, 6 cells (48 pixels) either side.
+    let stroke = (700, 360, 880, 440);
+    let beside = (380, 130, 500, 250);
+    let grown = green(&img[0], lizard);
+    let (before, wounded) = (green(&img[0], stroke), green(&img[1], stroke));
+    let planted = (green(&img[0], beside), green(&img[2], beside));
+    eprintln!("creature pixels: grown {grown}; in the stroke {before}, after the drag {wounded}; beside: {planted:?}");
+    assert!(grown > 15_000, "a grown lizard fills the middle of the first screenshot: {grown}");
+    assert!((wounded as f32) < 0.6 * before as f32, "the drag wounds it: {wounded} vs {before}");
+    assert!(planted.0 < 50 && planted.1 > 200, "the double click plants a second one: {planted:?}");
+}

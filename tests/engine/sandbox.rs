@@ -26,6 +26,7 @@ fn headless(size: WorldSize, dir: &std::path::Path) -> App {
     app.add_message::<FileDragAndDrop>();
     let mut opts = PlayOptions::new(size);
     opts.creatures_dir = dir.to_path_buf();
+    opts.distill_dir = dir.to_path_buf();
     opts.captures_dir = dir.to_path_buf();
     app.insert_resource(opts);
     app.insert_resource(BackendDevice::<Cpu>(dev()));
@@ -169,4 +170,60 @@ fn a_bad_drop_says_why_and_changes_nothing() {
     let lib = app.world().resource::<Library>();
     assert_eq!(lib.entries.len(), 2);
     assert_eq!(lib.entries[lib.selected.unwrap()].name, "other");
+}
+
+#[test]
+fn the_library_groups_ours_then_the_papers_three_sets_and_filters_by_name() {
+    let dir = tmpdir("library-groups");
+    write_creature(&dir, "zeta", 3);
+    write_creature(&dir, "alpha", 4);
+    let mut app = headless(WorldSize::new(64, 64, true).unwrap(), &dir);
+    app.world_mut().resource_mut::<PlayOptions>().distill_dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/distill");
+    app.update();
+    let lib = app.world().resource::<Library>();
+    use morphogen::app::library::Group;
+    let groups: Vec<Group> = lib.entries.iter().map(|e| e.group).collect();
+    assert!(groups.windows(2).all(|w| w[0] <= w[1]), "grouped in order: {groups:?}");
+    let count = |g: Group| groups.iter().filter(|&&x| x == g).count();
+    assert_eq!((count(Group::Ours), count(Group::Regenerating)), (2, 11));
+    assert_eq!((count(Group::Persistent), count(Group::Growing)), (10, 10));
+    assert_eq!(lib.entries[0].name, "alpha", "files in name order within a group");
+    assert!(lib.entries.iter().filter(|e| e.group == Group::Regenerating).all(|e| e.name.starts_with("ex3_")));
+    let mut lib = app.world_mut().resource_mut::<Library>();
+    lib.filter = "LIZ".into();
+    let names: Vec<&str> = lib.visible().iter().map(|&i| lib.entries[i].name.as_str()).collect();
+    assert_eq!(names, ["ex3_lizard", "ex2_lizard", "ex1_lizard"]);
+    // A dropped model joins its own set, not the end of the list.
+    let e = morphogen::app::library::load_entry(&crate::common::distill("ex1_eye")).unwrap();
+    lib.filter.clear();
+    let i = lib.add(e);
+    assert_eq!(lib.entries[i].group, Group::Growing);
+    assert_eq!(lib.entries.len(), 33);
+}
+
+#[test]
+fn the_opening_creature_is_laid_grown_into_the_middle_of_the_world() {
+    let dir = tmpdir("opening");
+    let mut app = headless(WorldSize::new(128, 128, true).unwrap(), &dir);
+    app.update();
+    let lizard = crate::common::distill("ex3_lizard");
+    let e = morphogen::app::library::load_entry(&lizard).unwrap();
+    app.world_mut().resource_mut::<Library>().add(e);
+    let world = app.world_mut();
+    let lib = std::mem::take(&mut *world.resource_mut::<Library>());
+    let mut sb = world.resource_mut::<Sandbox<Cpu>>();
+    morphogen::app::opening::grow_into(&mut sb, &lib, 0).unwrap();
+    let alive = sb.world.alive_cells();
+    assert!((500..=900).contains(&alive[0]), "a grown lizard, about 700 cells: {alive:?}");
+    // Centred: as many living cells left of the middle as right of it, give or take its shape.
+    let mask = sb.world.alive_mask(&sb.world.host_state(), 0);
+    let left = (0..128 * 128).filter(|&c| mask[c] && c % 128 < 64).count();
+    assert!(left > alive[0] / 4 && left < alive[0] * 3 / 4, "{left} of {}", alive[0]);
+    // It lives on in the world.
+    for _ in 0..50 {
+        sb.world.step();
+    }
+    let later = sb.world.alive_cells()[0];
+    assert!((later as f32 - alive[0] as f32).abs() < 0.1 * alive[0] as f32, "{later} vs {}", alive[0]);
 }

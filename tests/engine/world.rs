@@ -141,6 +141,16 @@ fn the_wgsl_world_matches_the_host_world() {
             cpu.edit(&cut);
             gpu.edit(&cut);
         }
+        if step == 7 {
+            // Half of species a's creature takes species b's rule, on both.
+            let graft: Vec<_> = Shape::Disc { x: 12.0, y: 10.0, r: 1.5 }
+                .cells(size)
+                .into_iter()
+                .map(|c| (c, EditOp::Graft(1)))
+                .collect();
+            cpu.edit(&graft);
+            gpu.edit(&graft);
+        }
     }
     let (a, b) = (cpu.host_state(), gpu.host_state());
     let worst = a.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
@@ -177,4 +187,57 @@ impl<B: WorldBackend> AnyWorld for World<B> {
             .collect();
         self.edit(&wall);
     }
+}
+
+#[test]
+fn grafted_cells_keep_their_state_and_take_the_other_rule() {
+    let size = WorldSize::new(48, 40, false).unwrap();
+    let mut world = World::<Cpu>::new(size, 4, &dev());
+    let a = world.add_species(rule("a", 31, 0.5, 0.0)).unwrap();
+    let b = world.add_species(rule("b", 32, 0.5, 0.0)).unwrap();
+    seed_at(&mut world, a, 16.0, 20.0, 5.0);
+    let before = world.host_state();
+    let alive_a = world.alive_mask(&before, a);
+    let n_a = alive_a.iter().filter(|&&x| x).count();
+    assert!(n_a > 30, "{n_a}");
+    // A graft on the left part of a's cells and on empty ground beside it.
+    let disc = Shape::Disc { x: 11.0, y: 20.0, r: 4.0 }.cells(size);
+    world.edit(&disc.iter().map(|&c| (c, EditOp::Graft(b))).collect::<Vec<_>>());
+    let after = world.host_state();
+    let cells = size.cells();
+    let stride = morphogen::world::STATE_STRIDE;
+    let mut moved = 0;
+    for &c in &disc {
+        let c = c as usize;
+        let at = |s: usize| (s * cells + c) * stride;
+        if alive_a[c] && before[at(a) + 3] > 0.1 {
+            // The state moved whole from a's layer to b's.
+            assert_eq!(&after[at(b)..at(b) + CHANNELS], &before[at(a)..at(a) + CHANNELS]);
+            assert!(after[at(a)..at(a) + CHANNELS].iter().all(|&v| v == 0.0));
+            moved += 1;
+        } else if before[at(a)..at(a) + CHANNELS].iter().all(|&v| v == 0.0) {
+            // Nothing lived there: a graft plants nothing.
+            assert!(after[at(b)..at(b) + CHANNELS].iter().all(|&v| v == 0.0));
+        }
+    }
+    assert!(moved > 5, "{moved}");
+    let counts = world.alive_cells();
+    assert!(counts[b] > 0 && counts[a] < n_a, "{counts:?}");
+    // From the next step on, the grafted cells follow b's rule: stepping differs from a world
+    // where they kept a's.
+    let mut kept = World::<Cpu>::new(size, 4, &dev());
+    kept.add_species(rule("a", 31, 0.5, 0.0)).unwrap();
+    kept.add_species(rule("b", 31, 0.5, 0.0)).unwrap();
+    kept.set_state(after.clone()).unwrap();
+    world.step();
+    kept.step();
+    let diff = world.host_state().iter().zip(kept.host_state()).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    assert!(diff > 1e-3, "the grafted cells must obey the other rule: {diff}");
+
+    // Swap rule: the whole species keeps its cells and state, and takes the other rule and name.
+    let state = world.host_state();
+    world.set_rule(a, "c", &random_weights(33)).unwrap();
+    assert_eq!(world.species().len(), 2);
+    assert_eq!(world.species()[a].name, "c");
+    assert_eq!(world.host_state(), state);
 }
