@@ -12,6 +12,8 @@ use super::shell::Notices;
 use super::sim::{Clock, Sandbox};
 use crate::world::WorldBackend;
 
+pub use crate::fsio::write_png;
+
 /// `$XDG_PICTURES_DIR/morphogen`, else `~/Pictures/morphogen`, else the data folder's captures.
 pub fn default_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("XDG_PICTURES_DIR") {
@@ -67,22 +69,6 @@ fn stamp_name(ext: &str) -> String {
     let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     format!("morphogen-{t}.{ext}")
 }
-
-/// Writes an RGBA8 image as PNG, atomically.
-pub fn write_png(path: &Path, w: u32, h: u32, rgba: &[u8]) -> Result<(), String> {
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let mut bytes = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut bytes)
-        .write_image(rgba, w, h, image::ExtendedColorType::Rgba8)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    crate::fsio::write_atomic(path, &bytes).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-use image::ImageEncoder;
 
 fn take_screenshots(mut commands: Commands, mut req: ResMut<CaptureRequests>, opts: Res<super::PlayOptions>) {
     if !req.screenshot {

@@ -13,6 +13,13 @@ use super::tools::{ToolSettings, pick};
 #[derive(Resource, Default)]
 pub struct Thumbnails(HashMap<String, egui::TextureHandle>);
 
+impl Thumbnails {
+    /// Drops an entry's texture: its picture changed.
+    pub fn forget(&mut self, name: &str) {
+        self.0.remove(name);
+    }
+}
+
 pub fn library_list(
     ui: &mut egui::Ui,
     ctx: &egui::Context,

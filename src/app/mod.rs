@@ -28,6 +28,7 @@ pub mod script;
 pub mod shell;
 pub mod sim;
 pub mod speed;
+pub mod thumbnails;
 pub mod tools;
 pub mod ui;
 pub mod view;
@@ -132,7 +133,7 @@ pub fn run(opts: PlayOptions) -> Result<u8, String> {
         ui::UiPlugin::<burn::backend::Wgpu>::default(),
         capture::CapturePlugin::<burn::backend::Wgpu>::default(),
     ));
-    app.add_plugins(opening::OpeningPlugin::<burn::backend::Wgpu>::default());
+    app.add_plugins((opening::OpeningPlugin::<burn::backend::Wgpu>::default(), thumbnails::ThumbnailPlugin));
     app.add_plugins(lab::LabPlugin::<burn::backend::Wgpu>::default());
     app.add_plugins(challenges::ChallengesPlugin::<burn::backend::Wgpu>::new(challenge_opts));
     if let Some(s) = script {

@@ -114,3 +114,29 @@ fn our_creatures_export_to_the_demo_format_and_grow_the_same_after_the_round_tri
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(morphogen::creature::Creature::load(&creature).unwrap().weights, back);
 }
+
+#[test]
+fn thumbnails_show_the_creature_grown_and_are_rendered_once() {
+    let dir = tmpdir("thumbnails");
+    let w = lizard();
+    let path = morphogen::thumbnail::cache_path(&dir, &w, 0.5, 0.0);
+    assert!(!path.exists());
+    let t0 = std::time::Instant::now();
+    let (tw, th, rgba) = morphogen::thumbnail::cached(&dir, &w, 0.5, 0.0).unwrap();
+    let rendered = t0.elapsed();
+    assert!(path.exists(), "the thumbnail is kept in the cache folder");
+    assert_eq!(tw, th);
+    assert!((30..=72).contains(&tw), "cropped to the lizard: {tw}");
+    let opaque = rgba.chunks_exact(4).filter(|p| p[3] > 200).count();
+    let green = rgba.chunks_exact(4).filter(|p| p[3] > 200 && p[1] > p[0] && p[1] > p[2]).count();
+    assert!(opaque > tw * th / 5 && green > opaque / 2, "a green lizard: {opaque} opaque, {green} green");
+    // The second time it comes from the file, unchanged.
+    let t1 = std::time::Instant::now();
+    let again = morphogen::thumbnail::cached(&dir, &w, 0.5, 0.0).unwrap();
+    eprintln!("rendered in {rendered:?}, read back in {:?}", t1.elapsed());
+    assert_eq!(again, (tw, th, rgba));
+    // Another rule, or another fire rate, is another picture.
+    assert_ne!(morphogen::thumbnail::cache_path(&dir, &w, 0.4, 0.0), path);
+    let tex = morphogen::nca::Weights::init(morphogen::nca::ModelSpec::TEXTURE, 1);
+    assert!(morphogen::thumbnail::render(&tex, 0.5, 0.0).is_err());
+}
