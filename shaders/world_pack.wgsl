@@ -54,6 +54,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let fl = aux[id * 2u + 1u];
     if (p.head.snapshot != 0u) {
         // A snapshot: the world alone, no flash, nothing faded.
+    } else if (p.head.calm != 0u) {
+        if (fl != 0.0) { aux[id * 2u + 1u] = 0.0; }
     } else if (fl > 0.01) {
         col = mix(col, vec3<f32>(1.0, 0.35, 0.2), 0.6 * fl);
         aux[id * 2u + 1u] = fl * 0.85;

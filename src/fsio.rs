@@ -150,3 +150,27 @@ pub fn write_png(path: &Path, w: u32, h: u32, rgba: &[u8]) -> Result<(), String>
     .map_err(|e| format!("{}: {e}", path.display()))?;
     write_atomic(path, &bytes)
 }
+
+/// Reads a JSON file the program keeps for the user (settings, results). A missing file is the
+/// default; an unreadable one is renamed aside (`NAME.corrupt-PID.json`, so that nothing writes
+/// over it) and the message says so, and the program carries on from the default.
+pub fn load_json_or_set_aside<T: serde::de::DeserializeOwned + Default>(path: &Path) -> (T, Option<String>) {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (T::default(), None),
+        Err(e) => return (T::default(), Some(format!("{}: {e}; it will not be written over", path.display()))),
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    match serde_json::from_str(strip_bom(&text)) {
+        Ok(v) => (v, None),
+        Err(e) => {
+            let aside = path.with_extension(format!("corrupt-{}.json", std::process::id()));
+            let msg = if std::fs::rename(path, &aside).is_ok() {
+                format!("{} was unreadable ({e}); kept as {} and started afresh", path.display(), aside.display())
+            } else {
+                format!("{} is unreadable ({e})", path.display())
+            };
+            (T::default(), Some(msg))
+        }
+    }
+}

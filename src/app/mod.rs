@@ -25,6 +25,7 @@ pub mod library;
 pub mod library_panel;
 pub mod opening;
 pub mod script;
+pub mod settings;
 pub mod shell;
 pub mod sim;
 pub mod speed;
@@ -93,6 +94,13 @@ pub fn run(opts: PlayOptions) -> Result<u8, String> {
         Some(p) => Some(script::Script::load(p)?),
         None => None,
     };
+    // Read first: the window opens at the size it had. A script starts from the defaults (it must
+    // play the same everywhere) and leaves the player's settings alone.
+    let (settings, settings_msg) = match opts.script {
+        Some(_) => (settings::Settings::default(), None),
+        None => settings::Settings::load(&opts.data_dir),
+    };
+    let [ww, wh] = settings.window;
     let mut app = App::new();
     challenges::register_level_source(&mut app, &opts.levels_dir);
     app.add_plugins(
@@ -100,7 +108,7 @@ pub fn run(opts: PlayOptions) -> Result<u8, String> {
             .set(WindowPlugin {
                 primary_window: Some(Window {
                     title: "morphogen".into(),
-                    resolution: WindowResolution::new(1280, 800),
+                    resolution: WindowResolution::new(ww, wh),
                     // A script's timing is counted in frames and steps, so no vsync wait is needed.
                     present_mode: if script.is_some() { PresentMode::AutoNoVsync } else { PresentMode::AutoVsync },
                     ..default()
@@ -123,6 +131,11 @@ pub fn run(opts: PlayOptions) -> Result<u8, String> {
         challenges::ChallengeOptions { levels_dir: opts.levels_dir.clone(), data_dir: opts.data_dir.clone() };
     app.insert_resource(opts);
     app.add_plugins(shell::ShellPlugin);
+    if let Some(m) = settings_msg {
+        app.world_mut().resource_mut::<shell::Notices>().say(m);
+    }
+    app.insert_resource(settings);
+    app.add_plugins(settings::SettingsPlugin::<burn::backend::Wgpu>::default());
     app.add_plugins((gpu::BurnOnBevyPlugin, sim::SimPlugin::<burn::backend::Wgpu>::default(), display::DisplayPlugin));
     app.add_plugins((
         view::ViewPlugin,

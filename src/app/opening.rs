@@ -35,7 +35,7 @@ backend_plugin!(OpeningPlugin);
 impl<B: WorldBackend> Plugin for OpeningPlugin<B> {
     fn build(&self, app: &mut App) {
         app.init_resource::<Hint>()
-            .add_systems(PostStartup, open::<B>)
+            .add_systems(PostStartup, open::<B>.after(super::settings::apply))
             .add_systems(Update, hide_hint.run_if(in_state(super::Scene::Sandbox)))
             .add_systems(EguiPrimaryContextPass, draw_hint.run_if(in_state(super::Scene::Sandbox)));
     }
@@ -49,6 +49,7 @@ fn open<B: WorldBackend>(
     mut tools: ResMut<ToolSettings>,
     mut view: Option<ResMut<ViewState>>,
     mut hint: ResMut<Hint>,
+    settings: Option<Res<super::settings::Settings>>,
 ) {
     let Some(mut sandbox) = sandbox else { return };
     if opts.script.is_some() {
@@ -57,7 +58,10 @@ fn open<B: WorldBackend>(
     let Some(i) = OPENING.iter().find_map(|n| lib.find(n)) else { return };
     match grow_into(&mut sandbox, &lib, i) {
         Ok(()) => {
-            lib.selected = Some(i);
+            // The creature picked last time stays picked (the settings restored it).
+            if settings.is_none_or(|s| s.last_creature.is_none()) {
+                lib.selected = Some(i);
+            }
             tools.tool = Tool::Eraser;
             hint.0 = Some(HINT);
             if let Some(view) = view.as_mut() {

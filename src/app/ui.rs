@@ -36,6 +36,7 @@ fn panel<B: WorldBackend>(
     mut notices: ResMut<Notices>,
     mut thumbs: ResMut<Thumbnails>,
     mut next: ResMut<NextState<super::Scene>>,
+    mut settings: ResMut<super::settings::Settings>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let Some(mut sandbox) = sandbox else { return Ok(()) };
@@ -82,6 +83,9 @@ fn panel<B: WorldBackend>(
             if level != clock.speed.level() {
                 clock.speed = Speed::from_level(level);
             }
+
+            ui.checkbox(&mut settings.calm, "calm: no wound flash, at most 4 steps a frame")
+                .on_hover_text("for photosensitive players: nothing flashes or flickers");
 
             ui.separator();
             ui.label("View [V]");

@@ -53,27 +53,7 @@ impl SaveFile {
     /// Reads the save file. A missing one is empty; a corrupt one is renamed aside (so that it
     /// is not overwritten) and reported, and play starts from an empty one.
     pub fn load(data: &Path) -> (Self, Option<String>) {
-        let path = Self::path(data);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Self::default(), None),
-            Err(e) => {
-                return (Self::default(), Some(format!("{}: {e}; results will not be saved over it", path.display())));
-            }
-        };
-        match serde_json::from_slice(&bytes) {
-            Ok(s) => (s, None),
-            Err(e) => {
-                let aside = path.with_extension(format!("corrupt-{}.json", std::process::id()));
-                let moved = std::fs::rename(&path, &aside).is_ok();
-                let msg = if moved {
-                    format!("{} was unreadable ({e}); kept as {} and started afresh", path.display(), aside.display())
-                } else {
-                    format!("{} is unreadable ({e})", path.display())
-                };
-                (Self::default(), Some(msg))
-            }
-        }
+        crate::fsio::load_json_or_set_aside(&Self::path(data))
     }
 
     pub fn save(&self, data: &Path) -> Result<(), String> {

@@ -221,6 +221,8 @@ pub fn pack(x: &[f32], aux: &mut [f32], p: &Params) -> Vec<u8> {
         let fl = aux[i * 2 + 1];
         if p.head.snapshot != 0 {
             // A snapshot: no flash, nothing faded.
+        } else if p.head.calm != 0 {
+            aux[i * 2 + 1] = 0.0;
         } else if fl > 0.01 {
             col = mix3(col, [1.0, 0.35, 0.2], 0.6 * fl);
             aux[i * 2 + 1] = fl * 0.85;

@@ -119,6 +119,8 @@ pub struct World<B: WorldBackend> {
     steps: u64,
     seed: u32,
     device: B::Device,
+    /// No wound flash on screen (photosensitive players).
+    pub calm: bool,
     /// The device's largest storage buffer binding, when known: every species' layers share one
     /// binding, and a dispatch over a larger one fails without a word on some drivers.
     buffer_limit: Option<u64>,
@@ -135,6 +137,7 @@ impl<B: WorldBackend> World<B> {
             steps: 0,
             seed,
             device: device.clone(),
+            calm: false,
             buffer_limit: None,
         }
     }
@@ -243,7 +246,9 @@ impl<B: WorldBackend> World<B> {
     }
 
     pub fn params(&self, view: ViewMode) -> Params {
-        Params::new(self.size, &self.species, self.seed, self.steps, view)
+        let mut p = Params::new(self.size, &self.species, self.seed, self.steps, view);
+        p.head.calm = self.calm as u32;
+        p
     }
 
     /// One step of every species.

@@ -49,7 +49,8 @@ gpu_struct!(
         row_stride: u32,
         /// 1: a plain picture (no wound flash, nothing faded).
         snapshot: u32,
-        _pad0: u32,
+        /// 1: no wound flash on screen (photosensitive players); a flash is cleared, not drawn.
+        calm: u32,
         _pad1: u32,
     }
 );

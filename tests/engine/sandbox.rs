@@ -227,3 +227,36 @@ fn the_opening_creature_is_laid_grown_into_the_middle_of_the_world() {
     let later = sb.world.alive_cells()[0];
     assert!((later as f32 - alive[0] as f32).abs() < 0.1 * alive[0] as f32, "{later} vs {}", alive[0]);
 }
+
+#[test]
+fn settings_round_trip_and_a_corrupt_file_is_set_aside() {
+    use morphogen::app::settings::Settings;
+    let dir = tmpdir("settings");
+    let (s, msg) = Settings::load(&dir);
+    assert_eq!((s.clone(), msg), (Settings::default(), None), "no file: the defaults, and nothing to say");
+    let mine = Settings {
+        speed: morphogen::app::speed::Speed::PerFrame(8.0),
+        view: morphogen::world::ViewMode::Channel(9),
+        eraser_radius: 12.0,
+        last_creature: Some("ex3_fish".into()),
+        window: [1600, 900],
+        calm: true,
+        ..Settings::default()
+    };
+    mine.save(&dir).unwrap();
+    assert_eq!(Settings::load(&dir), (mine.clone(), None));
+    // Values out of range come back inside it.
+    let path = Settings::path(&dir);
+    let text = std::fs::read_to_string(&path).unwrap().replace("12.0", "1e30");
+    std::fs::write(&path, text).unwrap();
+    assert_eq!(Settings::load(&dir).0.eraser_radius, 40.0);
+    // A corrupt file is kept aside, with a message, and the defaults are used.
+    std::fs::write(&path, "{ \"speed\": ").unwrap();
+    let (s, msg) = Settings::load(&dir);
+    assert_eq!(s, Settings::default());
+    let msg = msg.expect("a message");
+    assert!(msg.contains("settings.json") && msg.contains("corrupt"), "{msg}");
+    assert!(!path.exists());
+    let aside: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(aside.iter().any(|n| n.to_string_lossy().starts_with("settings.corrupt-")), "{aside:?}");
+}

@@ -241,3 +241,26 @@ fn grafted_cells_keep_their_state_and_take_the_other_rule() {
     assert_eq!(world.species()[a].name, "c");
     assert_eq!(world.host_state(), state);
 }
+
+#[test]
+fn calm_mode_draws_no_wound_flash() {
+    let size = WorldSize::new(32, 32, false).unwrap();
+    let picture = |calm: bool| {
+        let mut world = World::<Cpu>::new(size, 4, &dev());
+        world.calm = calm;
+        let a = world.add_species(rule("a", 31, 0.5, 0.0)).unwrap();
+        seed_at(&mut world, a, 16.0, 16.0, 6.0);
+        let wound: Vec<_> =
+            Shape::Disc { x: 16.0, y: 16.0, r: 4.0 }.cells(size).into_iter().map(|c| (c, EditOp::Erase)).collect();
+        world.edit(&wound);
+        let frame = world.pack(ViewMode::Rgba).to_host(size);
+        let flash = world.host_aux().chunks_exact(2).filter(|c| c[1] != 0.0).count();
+        // The flash's orange: red well above green and blue.
+        let orange = frame.chunks_exact(4).filter(|p| p[0] > 200 && p[1] < 190 && p[2] < 170).count();
+        (orange, flash)
+    };
+    let (flashing, left) = picture(false);
+    let (calm, none) = picture(true);
+    assert!(flashing > 20 && left > 20, "a wound flashes: {flashing} pixels, {left} cells still to fade");
+    assert_eq!((calm, none), (0, 0), "calm: no flash drawn, none left to fade");
+}
