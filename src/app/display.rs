@@ -11,7 +11,7 @@ use bevy::render::texture::GpuImage;
 use bevy::render::{Render, RenderApp, RenderSystems};
 use wgpu::{Extent3d, TextureDimension, TextureFormat, TextureUsages};
 
-use super::sim::DeviceFrame;
+use super::sim::{DeviceFrame, HostFrame};
 use crate::world::params::row_stride;
 
 /// The world's image and the frame to copy into it, as the render world sees them.
@@ -33,7 +33,7 @@ impl Plugin for DisplayPlugin {
     fn build(&self, app: &mut App) {
         app.add_plugins(ExtractResourcePlugin::<WorldTexture>::default())
             .add_systems(Startup, spawn_world_sprite)
-            .add_systems(PostUpdate, hand_frame_to_render);
+            .add_systems(PostUpdate, (hand_frame_to_render, upload_host_frame));
         app.sub_app_mut(RenderApp).add_systems(Render, copy_frame_into_texture.in_set(RenderSystems::PrepareResources));
     }
 }
@@ -56,6 +56,16 @@ fn spawn_world_sprite(mut commands: Commands, mut images: ResMut<Assets<Image>>,
         WorldSprite,
     ));
     commands.insert_resource(WorldTexture { image: handle, width: w, height: h, frame: None });
+}
+
+/// A frame stepped on the host: into the sprite's image, which Bevy uploads.
+fn upload_host_frame(tex: Option<Res<WorldTexture>>, mut frame: ResMut<HostFrame>, mut images: ResMut<Assets<Image>>) {
+    let (Some(tex), Some(img)) = (tex, frame.0.take()) else { return };
+    if img.len() == tex.width as usize * tex.height as usize * 4
+        && let Some(mut image) = images.get_mut(&tex.image)
+    {
+        image.data = Some(img);
+    }
 }
 
 fn hand_frame_to_render(mut tex: ResMut<WorldTexture>, mut frame: ResMut<DeviceFrame>) {

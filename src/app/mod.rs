@@ -83,11 +83,56 @@ impl PlayOptions {
     }
 }
 
+/// Where the sandbox's and the levels' worlds step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorldOn {
+    /// Our WGSL kernels on burn's wgpu stream on Bevy's device; the picture never leaves the GPU.
+    Gpu,
+    /// The host kernels, the picture uploaded each frame: on a software renderer (lavapipe,
+    /// llvmpipe, WARP) the CPU kernel is about 50 times faster than the same WGSL run by it.
+    Cpu,
+}
+
+/// The GPU on a hardware adapter, the CPU on a software one; `MORPHOGEN_WORLD=gpu|cpu` decides
+/// instead (benchmarks, and the tests that hold both display paths).
+pub fn world_on(adapter: &crate::backend::GpuInfo) -> WorldOn {
+    match std::env::var("MORPHOGEN_WORLD").as_deref() {
+        Ok("gpu") => WorldOn::Gpu,
+        Ok("cpu") => WorldOn::Cpu,
+        _ if adapter.software => WorldOn::Cpu,
+        _ => WorldOn::Gpu,
+    }
+}
+
+/// Everything that holds a world, on one backend.
+fn add_world_plugins<B: crate::world::WorldBackend>(
+    app: &mut App,
+    challenge_opts: challenges::ChallengeOptions,
+    script: Option<script::Script>,
+) {
+    app.add_plugins((
+        settings::SettingsPlugin::<B>::default(),
+        sim::SimPlugin::<B>::default(),
+        tools::ToolsPlugin::<B>::default(),
+        library::LibraryPlugin::<B>::default(),
+    ));
+    app.add_plugins((
+        ui::UiPlugin::<B>::default(),
+        capture::CapturePlugin::<B>::default(),
+        opening::OpeningPlugin::<B>::default(),
+        lab::LabPlugin::<B>::default(),
+    ));
+    app.add_plugins(challenges::ChallengesPlugin::<B>::new(challenge_opts));
+    if let Some(s) = script {
+        app.add_plugins(script::ScriptPlugin::<B>::new(s));
+    }
+}
+
 /// Opens the window and runs until it is closed (or a script quits). The exit code: 0, or 2 when
 /// a script failed (it has said why).
 pub fn run(opts: PlayOptions) -> Result<u8, String> {
     // Bevy panics without an adapter; say so plainly instead.
-    crate::backend::probe_gpu().map_err(|e| {
+    let adapter = crate::backend::probe_gpu().map_err(|e| {
         format!("{e}\nThe game needs a Vulkan, Metal or DX12 device. On Linux without a GPU, install Mesa's software driver (Debian: mesa-vulkan-drivers libvulkan1).")
     })?;
     let script = match &opts.script {
@@ -135,22 +180,13 @@ pub fn run(opts: PlayOptions) -> Result<u8, String> {
         app.world_mut().resource_mut::<shell::Notices>().say(m);
     }
     app.insert_resource(settings);
-    app.add_plugins(settings::SettingsPlugin::<burn::backend::Wgpu>::default());
-    app.add_plugins((gpu::BurnOnBevyPlugin, sim::SimPlugin::<burn::backend::Wgpu>::default(), display::DisplayPlugin));
-    app.add_plugins((
-        view::ViewPlugin,
-        tools::ToolsPlugin::<burn::backend::Wgpu>::default(),
-        library::LibraryPlugin::<burn::backend::Wgpu>::default(),
-    ));
-    app.add_plugins((
-        ui::UiPlugin::<burn::backend::Wgpu>::default(),
-        capture::CapturePlugin::<burn::backend::Wgpu>::default(),
-    ));
-    app.add_plugins((opening::OpeningPlugin::<burn::backend::Wgpu>::default(), thumbnails::ThumbnailPlugin));
-    app.add_plugins(lab::LabPlugin::<burn::backend::Wgpu>::default());
-    app.add_plugins(challenges::ChallengesPlugin::<burn::backend::Wgpu>::new(challenge_opts));
-    if let Some(s) = script {
-        app.add_plugins(script::ScriptPlugin::<burn::backend::Wgpu>::new(s));
+    app.add_plugins((gpu::BurnOnBevyPlugin, display::DisplayPlugin, view::ViewPlugin, thumbnails::ThumbnailPlugin));
+    match world_on(&adapter) {
+        WorldOn::Gpu => add_world_plugins::<burn::backend::Wgpu>(&mut app, challenge_opts, script),
+        WorldOn::Cpu => {
+            app.insert_resource(sim::BackendDevice::<crate::backend::CpuBackend>(Default::default()));
+            add_world_plugins::<crate::backend::CpuBackend>(&mut app, challenge_opts, script)
+        }
     }
     match app.run() {
         AppExit::Success => Ok(0),

@@ -17,8 +17,6 @@ pub struct Sandbox<B: WorldBackend> {
     pub world: World<B>,
     /// Edits gathered this frame from tools and scripts, applied before the next step.
     pub pending: Vec<(u32, EditOp)>,
-    /// The latest display image when it is on the host (the CPU backend).
-    pub host_frame: Option<Vec<u8>>,
 }
 
 /// Pause, speed, single step and the live counters.
@@ -68,6 +66,11 @@ impl Default for Clock {
 #[derive(Resource, Default, Clone)]
 pub struct DeviceFrame(pub Option<crate::world::backend::FrameBuffer>);
 
+/// The display image of this frame on the host (the CPU backend), RGBA8 rows, for the display to
+/// upload.
+#[derive(Resource, Default, Clone)]
+pub struct HostFrame(pub Option<Vec<u8>>);
+
 /// Systems that change the world run in this set, before it is stepped.
 #[derive(SystemSet, Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EditWorld;
@@ -81,6 +84,7 @@ impl<B: WorldBackend> Plugin for SimPlugin<B> {
     fn build(&self, app: &mut App) {
         app.init_resource::<Clock>()
             .init_resource::<DeviceFrame>()
+            .init_resource::<HostFrame>()
             .configure_sets(Update, EditWorld.before(StepWorld))
             .add_systems(Startup, create_world::<B>)
             // The world holds still while another scene is on show (the lab wants the CPU).
@@ -103,7 +107,7 @@ fn create_world<B: WorldBackend>(
         info!("GPU storage buffers bind at most {} MiB", limit >> 20);
         world.set_buffer_limit(limit);
     }
-    commands.insert_resource(Sandbox { world, pending: Vec::new(), host_frame: None });
+    commands.insert_resource(Sandbox { world, pending: Vec::new() });
 }
 
 /// Frame time budget when the speed is "max": leaves room for drawing at about 30 fps.
@@ -113,6 +117,7 @@ pub fn advance<B: WorldBackend>(
     sandbox: Option<ResMut<Sandbox<B>>>,
     mut clock: ResMut<Clock>,
     mut device_frame: ResMut<DeviceFrame>,
+    mut host_frame: ResMut<HostFrame>,
 ) {
     let Some(mut sandbox) = sandbox else { return };
     let sb = &mut *sandbox;
@@ -152,7 +157,7 @@ pub fn advance<B: WorldBackend>(
     clock.step_once = false;
     let view = clock.view;
     match sb.world.pack(view) {
-        Frame::Host(img) => sb.host_frame = Some(img),
+        Frame::Host(img) => host_frame.0 = Some(img),
         Frame::Device(t) => device_frame.0 = B::frame_buffer(&t),
     }
     if ran > 0 {
