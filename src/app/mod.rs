@@ -88,20 +88,17 @@ impl PlayOptions {
 pub enum WorldOn {
     /// Our WGSL kernels on burn's wgpu stream on Bevy's device; the picture never leaves the GPU.
     Gpu,
-    /// The host kernels, the picture uploaded each frame: on a software renderer (lavapipe,
-    /// llvmpipe, WARP) the CPU kernel is about 50 times faster than the same WGSL run by it.
+    /// The host kernels, the picture uploaded each frame: meant for software renderers
+    /// (lavapipe, llvmpipe, WARP). Not the default yet: measured on lavapipe (docs/BENCHMARKS.md)
+    /// the host world step costs about 30 ms per species at 256x256 whatever lives in it, no
+    /// faster than lavapipe running the WGSL.
     Cpu,
 }
 
-/// The GPU on a hardware adapter, the CPU on a software one; `MORPHOGEN_WORLD=gpu|cpu` decides
-/// instead (benchmarks, and the tests that hold both display paths).
-pub fn world_on(adapter: &crate::backend::GpuInfo) -> WorldOn {
-    match std::env::var("MORPHOGEN_WORLD").as_deref() {
-        Ok("gpu") => WorldOn::Gpu,
-        Ok("cpu") => WorldOn::Cpu,
-        _ if adapter.software => WorldOn::Cpu,
-        _ => WorldOn::Gpu,
-    }
+/// The GPU, unless `MORPHOGEN_WORLD=cpu` asks for the host kernels (benchmarks, and the test that
+/// holds the host display path).
+pub fn world_on() -> WorldOn {
+    if std::env::var("MORPHOGEN_WORLD").as_deref() == Ok("cpu") { WorldOn::Cpu } else { WorldOn::Gpu }
 }
 
 /// Everything that holds a world, on one backend.
@@ -132,7 +129,7 @@ fn add_world_plugins<B: crate::world::WorldBackend>(
 /// a script failed (it has said why).
 pub fn run(opts: PlayOptions) -> Result<u8, String> {
     // Bevy panics without an adapter; say so plainly instead.
-    let adapter = crate::backend::probe_gpu().map_err(|e| {
+    crate::backend::probe_gpu().map_err(|e| {
         format!("{e}\nThe game needs a Vulkan, Metal or DX12 device. On Linux without a GPU, install Mesa's software driver (Debian: mesa-vulkan-drivers libvulkan1).")
     })?;
     let script = match &opts.script {
@@ -180,8 +177,13 @@ pub fn run(opts: PlayOptions) -> Result<u8, String> {
         app.world_mut().resource_mut::<shell::Notices>().say(m);
     }
     app.insert_resource(settings);
-    app.add_plugins((gpu::BurnOnBevyPlugin, display::DisplayPlugin, view::ViewPlugin, thumbnails::ThumbnailPlugin));
-    match world_on(&adapter) {
+    app.add_plugins((gpu::BurnOnBevyPlugin, display::DisplayPlugin, view::ViewPlugin));
+    if script.is_none() {
+        // Growing 32 thumbnails takes the cores for seconds on a first start: not while a script
+        // measures or tests (their pictures show the targets).
+        app.add_plugins(thumbnails::ThumbnailPlugin);
+    }
+    match world_on() {
         WorldOn::Gpu => add_world_plugins::<burn::backend::Wgpu>(&mut app, challenge_opts, script),
         WorldOn::Cpu => {
             app.insert_resource(sim::BackendDevice::<crate::backend::CpuBackend>(Default::default()));

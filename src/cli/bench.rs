@@ -21,7 +21,8 @@ pub struct BenchArgs {
     /// Seconds per simulation measure.
     #[arg(long, default_value_t = 3.0)]
     seconds: f64,
-    /// Species counts for the sandbox world-kernel measure (GPU only; empty skips it).
+    /// Species counts for the sandbox world-kernel measure (the WGSL kernels on a GPU, the host
+    /// kernels on the CPU; empty skips it).
     #[arg(long, default_value = "1,4", value_delimiter = ',')]
     world_species: Vec<usize>,
     /// Timed training iterations (after one warm-up); 0 skips training.
@@ -67,12 +68,23 @@ impl BackendJob for BenchJob<'_> {
                 );
             }
         }
-        if matches!(on, Resolved::Gpu(_)) {
+        {
             for &g in &a.sizes {
                 for &s in &a.world_species {
-                    let r =
-                        catch(|| world_cell_updates_per_s::<GpuBackend>(&WgpuDevice::DefaultDevice, g, s, a.seconds))
-                            .and_then(|r| r);
+                    // The sandbox's world on this backend: the WGSL kernels, or the host kernels that
+                    // step it on a software renderer.
+                    let r = catch(|| match on {
+                        Resolved::Gpu(_) => {
+                            world_cell_updates_per_s::<GpuBackend>(&WgpuDevice::DefaultDevice, g, s, a.seconds)
+                        }
+                        Resolved::Cpu => world_cell_updates_per_s::<morphogen::backend::CpuBackend>(
+                            &Default::default(),
+                            g,
+                            s,
+                            a.seconds,
+                        ),
+                    })
+                    .and_then(|r| r);
                     match r {
                         Ok((cups, alive)) if a.json => println!(
                             "{}",

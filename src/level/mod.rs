@@ -4,6 +4,7 @@
 //! Level time runs at a fixed number of steps per second, so a level plays out the same on every
 //! machine and `morphogen level check` can prove each level winnable with its own solution.
 
+mod judge;
 pub mod run;
 pub mod score;
 mod validate;

@@ -2,10 +2,9 @@
 //! hazards, the player's budget and the goal. The game drives it frame by frame;
 //! `morphogen level check` drives it with the level's own solution, headless.
 
-use super::score::{shape_similarity, stars};
+use super::score::shape_similarity;
 use super::{Action, CUT_WIDTH, Goal, Hazard, Level, Tools, When};
 use crate::creature::Creature;
-use crate::limits::MAX_LEVEL_SECONDS;
 use crate::world::{EditOp, Shape, SpeciesRule, World, WorldBackend};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -31,20 +30,20 @@ pub struct LevelRun<B: WorldBackend> {
     pub shape: f32,
     /// Species index of each placement.
     pub species_of: Vec<usize>,
-    reference: Vec<bool>,
-    base_angles: Vec<f32>,
-    shields: Vec<(Vec<u32>, u64)>,
-    next_event: usize,
-    last_event_step: Option<u64>,
-    first_wound: Option<u64>,
-    min_shape: f32,
+    pub(super) reference: Vec<bool>,
+    pub(super) base_angles: Vec<f32>,
+    pub(super) shields: Vec<(Vec<u32>, u64)>,
+    pub(super) next_event: usize,
+    pub(super) last_event_step: Option<u64>,
+    pub(super) first_wound: Option<u64>,
+    pub(super) min_shape: f32,
     /// A Regrow level is won only by coming back: the shape must first fall below the goal.
-    dipped: bool,
-    cuts: u32,
-    last_cut: Option<u64>,
-    outcome: Option<Outcome>,
+    pub(super) dipped: bool,
+    pub(super) cuts: u32,
+    pub(super) last_cut: Option<u64>,
+    pub(super) outcome: Option<Outcome>,
     /// Growth before play, while it lasts: the next growth step and the last.
-    growth: Option<(u64, u64)>,
+    pub(super) growth: Option<(u64, u64)>,
 }
 
 impl<B: WorldBackend> LevelRun<B> {
@@ -284,109 +283,6 @@ impl<B: WorldBackend> LevelRun<B> {
             self.dipped = true;
         }
         self.outcome = self.judge(&state);
-    }
-
-    fn end(&self, won: bool, score: f32, why: String) -> Option<Outcome> {
-        let st = if won { stars(score, &self.level.stars, self.level.goal.lower_is_better()) } else { 0 };
-        Some(Outcome { won, time: self.time(), score, stars: st, why })
-    }
-
-    fn judge(&self, state: &[f32]) -> Option<Outcome> {
-        let verdict = self.judge_goal(state);
-        if verdict.is_none() && self.time() >= MAX_LEVEL_SECONDS {
-            // Every level ends: a goal that nothing decides (a Regrow whose wound never comes)
-            // would otherwise keep a script or a headless check waiting for ever.
-            return self.end(false, 0.0, format!("time ran out ({MAX_LEVEL_SECONDS} s of level time)"));
-        }
-        verdict
-    }
-
-    fn judge_goal(&self, state: &[f32]) -> Option<Outcome> {
-        let t = self.time();
-        let sps = self.level.steps_per_second;
-        match &self.level.goal {
-            Goal::Regrow { shape, within } => {
-                let w = self.first_wound?;
-                let since = (self.step - w) as f32 / sps;
-                if self.dipped && self.shape >= *shape {
-                    self.end(
-                        true,
-                        since,
-                        format!("back to {:.0}% of its shape {since:.1} s after the wound", self.shape * 100.0),
-                    )
-                } else if since > *within && !self.dipped {
-                    self.end(
-                        false,
-                        since,
-                        format!("the wounds never took it below {:.0}%: wound it deeper", shape * 100.0),
-                    )
-                } else if since > *within {
-                    self.end(
-                        false,
-                        since,
-                        format!("only {:.0}% of its shape {within} s after the wound", self.shape * 100.0),
-                    )
-                } else {
-                    None
-                }
-            }
-            Goal::Survive { shape, seconds } => {
-                if self.shape < *shape {
-                    self.end(
-                        false,
-                        self.min_shape,
-                        format!("fell to {:.0}% of its shape at {t:.1} s", self.shape * 100.0),
-                    )
-                } else if t >= *seconds {
-                    self.end(
-                        true,
-                        self.min_shape,
-                        format!("held at least {:.0}% for {seconds} s", self.min_shape * 100.0),
-                    )
-                } else {
-                    None
-                }
-            }
-            Goal::Sever { cuts, below, within } => {
-                let last = self.last_cut?;
-                let since = (self.step - last) as f32 / sps;
-                if since < *within {
-                    return None;
-                }
-                if self.shape < *below {
-                    self.end(
-                        true,
-                        self.cuts as f32,
-                        format!("{} cut(s): still at {:.0}% {within} s later", self.cuts, self.shape * 100.0),
-                    )
-                } else if self.cuts >= *cuts || self.budget.scalpel == 0 {
-                    self.end(
-                        false,
-                        self.cuts as f32,
-                        format!("it regrew to {:.0}% within {within} s of the last cut", self.shape * 100.0),
-                    )
-                } else {
-                    None
-                }
-            }
-            Goal::Garden { zones, cover, within } => {
-                let size = self.world.size();
-                let alive: Vec<Vec<bool>> =
-                    (0..self.world.species().len()).map(|s| self.world.alive_mask(state, s)).collect();
-                let alive_any = |c: u32| alive.iter().any(|a| a[c as usize]);
-                let covered = zones.iter().all(|z| {
-                    let zc = z.cells(size);
-                    !zc.is_empty() && zc.iter().filter(|&&c| alive_any(c)).count() as f32 >= cover * zc.len() as f32
-                });
-                if covered {
-                    self.end(true, t, format!("every zone covered at {t:.1} s"))
-                } else if t > *within {
-                    self.end(false, t, format!("zones not covered after {within} s"))
-                } else {
-                    None
-                }
-            }
-        }
     }
 
     /// Longest the level's own solution can run before its goal must have been decided, seconds.

@@ -65,8 +65,7 @@ fn the_game_grows_cuts_and_regrows_the_lizard_in_a_real_window() {
         .arg(env!("CARGO_BIN_EXE_morphogen"))
         .args(["play", "--size", "128", "--script"])
         .arg(dir.join("script.ron"))
-        // The world on the GPU even on a software renderer: this test holds the WGSL kernels and
-        // the device-to-texture copy in the window; the others step it on the CPU as players do.
+        // The WGSL kernels and the device-to-texture copy in the window (the default).
         .env("MORPHOGEN_WORLD", "gpu")
         .env("XDG_PICTURES_DIR", &dir)
         .env("XDG_DATA_HOME", &dir)
@@ -440,6 +439,9 @@ fn the_game_opens_on_a_grown_lizard_that_a_drag_wounds_and_a_double_click_plants
     let out = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c", hands])
         .env("GAME", env!("CARGO_BIN_EXE_morphogen"))
+        // The world on the host kernels, its picture uploaded each frame: this test holds that
+        // display path; the others step it with the WGSL kernels.
+        .env("MORPHOGEN_WORLD", "cpu")
         .env("XDG_PICTURES_DIR", &dir)
         .env("XDG_DATA_HOME", &dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
