@@ -16,6 +16,7 @@ pub mod lab;
 pub mod level;
 pub mod limits;
 pub mod nca;
+pub mod rule_file;
 pub mod target;
 pub mod thumbnail;
 pub mod train;

@@ -75,3 +75,36 @@ pub fn cached(dir: &Path, w: &Weights, fire_rate: f32, angle: f32) -> Result<Pic
     let _ = crate::fsio::write_png(&path, p.0 as u32, p.1 as u32, &p.2);
     Ok(p)
 }
+
+/// A level's starting world, its creatures grown as play finds them (the level list's picture),
+/// grown on the CPU kernels.
+pub fn render_level(level: &crate::level::Level) -> Result<Picture, String> {
+    let mut run = crate::level::LevelRun::<crate::backend::CpuBackend>::new(level.clone(), &Default::default())?;
+    let size = run.world.size();
+    Ok((size.width, size.height, run.world.snapshot(crate::world::ViewMode::Rgba)))
+}
+
+/// The file a level's picture is kept in: named by a checksum of the level and of the creature
+/// files it plants, so an edited level or a retrained creature gets a new picture.
+pub fn level_cache_path(dir: &Path, level: &crate::level::Level) -> PathBuf {
+    let mut h = crc32fast::Hasher::new();
+    h.update(format!("{level:?}").as_bytes());
+    for p in &level.creatures {
+        if let Ok(bytes) = std::fs::read(level.path(&p.creature)) {
+            h.update(&bytes);
+        }
+    }
+    dir.join(format!("level-{:08x}.png", h.finalize()))
+}
+
+/// A level's picture from the cache in `dir`, or rendered and written there.
+pub fn cached_level(dir: &Path, level: &crate::level::Level) -> Result<Picture, String> {
+    let path = level_cache_path(dir, level);
+    if let Ok(img) = image::open(&path) {
+        let img = img.to_rgba8();
+        return Ok((img.width() as usize, img.height() as usize, img.into_raw()));
+    }
+    let p = render_level(level)?;
+    let _ = crate::fsio::write_png(&path, p.0 as u32, p.1 as u32, &p.2);
+    Ok(p)
+}

@@ -10,7 +10,6 @@ use bevy::window::FileDragAndDrop;
 
 use super::shell::Notices;
 use super::sim::Sandbox;
-use crate::creature::Creature;
 use crate::nca::Weights;
 use crate::world::{EditOp, SpeciesRule, WorldBackend};
 
@@ -83,23 +82,8 @@ pub struct Library {
 
 /// Reads a creature file or a Distill demo model (`.json`).
 pub fn load_entry(path: &Path) -> Result<Entry, String> {
-    let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("creature").to_string();
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    if is_json {
-        let text = crate::fsio::read_text(path, "Distill model")?;
-        let weights = crate::distill::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        return Ok(Entry {
-            name,
-            group: Group::of_model(path),
-            weights,
-            fire_rate: 0.5,
-            angle: 0.0,
-            thumbnail: None,
-            source: path.to_path_buf(),
-        });
-    }
-    let c = Creature::load(path).map_err(|e| e.to_string())?;
-    let thumbnail = c.target.as_ref().map(|t| {
+    let r = crate::rule_file::load(path)?;
+    let thumbnail = r.creature.as_ref().and_then(|c| c.target.as_ref()).map(|t| {
         let rgba: Vec<u8> = t
             .rgba
             .chunks_exact(4)
@@ -113,11 +97,11 @@ pub fn load_entry(path: &Path) -> Result<Entry, String> {
         (t.width, t.height, rgba)
     });
     Ok(Entry {
-        name: c.meta.name.clone(),
-        group: Group::Ours,
-        weights: c.weights,
-        fire_rate: c.meta.rule.fire_rate,
-        angle: c.meta.rule.angle,
+        name: r.name,
+        group: if r.creature.is_some() { Group::Ours } else { Group::of_model(path) },
+        weights: r.weights,
+        fire_rate: r.fire_rate,
+        angle: r.angle,
         thumbnail,
         source: path.to_path_buf(),
     })

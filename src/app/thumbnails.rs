@@ -1,42 +1,56 @@
-//! The library's thumbnails of each creature grown (`crate::thumbnail`), made on a thread of their
-//! own so the window never waits for them, and cached in the data folder (`thumbnails/`), so that
-//! only a rule never seen before is grown. Until its picture arrives an entry shows its target, or
-//! a question mark.
+//! The library's thumbnails of each creature grown, and the level list's pictures of each level's
+//! starting world (`crate::thumbnail`), made on a thread of their own so the window never waits
+//! for them, and cached in the data folder (`thumbnails/`), so that only a rule or a level never
+//! seen before is grown. Until its picture arrives an entry shows its target, or a question mark.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use bevy::prelude::*;
 
+use super::challenges::levels::Levels;
 use super::library::Library;
 use super::library_panel::Thumbnails;
+use crate::level::Level;
 use crate::nca::Weights;
-use crate::thumbnail::{Picture, cache_path, cached};
+use crate::thumbnail::{Picture, cache_path, cached, cached_level};
 
-struct Job {
-    name: String,
-    weights: Weights,
-    fire_rate: f32,
-    angle: f32,
+enum Job {
+    Creature { name: String, weights: Weights, fire_rate: f32, angle: f32 },
+    Level { name: String, version: u64, level: Box<Level> },
+}
+
+enum Done {
+    Creature(String, Result<Picture, String>),
+    Level(String, u64, Result<Picture, String>),
 }
 
 #[derive(Resource)]
 pub struct ThumbnailWorker {
     dir: PathBuf,
     jobs: Sender<Job>,
-    done: Mutex<Receiver<(String, Result<Picture, String>)>>,
+    done: Mutex<Receiver<Done>>,
     /// Cache files already asked for (one per rule, whatever its name).
     asked: HashSet<PathBuf>,
+    /// Levels (name, file version) already asked for.
+    asked_levels: HashSet<(String, u64)>,
 }
+
+/// The level list's pictures of each level's starting world, by level name: the file version it
+/// was made from, the picture, and its egui texture once drawn.
+#[derive(Resource, Default)]
+pub struct LevelPictures(pub HashMap<String, (u64, Picture, Option<bevy_egui::egui::TextureHandle>)>);
 
 #[derive(Default)]
 pub struct ThumbnailPlugin;
 
 impl Plugin for ThumbnailPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(Startup, start).add_systems(Update, (ask, take).chain());
+        app.init_resource::<LevelPictures>()
+            .add_systems(Startup, start)
+            .add_systems(Update, (ask, ask_levels, take).chain());
     }
 }
 
@@ -49,7 +63,13 @@ fn start(mut commands: Commands, opts: Res<super::PlayOptions>) {
         // Ends when the app drops its sender.
         for j in work {
             let _ = std::fs::create_dir_all(&cache);
-            if tell.send((j.name, cached(&cache, &j.weights, j.fire_rate, j.angle))).is_err() {
+            let done = match j {
+                Job::Creature { name, weights, fire_rate, angle } => {
+                    Done::Creature(name, cached(&cache, &weights, fire_rate, angle))
+                }
+                Job::Level { name, version, level } => Done::Level(name, version, cached_level(&cache, &level)),
+            };
+            if tell.send(done).is_err() {
                 return;
             }
         }
@@ -58,7 +78,13 @@ fn start(mut commands: Commands, opts: Res<super::PlayOptions>) {
         warn!("no thumbnails: {e}");
         return;
     }
-    commands.insert_resource(ThumbnailWorker { dir, jobs, done: Mutex::new(done), asked: HashSet::new() });
+    commands.insert_resource(ThumbnailWorker {
+        dir,
+        jobs,
+        done: Mutex::new(done),
+        asked: HashSet::new(),
+        asked_levels: HashSet::new(),
+    });
 }
 
 /// Asks for the thumbnail of every entry whose rule has not been asked for yet.
@@ -73,25 +99,53 @@ fn ask(worker: Option<ResMut<ThumbnailWorker>>, lib: Res<Library>) {
         }
         let key = cache_path(&worker.dir, &e.weights, e.fire_rate, e.angle);
         if worker.asked.insert(key) {
-            let job = Job { name: e.name.clone(), weights: e.weights.clone(), fire_rate: e.fire_rate, angle: e.angle };
+            let job = Job::Creature {
+                name: e.name.clone(),
+                weights: e.weights.clone(),
+                fire_rate: e.fire_rate,
+                angle: e.angle,
+            };
+            let _ = worker.jobs.send(job);
+        }
+    }
+}
+
+/// Asks for the picture of every level loaded (or reloaded) since the last look.
+fn ask_levels(worker: Option<ResMut<ThumbnailWorker>>, levels: Option<Res<Levels>>) {
+    let (Some(mut worker), Some(levels)) = (worker, levels) else { return };
+    if !levels.is_changed() {
+        return;
+    }
+    for e in &levels.entries {
+        let Some(level) = e.level() else { continue };
+        if worker.asked_levels.insert((e.name.clone(), e.version)) {
+            let job = Job::Level { name: e.name.clone(), version: e.version, level: Box::new(level.clone()) };
             let _ = worker.jobs.send(job);
         }
     }
 }
 
 /// Puts the pictures that are ready on their entries.
-fn take(worker: Option<Res<ThumbnailWorker>>, mut lib: ResMut<Library>, mut textures: ResMut<Thumbnails>) {
+fn take(
+    worker: Option<Res<ThumbnailWorker>>,
+    mut lib: ResMut<Library>,
+    mut textures: ResMut<Thumbnails>,
+    mut levels: ResMut<LevelPictures>,
+) {
     let Some(worker) = worker else { return };
     let Ok(done) = worker.done.lock() else { return };
-    while let Ok((name, picture)) = done.try_recv() {
-        match picture {
-            Ok(p) => {
+    while let Ok(d) = done.try_recv() {
+        match d {
+            Done::Creature(name, Ok(p)) => {
                 if let Some(i) = lib.find(&name) {
                     lib.entries[i].thumbnail = Some(p);
                     textures.forget(&name);
                 }
             }
-            Err(e) => debug!("no thumbnail for {name}: {e}"),
+            Done::Level(name, version, Ok(p)) => {
+                levels.0.insert(name, (version, p, None));
+            }
+            Done::Creature(name, Err(e)) | Done::Level(name, _, Err(e)) => debug!("no picture for {name}: {e}"),
         }
     }
 }

@@ -74,11 +74,15 @@ pub struct ToolDrag {
     /// Cell position where the current press started, and where it was last frame.
     pub start: Option<Vec2>,
     pub last: Option<Vec2>,
-    /// The last press (when, where), for double clicks.
-    pub last_click: Option<(std::time::Instant, Vec2)>,
+    /// The last press (when, in which of this system's frames, where), for double clicks.
+    pub last_click: Option<(std::time::Instant, u64, Vec2)>,
+    /// Frames this system has seen: on a slow machine the two presses of a double click arrive
+    /// in one frame or in the next, whatever the clock says between frames.
+    pub frame: u64,
 }
 
-/// Two presses this close in time and space are a double click: it plants the selected creature.
+/// Two presses this close in time (or in one frame or the next) and space are a double click:
+/// it plants the selected creature.
 const DOUBLE_CLICK: std::time::Duration = std::time::Duration::from_millis(400);
 const DOUBLE_CLICK_CELLS: f32 = 3.0;
 
@@ -203,6 +207,7 @@ fn mouse<B: WorldBackend>(
     windows: Query<&Window>,
     view: Option<Res<ViewState>>,
     buttons: Res<ButtonInput<MouseButton>>,
+    mut button_events: MessageReader<bevy::input::mouse::MouseButtonInput>,
     keys: Res<ButtonInput<KeyCode>>,
     focus: Res<UiFocus>,
     settings: Res<ToolSettings>,
@@ -211,20 +216,29 @@ fn mouse<B: WorldBackend>(
     lib: Res<Library>,
     mut notices: ResMut<Notices>,
 ) {
+    // Presses counted from this frame's input messages, read every frame so none goes stale:
+    // `just_pressed` says only that there was at least one.
+    let presses = button_events
+        .read()
+        .filter(|e| e.button == MouseButton::Left && e.state == bevy::input::ButtonState::Pressed)
+        .count();
+    drag.frame += 1;
     let (Some(window), Some(view), Some(mut sandbox)) = (windows.iter().next(), view, sandbox) else { return };
     let Some(cursor) = window.cursor_position() else { return };
     let size = sandbox.world.size();
     let cell = view.window_to_cell(cursor, window.size(), size.width, size.height);
-    if buttons.just_pressed(MouseButton::Left) {
+    if presses > 0 || buttons.just_pressed(MouseButton::Left) {
         if focus.pointer {
             return;
         }
         drag.start = Some(cell);
         drag.last = Some(cell);
-        let now = std::time::Instant::now();
-        let double =
-            drag.last_click.is_some_and(|(t, at)| now - t < DOUBLE_CLICK && at.distance(cell) < DOUBLE_CLICK_CELLS);
-        drag.last_click = if double { None } else { Some((now, cell)) };
+        let (now, frame) = (std::time::Instant::now(), drag.frame);
+        let double = presses >= 2
+            || drag.last_click.is_some_and(|(t, f, at)| {
+                (now - t < DOUBLE_CLICK || f + 1 >= frame) && at.distance(cell) < DOUBLE_CLICK_CELLS
+            });
+        drag.last_click = if double { None } else { Some((now, frame, cell)) };
         // With any tool but the seed (whose single click already plants).
         if double && settings.tool != Tool::Seed {
             match lib.selected {

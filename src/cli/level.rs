@@ -4,8 +4,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use morphogen::backend::CpuBackend;
 use morphogen::level::Level;
-use morphogen::level::run::check;
+use morphogen::level::run::play_solution;
+use morphogen::world::ViewMode;
 
 #[derive(clap::Subcommand)]
 pub enum LevelCommand {
@@ -18,6 +20,23 @@ pub struct CheckArgs {
     /// Level files (RON), or folders of them.
     #[arg(required = true)]
     files: Vec<PathBuf>,
+    /// Also write each level's world at the start and where its solution ends, as NAME-start.png
+    /// and NAME-end.png in this folder (4 pixels a cell): for level authors.
+    #[arg(long)]
+    pictures: Option<PathBuf>,
+}
+
+/// Writes a world picture (RGBA8, `w` x `h`) at 4 pixels a cell.
+fn write_picture(path: &std::path::Path, w: usize, h: usize, rgba: &[u8]) -> Result<(), String> {
+    const K: usize = 4;
+    let mut big = Vec::with_capacity(w * h * K * K * 4);
+    for y in 0..h * K {
+        for x in 0..w * K {
+            let i = ((y / K) * w + x / K) * 4;
+            big.extend_from_slice(&rgba[i..i + 4]);
+        }
+    }
+    morphogen::fsio::write_png(path, (w * K) as u32, (h * K) as u32, &big)
 }
 
 fn expand(files: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
@@ -45,9 +64,26 @@ fn expand(files: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 pub fn run(c: LevelCommand) -> Result<ExitCode, String> {
     let LevelCommand::Check(a) = c;
     let mut all_won = true;
+    if let Some(dir) = &a.pictures {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
     for f in expand(&a.files)? {
         // Headless and exact: the CPU backend, the same world kernels the tests hold the GPU to.
-        let result = Level::load(&f).and_then(|l| check::<morphogen::backend::CpuBackend>(l, &Default::default()));
+        let result = Level::load(&f).and_then(|l| {
+            if let Some(dir) = &a.pictures {
+                let (w, h, rgba) = morphogen::thumbnail::render_level(&l)?;
+                let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or("level");
+                write_picture(&dir.join(format!("{stem}-start.png")), w, h, &rgba)?;
+            }
+            let mut run = play_solution::<CpuBackend>(l, &Default::default())?;
+            if let Some(dir) = &a.pictures {
+                let size = run.world.size();
+                let rgba = run.world.snapshot(ViewMode::Rgba);
+                let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or("level");
+                write_picture(&dir.join(format!("{stem}-end.png")), size.width, size.height, &rgba)?;
+            }
+            Ok(run.verdict())
+        });
         match result {
             Ok(o) if o.won => println!(
                 "{}: won at {:.1} s, {} star(s), score {:.3}: {}",

@@ -13,8 +13,8 @@ impl<B: WorldBackend> LevelRun<B> {
         Some(Outcome { won, time: self.time(), score, stars: st, why })
     }
 
-    pub(super) fn judge(&self, state: &[f32]) -> Option<Outcome> {
-        let verdict = self.judge_goal(state);
+    pub(super) fn judge(&self) -> Option<Outcome> {
+        let verdict = self.judge_goal();
         if verdict.is_none() && self.time() >= MAX_LEVEL_SECONDS {
             // Every level ends: a goal that nothing decides (a Regrow whose wound never comes)
             // would otherwise keep a script or a headless check waiting for ever.
@@ -23,7 +23,7 @@ impl<B: WorldBackend> LevelRun<B> {
         verdict
     }
 
-    fn judge_goal(&self, state: &[f32]) -> Option<Outcome> {
+    fn judge_goal(&self) -> Option<Outcome> {
         let t = self.time();
         let sps = self.level.steps_per_second;
         match &self.level.goal {
@@ -91,19 +91,27 @@ impl<B: WorldBackend> LevelRun<B> {
                     None
                 }
             }
-            Goal::Garden { zones, cover, within } => {
-                let size = self.world.size();
-                let alive: Vec<Vec<bool>> =
-                    (0..self.world.species().len()).map(|s| self.world.alive_mask(state, s)).collect();
-                let alive_any = |c: u32| alive.iter().any(|a| a[c as usize]);
-                let covered = zones.iter().all(|z| {
-                    let zc = z.cells(size);
-                    !zc.is_empty() && zc.iter().filter(|&&c| alive_any(c)).count() as f32 >= cover * zc.len() as f32
-                });
-                if covered {
-                    self.end(true, t, format!("every zone covered at {t:.1} s"))
-                } else if t > *within {
+            Goal::Garden { within, steady, .. } => {
+                let held = self.covered_since.map(|s| (self.step - s) as f32 / sps);
+                if held.is_some_and(|h| h >= *steady) {
+                    let why = if *steady > 0.0 {
+                        format!("every zone covered for {steady} s on end at {t:.1} s")
+                    } else {
+                        format!("every zone covered at {t:.1} s")
+                    };
+                    self.end(true, t, why)
+                } else if t > *within + *steady {
                     self.end(false, t, format!("zones not covered after {within} s"))
+                } else {
+                    None
+                }
+            }
+            Goal::Hold { cover, seconds, .. } => {
+                let low = self.min_cover;
+                if low < *cover {
+                    self.end(false, low, format!("a zone fell to {:.0}% covered at {t:.1} s", low * 100.0))
+                } else if t >= *seconds {
+                    self.end(true, low, format!("every zone held at {:.0}% or more for {seconds} s", low * 100.0))
                 } else {
                     None
                 }

@@ -59,11 +59,11 @@ pub struct WorldSpec {
     pub wrap: bool,
 }
 
-/// A creature in the level at the start.
+/// A creature in the level: planted at the start, or only offered to the player as seeds.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Placement {
-    /// A creature file, relative to the level file.
+    /// A creature file or a Distill demo model (`.json`), relative to the level file.
     pub creature: String,
     pub x: i64,
     pub y: i64,
@@ -73,6 +73,14 @@ pub struct Placement {
     /// Steps it grows before play starts; its shape then is what "shape %" compares with.
     #[serde(default = "default_grown")]
     pub grown: u64,
+    /// False: not in the world at the start, only a seed the player (or the solution) may plant;
+    /// `x`, `y` and `grown` are then unused. The first creature is always planted.
+    #[serde(default = "default_planted")]
+    pub planted: bool,
+}
+
+fn default_planted() -> bool {
+    true
 }
 
 fn default_grown() -> u64 {
@@ -107,6 +115,13 @@ pub enum Hazard {
 }
 
 impl Hazard {
+    /// How far the level's spin hazards have turned every species at `t` seconds, radians.
+    pub fn spin_at(hazards: &[Hazard], t: f32) -> f32 {
+        hazards.iter().map(|h| if let Hazard::Spin(deg) = h { (deg * t).to_radians() } else { 0.0 }).sum()
+    }
+}
+
+impl Hazard {
     /// Where a sweep's disc is at `t` seconds of level time: a triangle wave, from -> to -> from
     /// every period. The run wounds there and the panel draws it there.
     pub fn sweep_at(from: (f32, f32), to: (f32, f32), period: f32, t: f32) -> (f32, f32) {
@@ -127,6 +142,17 @@ pub struct Tools {
     pub shields: u32,
     /// How long a shield protects its area, seconds.
     pub shield_seconds: f32,
+    /// Turns of a creature's perception (the whole species, from then on).
+    pub turns: u32,
+    /// Degrees one turn takes, either way (45 when not given).
+    pub turn_degrees: f32,
+}
+
+impl Tools {
+    /// The size of one turn of the rotation tool, degrees.
+    pub fn turn_step(&self) -> f32 {
+        if self.turn_degrees > 0.0 { self.turn_degrees } else { 45.0 }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -141,14 +167,51 @@ pub enum Goal {
     /// the last cut its shape is still below `below`. Score: cuts used (lower is better).
     Sever { cuts: u32, below: f32, within: f32 },
     /// Grow living cells over each zone (a fraction `cover` of its cells) within `within`
-    /// seconds. Score: seconds taken (lower is better).
-    Garden { zones: Vec<Shape>, cover: f32, within: f32 },
+    /// seconds; with `by`, only the cells of that creature (its number in `creatures`) count;
+    /// with `steady`, the zones must stay covered that many seconds on end (a creature's grown
+    /// shape must fit them, not the round blob it grows through). Score: seconds taken until won
+    /// (lower is better).
+    Garden {
+        zones: Vec<Shape>,
+        cover: f32,
+        within: f32,
+        #[serde(default)]
+        by: Option<usize>,
+        #[serde(default)]
+        steady: f32,
+    },
+    /// Keep each zone at least `cover` covered by living cells (of creature `by`, when given) for
+    /// `seconds`: territory held against an invader or a hazard. Score: the lowest cover of any
+    /// zone at any step (higher is better).
+    Hold {
+        zones: Vec<Shape>,
+        cover: f32,
+        seconds: f32,
+        #[serde(default)]
+        by: Option<usize>,
+    },
 }
 
 impl Goal {
     /// Whether a lower score is better for this goal.
     pub fn lower_is_better(&self) -> bool {
-        !matches!(self, Goal::Survive { .. })
+        !matches!(self, Goal::Survive { .. } | Goal::Hold { .. })
+    }
+
+    /// The zones a Garden or Hold goal is about (drawn on the world).
+    pub fn zones(&self) -> &[Shape] {
+        match self {
+            Goal::Garden { zones, .. } | Goal::Hold { zones, .. } => zones,
+            _ => &[],
+        }
+    }
+
+    /// The creature whose cells count towards the zones, if only one does.
+    pub fn by(&self) -> Option<usize> {
+        match self {
+            Goal::Garden { by, .. } | Goal::Hold { by, .. } => *by,
+            _ => None,
+        }
     }
 }
 
@@ -186,6 +249,12 @@ pub enum Action {
     },
     Wall(Shape),
     Shield(Shape),
+    /// Turns creature number `creature`'s perception by `degrees` (a multiple of the level's
+    /// turn size, either way): the species grows and heals towards its new "up" from then on.
+    Turn {
+        creature: usize,
+        degrees: f32,
+    },
 }
 
 /// Scalpel cuts are this wide, as in the sandbox's default.
@@ -226,8 +295,9 @@ impl Level {
             .filter_map(|e| if let When::Time(t) = e.at { Some(t) } else { None })
             .fold(0.0, f32::max);
         let goal = match &self.goal {
-            Goal::Regrow { within, .. } | Goal::Sever { within, .. } | Goal::Garden { within, .. } => *within,
-            Goal::Survive { seconds, .. } => *seconds,
+            Goal::Regrow { within, .. } | Goal::Sever { within, .. } => *within,
+            Goal::Garden { within, steady, .. } => within + steady,
+            Goal::Survive { seconds, .. } | Goal::Hold { seconds, .. } => *seconds,
         };
         (last_move, last_event, goal)
     }

@@ -4,7 +4,6 @@
 
 use super::score::shape_similarity;
 use super::{Action, CUT_WIDTH, Goal, Hazard, Level, Tools, When};
-use crate::creature::Creature;
 use crate::world::{EditOp, Shape, SpeciesRule, World, WorldBackend};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +36,12 @@ pub struct LevelRun<B: WorldBackend> {
     pub(super) last_event_step: Option<u64>,
     pub(super) first_wound: Option<u64>,
     pub(super) min_shape: f32,
+    /// A Hold goal's lowest cover of any zone so far.
+    pub(super) min_cover: f32,
+    /// Per goal zone, the fraction of it covered, as last measured.
+    pub covers: Vec<f32>,
+    /// The step since which every zone has been covered, while they are.
+    pub(super) covered_since: Option<u64>,
     /// A Regrow level is won only by coming back: the shape must first fall below the goal.
     pub(super) dipped: bool,
     pub(super) cuts: u32,
@@ -65,19 +70,22 @@ impl<B: WorldBackend> LevelRun<B> {
         let mut species_of = Vec::new();
         for p in &level.creatures {
             let path = level.path(&p.creature);
-            let c = Creature::load(&path).map_err(|e| e.to_string())?;
-            let s = match world.find_species(&c.meta.name) {
+            let r = crate::rule_file::load(&path)?;
+            // One species per creature and rotation: the same creature turned another way is a
+            // rival with its own "up".
+            let name = if p.rotation == 0.0 { r.name.clone() } else { format!("{} (turned {}°)", r.name, p.rotation) };
+            let s = match world.find_species(&name) {
                 Some(s) => s,
                 None => world.add_species(SpeciesRule {
-                    name: c.meta.name.clone(),
-                    weights: c.weights.clone(),
-                    angle: p.rotation.to_radians(),
-                    fire_rate: c.meta.rule.fire_rate,
+                    name,
+                    weights: r.weights,
+                    angle: r.angle + p.rotation.to_radians(),
+                    fire_rate: r.fire_rate,
                 })?,
             };
             species_of.push(s);
         }
-        let longest = level.creatures.iter().map(|p| p.grown).max().unwrap_or(0);
+        let longest = level.creatures.iter().filter(|p| p.planted).map(|p| p.grown).max().unwrap_or(0);
         let base_angles = world.species().iter().map(|r| r.angle).collect();
         let budget = level.tools;
         Ok(Self {
@@ -94,6 +102,9 @@ impl<B: WorldBackend> LevelRun<B> {
             last_event_step: None,
             first_wound: None,
             min_shape: 1.0,
+            min_cover: 1.0,
+            covers: Vec::new(),
+            covered_since: None,
             dipped: false,
             cuts: 0,
             last_cut: None,
@@ -114,7 +125,7 @@ impl<B: WorldBackend> LevelRun<B> {
                 .creatures
                 .iter()
                 .zip(&self.species_of)
-                .filter(|(p, _)| longest - p.grown == t)
+                .filter(|(p, _)| p.planted && longest - p.grown == t)
                 .filter_map(|(p, &s)| size.cell(p.x, p.y).map(|c| (c, EditOp::Seed(s))))
                 .collect();
             self.world.edit(&seeds);
@@ -166,6 +177,38 @@ impl<B: WorldBackend> LevelRun<B> {
     /// Areas shielded now.
     pub fn shields(&self) -> impl Iterator<Item = &[u32]> {
         self.shields.iter().map(|(c, _)| c.as_slice())
+    }
+
+    /// Per goal zone, the fraction of its cells alive (for the goal's creature, when it names
+    /// one) in `state`.
+    fn zone_cover(&self, state: &[f32]) -> Vec<f32> {
+        let size = self.world.size();
+        let species: Vec<usize> = match self.level.goal.by() {
+            Some(by) => vec![self.species_of[by]],
+            None => (0..self.world.species().len()).collect(),
+        };
+        let alive: Vec<Vec<bool>> = species.iter().map(|&s| self.world.alive_mask(state, s)).collect();
+        self.level
+            .goal
+            .zones()
+            .iter()
+            .map(|z| {
+                let zc = z.cells(size);
+                let n = zc.iter().filter(|&&c| alive.iter().any(|a| a[c as usize])).count();
+                if zc.is_empty() { 0.0 } else { n as f32 / zc.len() as f32 }
+            })
+            .collect()
+    }
+
+    /// The outcome, or a loss if the goal was never decided.
+    pub fn verdict(&self) -> Outcome {
+        self.outcome.clone().unwrap_or(Outcome {
+            won: false,
+            time: self.time(),
+            score: 0.0,
+            stars: 0,
+            why: "the goal was never decided".into(),
+        })
     }
 
     pub fn outcome(&self) -> Option<&Outcome> {
@@ -233,6 +276,17 @@ impl<B: WorldBackend> LevelRun<B> {
                 let until = self.step + self.secs(self.level.tools.shield_seconds.max(0.5));
                 self.shields.push((s.cells(size), until));
             }
+            Action::Turn { creature, degrees } => {
+                let s = *self.species_of.get(*creature).ok_or(format!("the level has no creature {creature}"))?;
+                let step = self.level.tools.turn_step();
+                if (degrees.abs() - step).abs() > 1e-3 {
+                    return Err(format!("a turn in this level is {step}° either way, not {degrees}°"));
+                }
+                take(&mut self.budget.turns, "turns")?;
+                self.base_angles[s] += degrees.to_radians();
+                let spun = Hazard::spin_at(&self.level.hazards, self.time());
+                self.world.set_angle(s, self.base_angles[s] + spun);
+            }
         }
         Ok(())
     }
@@ -252,11 +306,13 @@ impl<B: WorldBackend> LevelRun<B> {
                     let (x, y) = Hazard::sweep_at(from, to, period, t);
                     self.wound(&Shape::Disc { x, y, r: radius });
                 }
-                Hazard::Spin(deg) => {
-                    for s in 0..self.base_angles.len() {
-                        self.world.set_angle(s, self.base_angles[s] + (deg * t).to_radians());
-                    }
-                }
+                Hazard::Spin(_) => {}
+            }
+        }
+        if self.level.hazards.iter().any(|h| matches!(h, Hazard::Spin(_))) {
+            let spun = Hazard::spin_at(&self.level.hazards, t);
+            for s in 0..self.base_angles.len() {
+                self.world.set_angle(s, self.base_angles[s] + spun);
             }
         }
         if let Some(e) = self.level.events.get(self.next_event).cloned() {
@@ -282,7 +338,15 @@ impl<B: WorldBackend> LevelRun<B> {
         {
             self.dipped = true;
         }
-        self.outcome = self.judge(&state);
+        if !self.level.goal.zones().is_empty() {
+            self.covers = self.zone_cover(&state);
+            self.min_cover = self.covers.iter().copied().fold(self.min_cover, f32::min);
+            if let Goal::Garden { cover, .. } = self.level.goal {
+                let all = self.covers.iter().all(|&c| c >= cover);
+                self.covered_since = if all { self.covered_since.or(Some(self.step)) } else { None };
+            }
+        }
+        self.outcome = self.judge();
     }
 
     /// Longest the level's own solution can run before its goal must have been decided, seconds.
@@ -294,6 +358,12 @@ impl<B: WorldBackend> LevelRun<B> {
 
 /// Plays a level with its own solution, headless: the proof that it can be won.
 pub fn check<B: WorldBackend>(level: Level, device: &B::Device) -> Result<Outcome, String> {
+    Ok(play_solution::<B>(level, device)?.verdict())
+}
+
+/// The level played with its own solution until its goal is decided (or its time is up); the run
+/// as it ended.
+pub fn play_solution<B: WorldBackend>(level: Level, device: &B::Device) -> Result<LevelRun<B>, String> {
     let mut run = LevelRun::<B>::new(level, device)?;
     let moves = run.level.solution.clone();
     let limit = run.secs(run.time_limit());
@@ -306,11 +376,5 @@ pub fn check<B: WorldBackend>(level: Level, device: &B::Device) -> Result<Outcom
         }
         run.tick();
     }
-    Ok(run.outcome().cloned().unwrap_or(Outcome {
-        won: false,
-        time: run.time(),
-        score: 0.0,
-        stars: 0,
-        why: "the goal was never decided".into(),
-    }))
+    Ok(run)
 }

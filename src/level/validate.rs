@@ -48,13 +48,31 @@ impl Level {
                     return Err("goal Sever needs 1 <= cuts <= tools.scalpel".into());
                 }
             }
-            Goal::Garden { zones, cover, within } => {
+            Goal::Garden { zones, cover, within: seconds, .. } | Goal::Hold { zones, cover, seconds, .. } => {
                 frac(*cover, "cover")?;
-                secs(*within, "within")?;
+                secs(*seconds, if matches!(self.goal, Goal::Hold { .. }) { "seconds" } else { "within" })?;
                 if zones.is_empty() {
-                    return Err("goal Garden needs at least one zone".into());
+                    return Err("goal needs at least one zone".into());
                 }
             }
+        }
+        if let Goal::Garden { steady, .. } = self.goal
+            && !(0.0..=MAX_LEVEL_SECONDS).contains(&steady)
+        {
+            return Err(format!(
+                "goal: steady is {steady}: it must be a number of seconds in [0, {MAX_LEVEL_SECONDS}]"
+            ));
+        }
+        if let Some(by) = self.goal.by()
+            && by >= self.creatures.len()
+        {
+            return Err(format!("goal: by {by}: the level has no creature {by}"));
+        }
+        if !self.creatures[0].planted {
+            return Err("creatures[0]: the first creature is the one the goal measures: it must be planted".into());
+        }
+        if self.tools.turns > 0 && !(self.tools.turn_degrees >= 0.0 && self.tools.turn_degrees <= 180.0) {
+            return Err("tools.turn_degrees must be in [0, 180] (0: 45)".into());
         }
         let (two, three) = (self.stars.two, self.stars.three);
         let ordered = if self.goal.lower_is_better() { three <= two } else { three >= two };
@@ -96,7 +114,7 @@ impl Level {
             let what = |f: &str| format!("creatures[{i}].{f}");
             within(&what("grown"), p.grown, 0, l::MAX_GROWN)?;
             finite(&what("rotation"), p.rotation, 36_000.0)?;
-            if size.cell(p.x, p.y).is_none() {
+            if p.planted && size.cell(p.x, p.y).is_none() {
                 return Err(format!(
                     "{}: ({}, {}) is outside the {}x{} world",
                     what("x, y"),
@@ -144,17 +162,17 @@ impl Level {
             ("scalpel", t.scalpel),
             ("walls", t.walls),
             ("shields", t.shields),
+            ("turns", t.turns),
         ] {
             within(&format!("tools.{what}"), n, 0, l::MAX_TOOL_USES)?;
         }
         within("tools.shield_seconds", t.shield_seconds, 0.0, MAX_LEVEL_SECONDS)?;
         finite("stars.two", self.stars.two, 1e9)?;
         finite("stars.three", self.stars.three, 1e9)?;
-        if let Goal::Garden { zones, .. } = &self.goal {
-            items("goal zones", zones.len())?;
-            for z in zones {
-                z.validate().map_err(|e| format!("goal zones: {e}"))?;
-            }
+        let zones = self.goal.zones();
+        items("goal zones", zones.len())?;
+        for z in zones {
+            z.validate().map_err(|e| format!("goal zones: {e}"))?;
         }
         for (i, m) in self.solution.iter().enumerate() {
             let what = format!("solution move {}", i + 1);
@@ -164,6 +182,12 @@ impl Level {
                     return Err(format!("{what}: the level has no creature {creature}"));
                 }
                 Action::Seed { .. } => {}
+                Action::Turn { creature, .. } if *creature >= self.creatures.len() => {
+                    return Err(format!("{what}: the level has no creature {creature}"));
+                }
+                Action::Turn { degrees, .. } => {
+                    finite(&format!("{what}: degrees"), *degrees, 360.0)?;
+                }
                 Action::Erase(s) | Action::Wall(s) | Action::Shield(s) => {
                     s.validate().map_err(|e| format!("{what}: {e}"))?
                 }

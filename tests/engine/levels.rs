@@ -194,7 +194,7 @@ fn the_shipped_levels_form_a_progression_over_every_goal_and_tool() {
     assert!(files.len() >= 12, "{} levels", files.len());
     let levels: Vec<Level> = files.iter().map(|f| Level::load(f).unwrap()).collect();
     let goal = |k: &str| levels.iter().filter(|l| format!("{:?}", l.goal).starts_with(k)).count();
-    for k in ["Regrow", "Survive", "Sever", "Garden"] {
+    for k in ["Regrow", "Survive", "Sever", "Garden", "Hold"] {
         assert!(goal(k) >= 2, "{k} is used by {} level(s)", goal(k));
     }
     let tools = |f: fn(&morphogen::level::Tools) -> u32| levels.iter().filter(|l| f(&l.tools) > 0).count();
@@ -204,7 +204,11 @@ fn the_shipped_levels_form_a_progression_over_every_goal_and_tool() {
             && tools(|t| t.scalpel) > 0
             && tools(|t| t.walls) > 0
             && tools(|t| t.shields) > 0
+            && tools(|t| t.turns) > 0
     );
+    // The paper's creatures (other species, other experiments) carry part of the campaign.
+    let paper = levels.iter().filter(|l| l.creatures.iter().any(|c| c.creature.ends_with(".json"))).count();
+    assert!(paper * 2 >= levels.len(), "{paper} of {} levels use the paper's creatures", levels.len());
     // The first level teaches the tools: it gives some, and its solution uses them.
     assert_ne!(levels[0].tools, morphogen::level::Tools::default());
     assert!(!levels[0].solution.is_empty());

@@ -431,7 +431,7 @@ fn the_game_opens_on_a_grown_lizard_that_a_drag_wounds_and_a_double_click_plants
         sleep 0.1; xdotool mouseup 1; sleep 0.2
         shot
         xdotool mousemove 440 190; sleep 0.3; xdotool click --repeat 2 --delay 80 1
-        sleep 20
+        sleep 25
         shot
         kill $pid; wait $pid
         exit 0

@@ -6,7 +6,7 @@ use bevy_egui::egui;
 
 use super::panel::ChallengeTexture;
 use super::play::{LevelTool, Playing};
-use crate::level::{Goal, Hazard};
+use crate::level::Hazard;
 use crate::world::{Shape, WorldBackend};
 
 /// The world, scaled to fit, with the tools on it and the level's zones and hazards drawn over.
@@ -28,10 +28,8 @@ pub(super) fn world_view<B: WorldBackend>(
     let green = egui::Stroke::new(2.0, egui::Color32::from_rgb(40, 170, 60));
     let red = egui::Stroke::new(2.0, egui::Color32::from_rgb(200, 50, 40));
     let level = &p.run.level;
-    if let Goal::Garden { zones, .. } = &level.goal {
-        for z in zones {
-            outline(&painter, z, &to_screen, scale, green);
-        }
+    for z in level.goal.zones() {
+        outline(&painter, z, &to_screen, scale, green);
     }
     let t = p.run.time();
     for h in &level.hazards {

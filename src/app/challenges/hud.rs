@@ -13,8 +13,8 @@ pub fn stars_text(n: u8) -> String {
 }
 
 /// What the goal asks, in a sentence.
-pub fn goal_text(g: &Goal) -> String {
-    match g {
+pub fn goal_text(level: &Level) -> String {
+    match &level.goal {
         Goal::Regrow { shape, within } => {
             format!("Regrow: after the wound, bring it back to {:.0}% of its shape within {within} s.", shape * 100.0)
         }
@@ -27,18 +27,34 @@ pub fn goal_text(g: &Goal) -> String {
                 below * 100.0
             )
         }
-        Goal::Garden { zones, cover, within } => format!(
-            "Garden: cover {:.0}% of each of the {} green zone(s) with life within {within} s.",
+        Goal::Garden { zones, cover, within, by, steady } => format!(
+            "Garden: cover {:.0}% of each of the {} green zone(s) with {} within {within} s{}.",
             cover * 100.0,
-            zones.len()
+            zones.len(),
+            whose(level, *by),
+            if *steady > 0.0 { format!(", and keep them covered for {steady} s") } else { String::new() }
         ),
+        Goal::Hold { zones, cover, seconds, by } => format!(
+            "Hold: keep {:.0}% of each of the {} green zone(s) covered by {} for {seconds} s.",
+            cover * 100.0,
+            zones.len(),
+            whose(level, *by)
+        ),
+    }
+}
+
+/// Whose cells count in a zone, in words.
+fn whose(level: &Level, by: Option<usize>) -> String {
+    match by {
+        Some(i) => format!("the {}", creature_name(level, i)),
+        None => "life".into(),
     }
 }
 
 /// What two and three stars take.
 pub fn stars_rule(g: &Goal, s: &Stars) -> String {
     match g {
-        Goal::Survive { .. } => {
+        Goal::Survive { .. } | Goal::Hold { .. } => {
             format!("★★ never below {:.0}%, ★★★ never below {:.0}%", s.two * 100.0, s.three * 100.0)
         }
         Goal::Sever { .. } => format!("★★ in {} cut(s), ★★★ in {}", s.two, s.three),
@@ -58,7 +74,7 @@ pub(super) fn hud<B: WorldBackend>(
     ui.heading(&level.title);
     ui.label(&level.brief);
     ui.separator();
-    ui.label(egui::RichText::new(goal_text(&level.goal)).strong());
+    ui.label(egui::RichText::new(goal_text(level)).strong());
     ui.small(stars_rule(&level.goal, &level.stars));
     if let Some(f) = run.growing() {
         ui.add(egui::ProgressBar::new(f).text(format!("growing the creatures: {:.0}%", f * 100.0)));
@@ -75,13 +91,24 @@ pub(super) fn hud<B: WorldBackend>(
             (Some(s), n) => format!("{n} of {cuts} cut(s); {s:.1} s of {within} s since the last"),
             (None, _) => format!("{t:.1} s: no cut yet"),
         },
-        Goal::Garden { within, .. } => format!("{t:.1} s of {within} s"),
+        Goal::Garden { within: s, .. } | Goal::Hold { seconds: s, .. } => format!("{t:.1} s of {s} s"),
     };
     ui.label(egui::RichText::new(clock).monospace());
     let target = match &level.goal {
         Goal::Regrow { shape, .. } | Goal::Survive { shape, .. } => Some(*shape),
         Goal::Sever { below, .. } => Some(*below),
-        Goal::Garden { .. } => None,
+        Goal::Garden { cover, .. } | Goal::Hold { cover, .. } => {
+            // The zones are what counts here; the shape is shown below for interest.
+            for (i, c) in run.covers.iter().enumerate() {
+                ui.add(egui::ProgressBar::new(c.clamp(0.0, 1.0)).text(format!(
+                    "zone {}: {:.0}% covered (goal {:.0}%)",
+                    i + 1,
+                    c * 100.0,
+                    cover * 100.0
+                )));
+            }
+            None
+        }
     };
     let bar = egui::ProgressBar::new(run.shape.clamp(0.0, 1.0)).text(match target {
         Some(g) => format!("shape {:.0}% (goal {:.0}%)", run.shape * 100.0, g * 100.0),
@@ -117,12 +144,30 @@ pub(super) fn hud<B: WorldBackend>(
             _ => "Click on the world.",
         });
     }
-    if level.tools.seeds > 0 && level.creatures.len() > 1 {
-        egui::ComboBox::from_label("seed of").selected_text(creature_name(level, *creature)).show_ui(ui, |ui| {
+    if (level.tools.seeds > 0 || level.tools.turns > 0) && level.creatures.len() > 1 {
+        egui::ComboBox::from_label("creature").selected_text(creature_name(level, *creature)).show_ui(ui, |ui| {
             for i in 0..level.creatures.len() {
                 ui.selectable_value(creature, i, creature_name(level, i));
             }
         });
+    }
+    if level.tools.turns > 0 {
+        let step = level.tools.turn_step();
+        let mut turn = None;
+        ui.horizontal(|ui| {
+            ui.label(format!("Turn {}  {}/{}", creature_name(level, *creature), run.budget.turns, level.tools.turns));
+            ui.add_enabled_ui(run.budget.turns > 0 && run.outcome().is_none(), |ui| {
+                if ui.button(format!("⟲ {step}°")).clicked() {
+                    turn = Some(-step);
+                }
+                if ui.button(format!("⟳ {step}°")).clicked() {
+                    turn = Some(step);
+                }
+            });
+        });
+        if let Some(degrees) = turn {
+            ask = Some(Ask::Act(crate::level::Action::Turn { creature: *creature, degrees }));
+        }
     }
     ui.separator();
     ui.horizontal(|ui| {
@@ -146,6 +191,9 @@ fn creature_name(level: &Level, i: usize) -> String {
     level
         .creatures
         .get(i)
-        .map(|c| std::path::Path::new(&c.creature).file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_string())
+        .map(|c| {
+            let stem = std::path::Path::new(&c.creature).file_stem().and_then(|s| s.to_str()).unwrap_or("?");
+            if c.rotation == 0.0 { stem.to_string() } else { format!("{stem} (turned {}°)", c.rotation) }
+        })
         .unwrap_or_default()
 }

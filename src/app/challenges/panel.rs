@@ -30,6 +30,8 @@ pub(super) enum Ask {
     Play(String, bool),
     Restart,
     Quit,
+    /// A player's action from the HUD (a turn of the rotation tool).
+    Act(crate::level::Action),
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -43,6 +45,7 @@ pub fn panel<B: WorldBackend>(
     mut images: ResMut<Assets<Image>>,
     clock: Res<Clock>,
     mut next: ResMut<NextState<Scene>>,
+    mut pictures: Option<ResMut<crate::app::thumbnails::LevelPictures>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let (Some(mut ch), Some(device)) = (challenge, device) else { return Ok(()) };
@@ -85,7 +88,7 @@ pub fn panel<B: WorldBackend>(
                 }
             }
             None => {
-                if let Some(a) = level_list(ui, &levels, &ch.save) {
+                if let Some(a) = level_list(ui, &levels, &ch.save, pictures.as_deref_mut()) {
                     ask = Some(a);
                 }
             }
@@ -111,12 +114,27 @@ pub fn panel<B: WorldBackend>(
             }
         }
         Some(Ask::Quit) => ch.playing = None,
+        Some(Ask::Act(a)) => {
+            if let Some(p) = ch.playing.as_mut()
+                && let Err(e) = p.act(a)
+            {
+                notices.say(e);
+            }
+        }
         None => {}
     }
     Ok(())
 }
 
-fn level_list(ui: &mut egui::Ui, levels: &Levels, save: &crate::level::score::SaveFile) -> Option<Ask> {
+/// Side of a level's picture in the list, points.
+const PICTURE: f32 = 96.0;
+
+fn level_list(
+    ui: &mut egui::Ui,
+    levels: &Levels,
+    save: &crate::level::score::SaveFile,
+    mut pictures: Option<&mut crate::app::thumbnails::LevelPictures>,
+) -> Option<Ask> {
     let mut ask = None;
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.heading("Levels");
@@ -142,19 +160,29 @@ fn level_list(ui: &mut egui::Ui, levels: &Levels, save: &crate::level::score::Sa
                         ui.colored_label(egui::Color32::from_rgb(200, 40, 40), err);
                     }
                     Status::Ready(l) => {
-                        ui.small(&l.brief);
-                        ui.small(goal_text(&l.goal));
-                        ui.horizontal(|ui| {
-                            if open {
-                                if ui.button("Play").clicked() {
-                                    ask = Some(Ask::Play(e.name.clone(), false));
-                                }
-                                if ui.small_button("Watch the solution").clicked() {
-                                    ask = Some(Ask::Play(e.name.clone(), true));
-                                }
-                            } else {
-                                ui.small("locked: win the level before it");
+                        ui.horizontal_top(|ui| {
+                            if let Some(tex) = pictures.as_deref_mut().and_then(|p| picture(ui, p, &e.name, e.version))
+                            {
+                                let [w, h] = tex.size();
+                                let k = PICTURE / w.max(h).max(1) as f32;
+                                ui.image((tex.id(), egui::vec2(w as f32 * k, h as f32 * k)));
                             }
+                            ui.vertical(|ui| {
+                                ui.small(&l.brief);
+                                ui.small(goal_text(l));
+                                ui.horizontal(|ui| {
+                                    if open {
+                                        if ui.button("Play").clicked() {
+                                            ask = Some(Ask::Play(e.name.clone(), false));
+                                        }
+                                        if ui.small_button("Watch the solution").clicked() {
+                                            ask = Some(Ask::Play(e.name.clone(), true));
+                                        }
+                                    } else {
+                                        ui.small("locked: win the level before it");
+                                    }
+                                });
+                            });
                         });
                     }
                 }
@@ -162,6 +190,28 @@ fn level_list(ui: &mut egui::Ui, levels: &Levels, save: &crate::level::score::Sa
         }
     });
     ask
+}
+
+/// A level's picture as an egui texture, made on first use; none until the thumbnail worker has
+/// grown the level (or when its picture is of an older version of the file).
+fn picture(
+    ui: &egui::Ui,
+    pictures: &mut crate::app::thumbnails::LevelPictures,
+    name: &str,
+    version: u64,
+) -> Option<egui::TextureHandle> {
+    let (v, (w, h, rgba), tex) = pictures.0.get_mut(name)?;
+    if *v != version {
+        return None;
+    }
+    let tex = tex.get_or_insert_with(|| {
+        ui.ctx().load_texture(
+            format!("level-{name}"),
+            egui::ColorImage::from_rgba_unmultiplied([*w, *h], rgba),
+            egui::TextureOptions::NEAREST,
+        )
+    });
+    Some(tex.clone())
 }
 
 fn result_window<B: WorldBackend>(ctx: &egui::Context, p: &Playing<B>, levels: &Levels) -> Option<Ask> {
