@@ -13,6 +13,17 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The level files the game ships, in play order.
+fn shipped_levels() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("levels"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// A level around the shipped lizard, written into `dir` with `body` after the common part.
 fn level(dir: &Path, name: &str, body: &str) -> Result<Level, String> {
     let lizard = root().join("assets/creatures/lizard.creature");
@@ -28,12 +39,7 @@ fn level(dir: &Path, name: &str, body: &str) -> Result<Level, String> {
 
 #[test]
 fn every_shipped_level_is_won_by_its_own_solution() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("levels"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-        .collect();
-    files.sort();
+    let files = shipped_levels();
     assert!(!files.is_empty());
     for f in files {
         let l = Level::load(&f).unwrap();
@@ -73,6 +79,37 @@ fn goals_are_judged_by_the_shape_and_the_clock() {
     .unwrap();
     let o = check::<Cpu>(l, &dev()).unwrap();
     assert!(!o.won && o.time > 2.0, "{o:?}");
+}
+
+#[test]
+fn hold_is_judged_by_the_lowest_cover_and_bad_creatures_name_their_file() {
+    let dir = tmpdir("levels-hold");
+    let hold = "goal: Hold(zones: [Square(x: 40.0, y: 40.0, half: 3.0)], cover: 0.5, seconds: 2.0), stars: (two: 0.7, three: 0.9)";
+    // The grown body covers its own middle for the whole time.
+    let o = check::<Cpu>(level(&dir, "held", hold).unwrap(), &dev()).unwrap();
+    assert!(o.won && (o.time - 2.0).abs() < 0.1 && o.score >= 0.5, "{o:?}");
+    // A wound over the zone at 1 s loses it then, scored by the cover it fell to.
+    let wounded = format!("events: [(at: Time(1.0), wound: Disc(x: 40.0, y: 40.0, r: 8.0))], {hold}");
+    let o = check::<Cpu>(level(&dir, "wounded", &wounded).unwrap(), &dev()).unwrap();
+    assert!(!o.won && (o.time - 1.0).abs() < 0.2 && o.score < 0.5, "{o:?}");
+    // Counting a species the level does not have is an error, not a level never won.
+    let e = level(&dir, "by", &hold.replace("seconds: 2.0", "seconds: 2.0, by: Some(1)")).unwrap_err();
+    assert!(e.contains("by.ron") && e.contains("no creature 1"), "{e}");
+    // A corrupt Distill model as a level's creature: the error names that file.
+    std::fs::write(dir.join("broken.json"), "{\"layers\": [").unwrap();
+    std::fs::write(
+        dir.join("distill.ron"),
+        format!(
+            r#"Level(title: "d", brief: "t", world: (width: 40, height: 40),
+               creatures: [(creature: "broken.json", x: 20, y: 20, grown: 10)], {hold})"#
+        ),
+    )
+    .unwrap();
+    let e = match Level::load(&dir.join("distill.ron")).and_then(|l| check::<Cpu>(l, &dev())) {
+        Ok(o) => panic!("a broken creature played: {o:?}"),
+        Err(e) => e,
+    };
+    assert!(e.contains("broken.json"), "{e}");
 }
 
 #[test]
@@ -185,12 +222,7 @@ fn malformed_levels_name_the_file_the_line_and_the_field() {
 
 #[test]
 fn the_shipped_levels_form_a_progression_over_every_goal_and_tool() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("levels"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-        .collect();
-    files.sort();
+    let files = shipped_levels();
     assert!(files.len() >= 12, "{} levels", files.len());
     let levels: Vec<Level> = files.iter().map(|f| Level::load(f).unwrap()).collect();
     let goal = |k: &str| levels.iter().filter(|l| format!("{:?}", l.goal).starts_with(k)).count();
