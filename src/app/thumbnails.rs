@@ -3,14 +3,14 @@
 //! for them, and cached in the data folder (`thumbnails/`), so that only a rule or a level never
 //! seen before is grown. Until its picture arrives an entry shows its target, or a question mark.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use bevy::prelude::*;
 
-use super::challenges::levels::Levels;
+use super::challenges::levels::{LevelPictures, Levels};
 use super::library::Library;
 use super::library_panel::Thumbnails;
 use crate::level::Level;
@@ -37,11 +37,6 @@ pub struct ThumbnailWorker {
     /// Levels (name, file version) already asked for.
     asked_levels: HashSet<(String, u64)>,
 }
-
-/// The level list's pictures of each level's starting world, by level name: the file version it
-/// was made from, the picture, and its egui texture once drawn.
-#[derive(Resource, Default)]
-pub struct LevelPictures(pub HashMap<String, (u64, Picture, Option<bevy_egui::egui::TextureHandle>)>);
 
 #[derive(Default)]
 pub struct ThumbnailPlugin;

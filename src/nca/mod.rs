@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod fire;
+pub mod gemm;
 pub mod host_kernel;
 pub mod params;
 pub mod perceive;

@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod host_grad;
 pub mod objective;
+pub mod outcome;
 pub mod rollout;
 pub mod session;
 pub mod swd;

@@ -9,6 +9,8 @@ use super::adam::{self, AdamHyper, AdamState};
 use super::checkpoint::{Checkpoint, Pool};
 use super::config::{Mode, TrainConfig, mix};
 use super::objective::Objective;
+use super::outcome::MAX_ROLLBACKS;
+pub use super::outcome::{BatchView, IterReport, TrainError};
 use super::rollout::Rollout;
 use crate::creature::{Creature, CreatureMeta};
 use crate::nca::sim::{seed_state, state_tensor, to_host};
@@ -16,52 +18,6 @@ use crate::nca::{FireMasks, NcaConfig, NcaParams, StepMode, Weights};
 use crate::target::Target;
 
 type Inner<B> = <B as AutodiffBackend>::InnerBackend;
-
-/// Consecutive rollbacks after which training gives up instead of looping.
-const MAX_ROLLBACKS: u32 = 5;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum TrainError {
-    /// The loss or state kept going non-finite even after rolling back.
-    Diverged {
-        iteration: u64,
-    },
-    Config(String),
-}
-
-impl std::fmt::Display for TrainError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TrainError::Diverged { iteration } => write!(
-                f,
-                "training diverged: non-finite values at iteration {iteration}, {MAX_ROLLBACKS} times from the same checkpoint; try a lower learning rate"
-            ),
-            TrainError::Config(e) => write!(f, "{e}"),
-        }
-    }
-}
-impl std::error::Error for TrainError {}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct IterReport {
-    /// The iteration just completed (1-based count of iterations done).
-    pub iteration: u64,
-    pub loss: f32,
-    pub lr: f32,
-    pub steps: usize,
-    /// Set when this call hit a non-finite loss or state and went back to the last good
-    /// snapshot: (the iteration that failed, the iteration training resumed from).
-    pub rolled_back: Option<(u64, u64)>,
-}
-
-/// A batch before and after its rollout, for the lab's pool view (host RGBA, premultiplied).
-#[derive(Debug, Clone)]
-pub struct BatchView {
-    pub dims: [usize; 3],
-    pub before: Vec<f32>,
-    pub after: Vec<f32>,
-    pub wounded: Vec<bool>,
-}
 
 /// What is needed to go back after a non-finite step: small, kept in memory.
 #[derive(Clone)]

@@ -4,7 +4,7 @@
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-use super::panel::ChallengeTexture;
+use super::panel_state::ChallengeTexture;
 use super::play::{LevelTool, Playing};
 use crate::level::Hazard;
 use crate::world::{Shape, WorldBackend};

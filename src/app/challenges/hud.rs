@@ -3,7 +3,7 @@
 
 use bevy_egui::egui;
 
-use super::panel::Ask;
+use super::panel_state::Ask;
 use super::play::{LevelTool, Playing, budget_of};
 use crate::level::{Goal, Level, Stars};
 use crate::world::WorldBackend;

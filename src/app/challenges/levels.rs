@@ -2,6 +2,7 @@
 //! the file watcher reloads a level when its file is saved. A file that does not parse is listed
 //! with its error (file, line, field) and cannot be started; everything else carries on.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -10,6 +11,12 @@ use bevy::asset::{AssetLoader, LoadContext, LoadState};
 use bevy::prelude::*;
 
 use crate::level::Level;
+use crate::thumbnail::Picture;
+
+/// The level list's pictures of each level's starting world, by level name (made by `app::thumbnails`, drawn by the list): the file version it
+/// was made from, the picture, and its egui texture once drawn.
+#[derive(Resource, Default)]
+pub struct LevelPictures(pub HashMap<String, (u64, Picture, Option<bevy_egui::egui::TextureHandle>)>);
 
 /// The asset source that serves the levels folder.
 pub const SOURCE: &str = "levels";

@@ -6,6 +6,7 @@ mod board;
 mod hud;
 pub mod levels;
 pub mod panel;
+mod panel_state;
 pub mod play;
 
 use std::marker::PhantomData;
@@ -54,7 +55,7 @@ impl<B: WorldBackend> Plugin for ChallengesPlugin<B> {
             .register_asset_loader(levels::LevelLoader { dir: dir.clone() })
             .insert_resource(Levels::new(dir))
             .insert_resource(self.opts.clone())
-            .init_resource::<panel::ChallengeTexture>()
+            .init_resource::<panel_state::ChallengeTexture>()
             .add_systems(Startup, open_challenges::<B>)
             .add_systems(Update, (levels::scan, levels::track).chain())
             .add_systems(Update, play::advance::<B>.after(levels::track).run_if(in_state(Scene::Challenges)))

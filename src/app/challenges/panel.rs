@@ -9,30 +9,14 @@ use super::board::world_view;
 use super::hud::hud;
 pub use super::hud::{goal_text, stars_rule, stars_text};
 use super::levels::{Levels, Status};
+use super::panel_state::{Ask, ChallengeTexture};
 use super::play::{Challenge, Playing};
 use crate::app::Scene;
 use crate::app::shell::Notices;
-use crate::app::shell::textures::{LiveTexture, upload};
+use crate::app::shell::textures::upload;
 use crate::app::shell::widgets::{scene_root, scene_tabs};
 use crate::app::sim::{BackendDevice, Clock};
 use crate::world::WorldBackend;
-
-#[derive(Resource, Default)]
-pub struct ChallengeTexture {
-    pub(super) world: Option<LiveTexture>,
-    pub(super) key: Option<(String, u64)>,
-    /// Where a scalpel drag started, in cells.
-    pub(super) drag_from: Option<(f32, f32)>,
-}
-
-/// A button pressed this frame, carried out after the panel is drawn.
-pub(super) enum Ask {
-    Play(String, bool),
-    Restart,
-    Quit,
-    /// A player's action from the HUD (a turn of the rotation tool).
-    Act(crate::level::Action),
-}
 
 #[allow(clippy::too_many_arguments)]
 pub fn panel<B: WorldBackend>(
@@ -45,7 +29,7 @@ pub fn panel<B: WorldBackend>(
     mut images: ResMut<Assets<Image>>,
     clock: Res<Clock>,
     mut next: ResMut<NextState<Scene>>,
-    mut pictures: Option<ResMut<crate::app::thumbnails::LevelPictures>>,
+    mut pictures: Option<ResMut<super::levels::LevelPictures>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let (Some(mut ch), Some(device)) = (challenge, device) else { return Ok(()) };
@@ -133,7 +117,7 @@ fn level_list(
     ui: &mut egui::Ui,
     levels: &Levels,
     save: &crate::level::score::SaveFile,
-    mut pictures: Option<&mut crate::app::thumbnails::LevelPictures>,
+    mut pictures: Option<&mut super::levels::LevelPictures>,
 ) -> Option<Ask> {
     let mut ask = None;
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -196,7 +180,7 @@ fn level_list(
 /// grown the level (or when its picture is of an older version of the file).
 fn picture(
     ui: &egui::Ui,
-    pictures: &mut crate::app::thumbnails::LevelPictures,
+    pictures: &mut super::levels::LevelPictures,
     name: &str,
     version: u64,
 ) -> Option<egui::TextureHandle> {

@@ -4,7 +4,7 @@
 use bevy_egui::egui;
 
 use super::LabState;
-use super::panel::Painting;
+use super::painting::Painting;
 use super::plot;
 use super::preview::Preview;
 use crate::app::shell::textures::upload;

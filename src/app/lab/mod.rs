@@ -5,6 +5,7 @@
 mod draft_form;
 mod jobs;
 mod live;
+mod painting;
 pub mod panel;
 pub mod picker;
 pub mod plot;

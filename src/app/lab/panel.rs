@@ -9,11 +9,11 @@ use super::LabState;
 use super::draft_form::draft_form;
 use super::jobs::job_list;
 use super::live::centre;
+use super::painting::{LabTextures, Painting};
 use super::preview::Preview;
 use crate::app::Scene;
 use crate::app::library::Library;
 use crate::app::shell::Notices;
-use crate::app::shell::textures::LiveTexture;
 use crate::app::shell::widgets::{scene_root, scene_tabs};
 use crate::app::sim::Clock;
 use crate::world::WorldBackend;
@@ -23,24 +23,6 @@ pub fn build<B: WorldBackend>(app: &mut App) {
         EguiPrimaryContextPass,
         lab_panel::<B>.run_if(in_state(Scene::Lab)).in_set(crate::app::shell::Panels),
     );
-}
-
-/// The lab's pictures, each with the key of what it shows now.
-#[derive(Resource, Default)]
-pub struct LabTextures {
-    pub(super) target: Option<LiveTexture>,
-    pub(super) target_key: Option<u64>,
-    pub(super) batch: Option<LiveTexture>,
-    pub(super) batch_key: Option<(u64, u64)>,
-    pub(super) preview: Option<LiveTexture>,
-    pub(super) preview_key: Option<u64>,
-}
-
-/// What `side` and `centre` need to put pictures on screen.
-pub(super) struct Painting<'a, 'w, 's> {
-    pub images: &'a mut Assets<Image>,
-    pub contexts: &'a mut EguiContexts<'w, 's>,
-    pub tex: &'a mut LabTextures,
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -5,7 +5,7 @@ use bevy::prelude::*;
 use bevy::window::FileDragAndDrop;
 
 use super::data::Action;
-use super::runner::{Runner, ScriptWorld, Wait};
+use super::state::{Runner, ScriptWorld, Wait};
 use crate::app::lab::LabState;
 use crate::train::session::Stop;
 use crate::world::WorldBackend;

@@ -2,7 +2,7 @@
 //! reload.
 
 use super::data::Action;
-use super::runner::{Runner, ScriptWorld, Wait};
+use super::state::{Runner, ScriptWorld, Wait};
 use crate::app::Scene;
 use crate::app::challenges::levels::Status;
 use crate::world::WorldBackend;

@@ -2,7 +2,8 @@
 //! Waits are counted in steps or frames, never in seconds, and the world's fire masks depend only
 //! on its seed and step, so a script plays the same way on every machine.
 //!
-//! `data` is the script as read from its file; `runner` plays it, one action after another, each
+//! `data` is the script as read from its file; `state` what a running script holds and touches;
+//! `runner` plays it, one action after another, each
 //! handled by the part of the game it is about (`sandbox`, `lab`, `level`); `report` is the JSON
 //! the `Report` action writes.
 
@@ -12,7 +13,9 @@ mod level;
 mod report;
 mod runner;
 mod sandbox;
+mod state;
 
 pub use data::{Action, LabPatch, Script};
 pub use report::Report;
-pub use runner::{Runner, ScriptPlugin};
+pub use runner::ScriptPlugin;
+pub use state::Runner;

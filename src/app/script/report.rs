@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::runner::{Runner, ScriptWorld};
+use super::state::{Runner, ScriptWorld};
 use crate::app::challenges::levels::Status;
 use crate::world::WorldBackend;
 

@@ -3,7 +3,7 @@
 
 use super::data::Action;
 use super::report::Report;
-use super::runner::{Runner, ScriptWorld, Wait};
+use super::state::{Runner, ScriptWorld, Wait};
 use crate::app::capture::write_png;
 use crate::app::library::{Library, load_entry, plant};
 use crate::app::sim::Sandbox;

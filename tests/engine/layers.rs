@@ -1,0 +1,130 @@
+//! The app's modules import one another in one direction only (docs/ARCHITECTURE.md, "Layers of
+//! the app"): no circle among the app's own modules (`app::lab`, `app::shell`, ...), and none
+//! among the files of one module (`lab::panel`, `lab::live`, ...). Read from the source, so a
+//! new import that closes a circle fails here, with the circle named.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+type Graph = BTreeMap<String, BTreeSet<String>>;
+
+/// Every module under `src/app`, by path (`app::lab::panel`), with its source minus comments.
+fn modules() -> BTreeMap<String, String> {
+    fn walk(dir: &Path, out: &mut BTreeMap<String, String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+                let rel = p.strip_prefix(&src).unwrap().with_extension("");
+                let mut parts: Vec<String> = rel.iter().map(|s| s.to_string_lossy().into_owned()).collect();
+                if parts.last().is_some_and(|l| l == "mod") {
+                    parts.pop();
+                }
+                let text = std::fs::read_to_string(&p).unwrap();
+                let code: String = text.lines().map(|l| l.split("//").next().unwrap()).collect::<Vec<_>>().join("\n");
+                out.insert(parts.join("::"), code);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app"), &mut out);
+    out
+}
+
+/// The paths a module's source names: `crate::app::a::b` as written, `super::x` resolved.
+fn references(module: &str, is_dir: bool, code: &str) -> Vec<String> {
+    let ident =
+        |s: &str| s.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':').collect::<String>();
+    let mut refs = Vec::new();
+    for (i, _) in code.match_indices("crate::app::") {
+        refs.push(format!("app::{}", ident(&code[i + "crate::app::".len()..]).trim_end_matches(':')));
+    }
+    // `super` is the parent of a file's module, the grandparent of a folder's.
+    let mut parent: Vec<&str> = module.split("::").collect();
+    parent.pop();
+    if is_dir {
+        parent.pop();
+    }
+    for (i, _) in code.match_indices("super::") {
+        if code[..i].ends_with("super::") {
+            continue;
+        }
+        let tail = ident(&code[i + "super::".len()..]);
+        let mut base = parent.clone();
+        let mut rest = tail.as_str();
+        while let Some(r) = rest.strip_prefix("super::") {
+            base.pop();
+            rest = r;
+        }
+        refs.push(format!("{}::{}", base.join("::"), rest.trim_end_matches(':')));
+    }
+    refs
+}
+
+/// The longest module path that `r` starts with.
+fn resolve<'a>(r: &str, mods: &'a BTreeMap<String, String>) -> Option<&'a String> {
+    let parts: Vec<&str> = r.split("::").collect();
+    (1..=parts.len()).rev().find_map(|k| mods.get_key_value(&parts[..k].join("::")).map(|(m, _)| m))
+}
+
+/// A circle in `g`, if there is one.
+fn circle(g: &Graph) -> Option<Vec<String>> {
+    fn visit(v: &str, g: &Graph, path: &mut Vec<String>, done: &mut BTreeSet<String>) -> Option<Vec<String>> {
+        if let Some(i) = path.iter().position(|p| p == v) {
+            let mut c = path[i..].to_vec();
+            c.push(v.to_string());
+            return Some(c);
+        }
+        if done.contains(v) {
+            return None;
+        }
+        path.push(v.to_string());
+        for w in g.get(v).into_iter().flatten() {
+            if let Some(c) = visit(w, g, path, done) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        done.insert(v.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    g.keys().find_map(|v| visit(v, g, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn the_app_modules_import_each_other_in_one_direction_only() {
+    let mods = modules();
+    assert!(mods.len() > 30 && mods.contains_key("app::shell") && mods.contains_key("app::lab::panel"));
+    let top = |m: &str| m.split("::").take(2).collect::<Vec<_>>().join("::");
+    let parent = |m: &str| m.rsplit_once("::").map_or(String::new(), |(p, _)| p.to_string());
+    let (mut features, mut files) = (Graph::new(), Graph::new());
+    let mut edges = 0;
+    for (m, code) in &mods {
+        let is_dir = mods.keys().any(|k| k.starts_with(&format!("{m}::")));
+        for r in references(m, is_dir, code) {
+            let Some(to) = resolve(&r, &mods) else { continue };
+            if to == m {
+                continue;
+            }
+            edges += 1;
+            if top(to) != top(m) {
+                features.entry(top(m)).or_default().insert(top(to));
+            }
+            if parent(to) == parent(m) {
+                files.entry(m.clone()).or_default().insert(to.clone());
+            }
+        }
+    }
+    assert!(edges > 100, "only {edges} imports found: the reader is broken");
+    assert!(features["app::lab"].contains("app::shell"), "lab uses the shell's notices");
+    assert!(files["app::lab::panel"].contains("app::lab::live"), "the lab panel draws the live figures");
+    if let Some(c) = circle(&features) {
+        panic!("the app's modules import each other in a circle: {}", c.join(" -> "));
+    }
+    if let Some(c) = circle(&files) {
+        panic!("files of one module import each other in a circle: {}", c.join(" -> "));
+    }
+}
