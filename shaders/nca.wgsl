@@ -9,8 +9,6 @@ const TILE: u32 = {{ tile }}u;
 // The loaded region (halo 2) and the region whose updates are computed (halo 1).
 const R: u32 = TILE + 4u;
 const Q: u32 = TILE + 2u;
-// Features per cell: four filters of at most STRIDE channels.
-const MAX_F: u32 = 4u * STRIDE;
 
 var<workgroup> xs: array<f32, R * R * STRIDE>;
 

@@ -96,11 +96,11 @@ impl Resolved {
     }
 
     /// How to step: on the CPU the host kernels (simulation, and training with the host
-    /// gradient), on a GPU whole-grid tensor ops (training through burn's autodiff).
+    /// gradient), on a GPU our WGSL kernels (training with the fused rollout gradient).
     pub fn step_mode(&self) -> StepMode {
         match self {
             Resolved::Cpu => StepMode::Host,
-            Resolved::Gpu(_) => StepMode::Dense,
+            Resolved::Gpu(_) => StepMode::Fused,
         }
     }
 }

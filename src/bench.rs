@@ -140,3 +140,44 @@ pub fn world_cell_updates_per_s<B: crate::world::WorldBackend>(
     let alive = world.alive_cells().iter().sum::<usize>() as f64 / cells as f64;
     Ok((cups, alive))
 }
+
+/// Training iterations per second summed over `k` creatures trained at once by the fused GPU
+/// kernels (`kernels::fused`): each creature its own rule, target and batch of 8 on 72x72, 80
+/// steps from the seed, in one rollout; the optimiser's update (burn tensor ops, a few per
+/// tensor) is left out.
+pub fn fused_creatures_iters_per_s(
+    device: &burn::backend::wgpu::WgpuDevice,
+    k: usize,
+    iters: usize,
+) -> Result<f64, String> {
+    use crate::kernels::fused::{Batch, Loss, flat_weights, rollout_grad};
+    use crate::nca::{FireMasks, sim::seed_state};
+    use burn::backend::Wgpu;
+    use burn::tensor::{Tensor, TensorData};
+    let (per, side, steps) = (8, 72, 80);
+    let spec = ModelSpec::GROWING;
+    let params: Vec<_> = (0..k).map(|_| bench_weights().to_device::<Wgpu>(device)).collect();
+    let mut rng = StdRng::seed_from_u64(9);
+    let rgba: Vec<f32> = (0..k * side * side * 4).map(|_| rng.random::<f32>()).collect();
+    let targets = Tensor::<Wgpu, 1>::from_data(TensorData::new(rgba.clone(), [rgba.len()]), device);
+    let x0 = state_tensor::<Wgpu>(seed_state(&spec, k * per, side, side), [k * per, side, side, spec.channels], device);
+    let one = |i: u64| {
+        let batch = Batch {
+            spec,
+            creatures: k,
+            per_creature: per,
+            height: side,
+            width: side,
+            rule: NcaConfig::default(),
+            fire: FireMasks::new(i, 0.5),
+            steps,
+        };
+        rollout_grad(x0.clone(), flat_weights(&params), &batch, Loss::Rgba(Box::new(targets.clone()))).map(|o| o.loss)
+    };
+    one(0)?;
+    let t0 = Instant::now();
+    for i in 0..iters {
+        one(i as u64 + 1)?;
+    }
+    Ok((k * iters) as f64 / t0.elapsed().as_secs_f64())
+}

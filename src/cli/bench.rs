@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use burn::backend::wgpu::WgpuDevice;
 use burn::tensor::backend::AutodiffBackend;
 use morphogen::backend::{BackendChoice, BackendJob, GpuBackend, Resolved, resolve, run_job};
-use morphogen::bench::{sim_cell_updates_per_s, train_iters_per_s, train_real_iters_per_s, world_cell_updates_per_s};
+use morphogen::bench::{
+    fused_creatures_iters_per_s, sim_cell_updates_per_s, train_iters_per_s, train_real_iters_per_s,
+    world_cell_updates_per_s,
+};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -31,6 +34,9 @@ pub struct BenchArgs {
     /// The creature whose target, weights and grown states the real-training measure uses.
     #[arg(long, default_value = "assets/creatures/lizard.creature")]
     real: std::path::PathBuf,
+    /// On a GPU: creatures trained at once by the fused kernels (summed iterations/s); 0 skips it.
+    #[arg(long, default_value_t = 0)]
+    creatures: usize,
 }
 
 struct BenchJob<'a> {
@@ -122,6 +128,18 @@ impl BackendJob for BenchJob<'_> {
                     "  training   real: {} (the paper's regenerate settings, a pool of grown creatures): {ips:.3} iterations/s",
                     a.real.display()
                 ),
+                Err(e) => report_failure(a.json, label, None, &e),
+            }
+        }
+        if a.creatures > 0 && matches!(on, Resolved::Gpu(_)) {
+            let dev = WgpuDevice::DefaultDevice;
+            let iters = a.train_iters.max(1);
+            match catch(|| fused_creatures_iters_per_s(&dev, a.creatures, iters)).and_then(|r| r) {
+                Ok(ips) if a.json => println!(
+                    "{}",
+                    serde_json::json!({"backend": label, "train_creatures": a.creatures, "train_iters_per_s": ips, "device": device_name})
+                ),
+                Ok(ips) => println!("  training   {} creatures at once: {ips:.3} iterations/s summed", a.creatures),
                 Err(e) => report_failure(a.json, label, None, &e),
             }
         }

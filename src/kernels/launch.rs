@@ -46,3 +46,10 @@ pub fn launch<K: KernelSource>(like: &Ct, kernel: K, dim: CubeDim, count: CubeCo
     }
     like.client.launch(Box::new(SourceKernel::new(kernel, dim)), count, args);
 }
+
+/// `a` as type `B` when the two are the same type (a wgpu tensor seen through a generic backend
+/// parameter), else `None`: how generic code takes our kernels' path on wgpu alone.
+pub fn same_type<A: 'static, B: 'static>(a: A) -> Option<B> {
+    let mut slot = Some(a);
+    (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<B>>().and_then(Option::take)
+}

@@ -1,5 +1,6 @@
-//! How long a training will take on the CPU, said before the user commits to it: a few steps of
-//! the real rollout and gradient on a grown-looking state of the target's shape, timed here.
+//! How long a training will take, said before the user commits to it: a few steps of the real
+//! rollout and gradient on a grown-looking state of the target's shape, timed here, on the CPU
+//! (`host_grad`) or on the GPU (our fused kernels).
 
 use std::time::Instant;
 
@@ -27,6 +28,65 @@ const OVERHEAD: f64 = 1.55;
 /// target's own silhouette.
 pub fn cpu(target: &Target, cfg: &TrainConfig) -> Estimate {
     let (h, w) = (target.height, target.width);
+    let (x0, weights, rule, fire) = probe(target, cfg);
+    let n = cfg.batch;
+    let fires: Vec<Vec<bool>> = (0..PROBE_STEPS).map(|t| fire.mask(t as u32, n, h * w)).collect();
+    let mut best = f64::INFINITY;
+    for _ in 0..2 {
+        let t0 = Instant::now();
+        let r = host_grad::rollout_grad(&x0, [n, h, w], &weights, &rule, &fires, &target.rgba);
+        std::hint::black_box(r.loss);
+        best = best.min(t0.elapsed().as_secs_f64());
+    }
+    scale(best / PROBE_STEPS as f64, cfg, OVERHEAD)
+}
+
+/// Steps of the GPU probe: enough that the fixed cost of a rollout (the loss, the sum of the
+/// weight gradients, the read-back) is counted in proportion.
+const GPU_PROBE_STEPS: usize = 16;
+
+/// What a GPU iteration costs beyond its rollout: the batch drawn from the pool, per-sample losses,
+/// Adam and the read-backs between them, each a few small dispatches and a wait.
+const GPU_OVERHEAD: f64 = 1.15;
+
+/// Times the fused GPU path (`kernels::fused`) on burn's default wgpu device, as the lab's
+/// training thread runs it, for a short rollout (after one untimed run that compiles the kernels).
+pub fn gpu(target: &Target, cfg: &TrainConfig) -> Result<Estimate, String> {
+    use crate::kernels::fused::{Batch, Loss, flat_weights, rollout_grad};
+    use burn::backend::Wgpu;
+    use burn::tensor::{Tensor, TensorData};
+    if cfg.mode == crate::train::Mode::Texture {
+        return Err("the GPU estimate times the creatures' loss, not a texture's".into());
+    }
+    let (h, w) = (target.height, target.width);
+    let (x0, weights, rule, fire) = probe(target, cfg);
+    let device = burn::backend::wgpu::WgpuDevice::DefaultDevice;
+    let spec = weights.spec;
+    let x = Tensor::<Wgpu, 4>::from_data(TensorData::new(x0, [cfg.batch, h, w, spec.channels]), &device);
+    let tg = Tensor::<Wgpu, 1>::from_data(TensorData::new(target.rgba.clone(), [target.rgba.len()]), &device);
+    let params = [weights.to_device::<Wgpu>(&device)];
+    let batch =
+        Batch { spec, creatures: 1, per_creature: cfg.batch, height: h, width: w, rule, fire, steps: GPU_PROBE_STEPS };
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        // The loss comes back to the host, so the timing waits for the whole rollout.
+        rollout_grad(x.clone(), flat_weights(&params), &batch, Loss::Rgba(Box::new(tg.clone())))?;
+        best = best.min(t0.elapsed().as_secs_f64());
+    }
+    Ok(scale(best / GPU_PROBE_STEPS as f64, cfg, GPU_OVERHEAD))
+}
+
+fn scale(per_step: f64, cfg: &TrainConfig, overhead: f64) -> Estimate {
+    let mean_steps = (cfg.min_steps + cfg.max_steps) as f64 / 2.0;
+    let per_iter = per_step * mean_steps * overhead;
+    Estimate { secs_per_iteration: per_iter, total_secs: per_iter * cfg.iterations as f64 }
+}
+
+/// The probe's batch (copies of the target's silhouette, hidden channels at 0.5), the initial
+/// weights, the rule and a fire mask.
+fn probe(target: &Target, cfg: &TrainConfig) -> (Vec<f32>, crate::nca::Weights, NcaConfig, FireMasks) {
+    let (h, w) = (target.height, target.width);
     let spec = cfg.spec();
     let c = spec.channels;
     let n = cfg.batch;
@@ -38,21 +98,8 @@ pub fn cpu(target: &Target, cfg: &TrainConfig) -> Estimate {
             one[i * c + 4..(i + 1) * c].fill(0.5);
         }
     }
-    let x0 = one.repeat(n);
-    let weights = cfg.initial_weights();
     let rule = NcaConfig { fire_rate: cfg.fire_rate, angle: cfg.angle, border: cfg.border };
-    let fire = FireMasks::new(cfg.seed, cfg.fire_rate);
-    let fires: Vec<Vec<bool>> = (0..PROBE_STEPS).map(|t| fire.mask(t as u32, n, h * w)).collect();
-    let mut best = f64::INFINITY;
-    for _ in 0..2 {
-        let t0 = Instant::now();
-        let r = host_grad::rollout_grad(&x0, [n, h, w], &weights, &rule, &fires, &target.rgba);
-        std::hint::black_box(r.loss);
-        best = best.min(t0.elapsed().as_secs_f64());
-    }
-    let mean_steps = (cfg.min_steps + cfg.max_steps) as f64 / 2.0;
-    let per_iter = best / PROBE_STEPS as f64 * mean_steps * OVERHEAD;
-    Estimate { secs_per_iteration: per_iter, total_secs: per_iter * cfg.iterations as f64 }
+    (one.repeat(n), cfg.initial_weights(), rule, FireMasks::new(cfg.seed, cfg.fire_rate))
 }
 
 /// "1h05m", "3m20s", "12s".

@@ -148,9 +148,37 @@ impl<B: Backend> Simulation<B> {
         let fire = FireMasks::new(self.seed, self.cfg.fire_rate).mask(self.steps as u32, n, h * w);
         self.store = match std::mem::replace(&mut self.store, Store::Host(Vec::new())) {
             Store::Host(v) => Store::Host(step_host(&v, [n, h, w], &self.weights, &self.cfg, &fire)),
-            Store::Device(t) => Store::Device(nca_step(t, &self.params, &self.cfg, &fire, self.mode)),
+            Store::Device(t) => Store::Device(match self.fused_step(&t) {
+                Some(next) => next,
+                None => nca_step(t, &self.params, &self.cfg, &fire, self.mode),
+            }),
         };
         self.steps += 1;
+    }
+
+    /// The step by our forward kernel, when the mode asks for it and the backend is wgpu.
+    fn fused_step(&self, t: &Tensor<B, 4>) -> Option<Tensor<B, 4>> {
+        use crate::kernels::fused;
+        use crate::kernels::launch::same_type;
+        if self.mode != StepMode::Fused {
+            return None;
+        }
+        let x: Tensor<burn::backend::Wgpu, 4> = same_type(t.clone())?;
+        let params: NcaParams<burn::backend::Wgpu> = same_type(self.params.clone())?;
+        let [n, h, w, _] = self.dims;
+        let batch = fused::Batch {
+            spec: self.weights.spec,
+            creatures: 1,
+            per_creature: n,
+            height: h,
+            width: w,
+            rule: self.cfg,
+            fire: FireMasks::new(self.seed, self.cfg.fire_rate),
+            steps: 1,
+        };
+        let out =
+            fused::forward_step(x, fused::flat_weights(std::slice::from_ref(&params)), &batch, self.steps as usize);
+        same_type(out)
     }
 
     pub fn run(&mut self, steps: usize) {

@@ -23,6 +23,9 @@ pub enum StepMode {
     /// The fused host kernel ([`host_kernel`](super::host_kernel)): the state goes to host memory
     /// and back each step, so it is for the CPU backend only, and has no autodiff.
     Host,
+    /// Our WGSL kernels on the wgpu backend (`train::fused`): training with the hand-written
+    /// rollout gradient, and simulation with its forward step. Elsewhere it runs as `Dense`.
+    Fused,
 }
 
 /// Cells whose 3x3 neighbourhood holds an alpha above the threshold: `[n, h, w, 1]`.
@@ -71,7 +74,7 @@ pub fn nca_step<B: Backend>(
         // Simulation caches the host weights; this generic entry pays a read-back of them.
         StepMode::Host => host_step(&x, &params.to_weights(), cfg, fire),
         _ if !params.spec.alive_masking => step_core(x, params, cfg, fire, None, None),
-        StepMode::Dense => {
+        StepMode::Dense | StepMode::Fused => {
             let pre = alive_mask(&x, cfg);
             step_core(x, params, cfg, fire, Some(pre), None)
         }

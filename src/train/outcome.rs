@@ -11,6 +11,8 @@ pub enum TrainError {
         iteration: u64,
     },
     Config(String),
+    /// The device could not run the rollout (its kernels refused the batch).
+    Device(String),
 }
 
 impl std::fmt::Display for TrainError {
@@ -21,6 +23,7 @@ impl std::fmt::Display for TrainError {
                 "training diverged: non-finite values at iteration {iteration}, {MAX_ROLLBACKS} times from the same checkpoint; try a lower learning rate"
             ),
             TrainError::Config(e) => write!(f, "{e}"),
+            TrainError::Device(e) => write!(f, "the GPU could not run the training: {e}"),
         }
     }
 }

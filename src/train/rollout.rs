@@ -8,6 +8,8 @@ use burn::tensor::{ElementConversion, Tensor, TensorData};
 
 use super::host_grad;
 use super::objective::Objective;
+use crate::kernels::fused;
+use crate::kernels::launch::same_type;
 use crate::nca::sim::{state_tensor, to_host};
 use crate::nca::{FireMasks, NcaConfig, NcaParams, StepMode, nca_step};
 use crate::target::Target;
@@ -46,6 +48,41 @@ impl<I: burn::tensor::backend::Backend> Rollout<'_, I> {
         let (loss, g) = self.objective.loss(&r.final_state, grid, c, self.target, self.loss_seed);
         let grads = r.backward(g);
         (loss, grads.to_device(&device), state_tensor(r.final_state, dims, &device))
+    }
+
+    /// Through our WGSL kernels (`fused`), when the backend is wgpu; `None` on any other.
+    pub fn fused(&self, x0: &Tensor<I, 4>) -> Option<Result<Outcome<I>, String>> {
+        use burn::backend::Wgpu;
+        let x: Tensor<Wgpu, 4> = same_type(x0.clone())?;
+        let params: NcaParams<Wgpu> = same_type(self.params.clone())?;
+        let [n, h, w, c] = x.dims();
+        let spec = params.spec;
+        let batch = fused::Batch {
+            spec,
+            creatures: 1,
+            per_creature: n,
+            height: h,
+            width: w,
+            rule: self.rule,
+            fire: self.fire,
+            steps: self.steps,
+        };
+        let loss = match self.objective {
+            Objective::Shape => {
+                fused::Loss::Rgba(Box::new(same_type::<_, Tensor<Wgpu, 4>>(self.target_t.clone())?.reshape([-1])))
+            }
+            // A texture's loss runs on the host, as on every path.
+            Objective::Texture { .. } => fused::Loss::Host(Box::new(move |fin: &[f32]| {
+                let (l, g) = self.objective.loss(fin, [n, h, w], c, self.target, self.loss_seed);
+                (vec![l], g)
+            })),
+        };
+        let out = fused::rollout_grad(x, fused::flat_weights(std::slice::from_ref(&params)), &batch, loss);
+        Some(out.and_then(|o| {
+            let grads = fused::unflatten(spec, &o.grads, 0);
+            let bad = || "fused rollout: backend changed".to_string();
+            Ok((o.loss[0], same_type(grads).ok_or_else(bad)?, same_type(o.final_state).ok_or_else(bad)?))
+        }))
     }
 
     /// Through burn's autodiff (any backend). The paper's loss runs as tensor ops; a texture's

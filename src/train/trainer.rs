@@ -221,8 +221,12 @@ impl<B: AutodiffBackend> Trainer<B> {
             loss_seed: rng.next_u64(),
             mode: self.step_mode,
         };
-        let (loss_v, grads, xf) =
-            if self.step_mode == StepMode::Host { ro.host(&x0) } else { ro.autodiff::<B>(x0.clone()) };
+        let fused = if self.step_mode == StepMode::Fused { ro.fused(&x0) } else { None };
+        let (loss_v, grads, xf) = match fused {
+            Some(r) => r.map_err(TrainError::Device)?,
+            None if self.step_mode == StepMode::Host => ro.host(&x0),
+            None => ro.autodiff::<B>(x0.clone()),
+        };
         let eps = self.cfg.grad_norm_eps;
         let gn = grads.map(|t| adam::normalise(t, eps));
         let lr = self.cfg.lr_at(i);

@@ -41,10 +41,17 @@ fn the_wgpu_backend_steps_like_the_cpu_and_trains() {
         max_steps: 6,
         ..Default::default()
     };
-    let mut t = Trainer::<Autodiff<Wgpu>>::new("gpu", tc, target, gdev).unwrap();
-    for _ in 0..2 {
+    // The GPU trains through the fused kernels, the CPU through the host gradient: the same
+    // batches and fire masks, so the same losses, iteration after iteration.
+    let mut t = Trainer::<Autodiff<Wgpu>>::new("gpu", tc.clone(), target.clone(), gdev)
+        .unwrap()
+        .with_step_mode(StepMode::Fused);
+    let mut c = Trainer::<CpuAd>::new("cpu", tc, target, dev()).unwrap().with_step_mode(StepMode::Host);
+    for i in 0..3 {
         let r = t.iterate().unwrap();
+        let rc = c.iterate().unwrap();
         assert!(r.loss.is_finite() && r.rolled_back.is_none());
+        assert!((r.loss - rc.loss).abs() <= 1e-3 * rc.loss, "iteration {i}: GPU loss {} vs CPU {}", r.loss, rc.loss);
     }
     assert_ne!(t.weights(), morphogen::nca::Weights::init(morphogen::nca::ModelSpec::GROWING, 0), "the weights moved");
 }

@@ -135,6 +135,14 @@ pub(super) fn draft_form(
                     e.secs_per_iteration
                 ));
             }
+            (Resolved::Gpu(g), Some(e)) if e.secs_per_iteration.is_finite() => {
+                ui.label(format!(
+                    "on {}: about {} ({:.3} s per iteration, measured just now)",
+                    g.name,
+                    hms(e.total_secs),
+                    e.secs_per_iteration
+                ));
+            }
             (Resolved::Gpu(g), _) => {
                 ui.label(format!("trains on {}; speed and ETA once it runs", g.name));
             }

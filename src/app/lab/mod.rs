@@ -30,14 +30,14 @@ use crate::world::WorldBackend;
 pub struct LabState {
     pub lab: Lab,
     pub draft: Option<Draft>,
-    /// CPU time estimate for the draft, and the settings it was made for.
+    /// Time estimate for the draft (CPU or GPU, as the lab trains), and the settings it was made for.
     pub estimate: Option<(EstimateKey, Estimate)>,
     /// The training the centre of the lab shows (default: the running one).
     pub shown: Option<u64>,
     pub picker: picker::Picker,
 }
 
-/// What the CPU estimate depends on, besides the iteration count it is multiplied by.
+/// What the estimate depends on, besides the iteration count it is multiplied by.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EstimateKey {
     dims: (usize, usize),
@@ -76,13 +76,9 @@ impl LabState {
         Ok(id)
     }
 
-    /// Brings the CPU estimate up to date with the draft (a few milliseconds of measuring, only
+    /// Brings the estimate up to date with the draft (a few milliseconds of measuring, only
     /// when the grid, batch or step counts changed).
     pub fn refresh_estimate(&mut self) {
-        if *self.lab.backend() != Resolved::Cpu {
-            self.estimate = None;
-            return;
-        }
         let Some(d) = &self.draft else { return };
         let Ok(t) = &d.prepared else {
             self.estimate = None;
@@ -92,7 +88,17 @@ impl LabState {
             EstimateKey { dims: (t.height, t.width), batch: d.cfg.batch, steps: (d.cfg.min_steps, d.cfg.max_steps) };
         match &self.estimate {
             Some((k, _)) if *k == key => {}
-            _ => self.estimate = Some((key, estimate::cpu(t, &d.cfg))),
+            _ => {
+                self.estimate = match self.lab.backend() {
+                    Resolved::Cpu => Some((key, estimate::cpu(t, &d.cfg))),
+                    // Not measured again every frame when it fails: "--" until the draft changes.
+                    Resolved::Gpu(_) => Some((
+                        key,
+                        estimate::gpu(t, &d.cfg)
+                            .unwrap_or(Estimate { secs_per_iteration: f64::NAN, total_secs: f64::NAN }),
+                    )),
+                }
+            }
         }
     }
 

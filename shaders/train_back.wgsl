@@ -1,0 +1,120 @@
+// One step of the backward pass through the network, a tile of one sample per workgroup
+// (dispatch as `train_step`), one invocation per cell. A cell that fired and was kept at this
+// step recomputes its perception and hidden layer from step t's state, takes the gradient of its
+// update (the gradient of step t+1's state, masked), and runs the transposed network: the
+// gradient of its hidden layer through the ReLU, and of its perception features. It writes one
+// row per cell for the weight gradients, [features, 1 | hidden, out_bias | gradient of hidden |
+// gradient of update], which `train_wgrad` multiplies out, and the features' gradient, which
+// `train_gather` sends back through the transposed perception, and counts itself in its slice
+// of rows. Every other cell writes zeros.
+// The host reference is `train::host_grad` (`backward_block`).
+
+struct TrainParams {
+    head: TrainHeader,
+    layers: array<Layer>,
+}
+
+@group(0) @binding(0) var<storage, read_write> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> life: array<u32>;
+@group(0) @binding(2) var<storage, read_write> g: array<f32>;
+@group(0) @binding(3) var<storage, read_write> gf: array<f32>;
+@group(0) @binding(4) var<storage, read_write> rows: array<f32>;
+@group(0) @binding(5) var<storage, read_write> wts: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> p: TrainParams;
+// Cells that ran the network, per slice of rows of `train_wgrad` (which skips empty slices).
+@group(0) @binding(7) var<storage, read_write> busy: array<atomic<u32>>;
+
+// The weight-gradient slice of a cell of sample s: its creature's slices, in order of its rows.
+fn slice_of(s: u32, cell: u32) -> u32 {
+    let creature = s / p.head.per_creature;
+    let row = cell - creature * p.head.per_creature * p.head.width * p.head.height;
+    return creature * p.head.slices + row / p.head.slice_len;
+}
+
+@compute @workgroup_size({{ tile }}, {{ tile }}, 1)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let l = p.layers[wg.z];
+    let w = i32(p.head.width);
+    let h = i32(p.head.height);
+    let wrap = p.head.wrap != 0u;
+    let ty0 = i32(wg.y * TILE);
+    let tx0 = i32(wg.x * TILE);
+    for (var k = li; k < R * R; k += TILE * TILE) {
+        let c = cell_on(ty0 - 2 + i32(k / R), tx0 - 2 + i32(k % R), w, h, wrap);
+        for (var ch = 0u; ch < STRIDE; ch++) {
+            var v = 0.0;
+            if (c >= 0) { v = x[(l.base + u32(c)) * STRIDE + ch]; }
+            xs[k * STRIDE + ch] = v;
+        }
+    }
+    workgroupBarrier();
+
+    let y = ty0 + i32(lid.y);
+    let xx = tx0 + i32(lid.x);
+    if (y >= h || xx >= w) { return; }
+    let local = u32(y * w + xx);
+    let cell = l.base + local;
+    let row = cell * p.head.row_width;
+    let c = l.channels;
+    let nh = l.hidden;
+    let runs = life[cell] != 0u && fires(p.head.seed, p.head.step, l.stream, local, l.fire_rate);
+    if (!runs) {
+        for (var k = 0u; k < p.head.row_width; k++) { rows[row + k] = 0.0; }
+        for (var k = 0u; k < MAX_F; k++) { gf[cell * MAX_F + k] = 0.0; }
+        return;
+    }
+
+    atomicAdd(&busy[slice_of(wg.z, cell)], 1u);
+    var f: array<f32, MAX_F>;
+    let nf = perceive(l, lid.y + 2u, lid.x + 2u, &f);
+    var gd: array<vec4<f32>, 4>;
+    let c4 = c / 4u;
+    for (var k = 0u; k < c4; k++) {
+        let b = cell * STRIDE + 4u * k;
+        gd[k] = vec4<f32>(g[b], g[b + 1u], g[b + 2u], g[b + 3u]);
+    }
+    let h4 = nh / 4u;
+    let w1 = l.weights / 4u;
+    let b1 = w1 + nf * h4;
+    let w2 = b1 + h4;
+    var gfa: array<f32, MAX_F>;
+    for (var i = 0u; i < nf; i++) { gfa[i] = 0.0; }
+    let hc = row + p.head.h_col;
+    let ghc = row + p.head.gh_col;
+    for (var j4 = 0u; j4 < h4; j4++) {
+        var a = wts[b1 + j4];
+        for (var i = 0u; i < nf; i++) {
+            a += f[i] * wts[w1 + i * h4 + j4];
+        }
+        let on = a > vec4<f32>(0.0);
+        a = max(a, vec4<f32>(0.0));
+        // The hidden units' gradient: rows 4 j4 .. 4 j4 + 3 of W2 against the update's gradient.
+        var gh = vec4<f32>(0.0);
+        let r2 = w2 + 4u * j4 * c4;
+        for (var k = 0u; k < c4; k++) {
+            gh.x += dot(wts[r2 + k], gd[k]);
+            gh.y += dot(wts[r2 + c4 + k], gd[k]);
+            gh.z += dot(wts[r2 + 2u * c4 + k], gd[k]);
+            gh.w += dot(wts[r2 + 3u * c4 + k], gd[k]);
+        }
+        gh = select(vec4<f32>(0.0), gh, on);
+        for (var i = 0u; i < nf; i++) {
+            gfa[i] += dot(wts[w1 + i * h4 + j4], gh);
+        }
+        for (var q = 0u; q < 4u; q++) {
+            rows[hc + 4u * j4 + q] = a[q];
+            rows[ghc + 4u * j4 + q] = gh[q];
+        }
+    }
+    for (var i = 0u; i < nf; i++) {
+        rows[row + i] = f[i];
+        gf[cell * MAX_F + i] = gfa[i];
+    }
+    for (var i = nf; i < MAX_F; i++) { gf[cell * MAX_F + i] = 0.0; }
+    // The ones that make the biases' gradients rows of the same products, then padding.
+    for (var i = nf; i < p.head.h_col; i++) { rows[row + i] = select(0.0, 1.0, i == nf); }
+    let ob = select(0.0, 1.0, (l.flags & FLAG_OUT_BIAS) != 0u);
+    for (var j = nh; j < p.head.gh_col - p.head.h_col; j++) { rows[hc + j] = select(0.0, ob, j == nh); }
+    let gdc = row + p.head.gd_col;
+    for (var k = 0u; k < c; k++) { rows[gdc + k] = gd[k / 4u][k % 4u]; }
+}

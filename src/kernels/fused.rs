@@ -1,0 +1,436 @@
+//! The GPU training path (and the GPU simulation's step): a whole rollout and its exact gradient in our own WGSL kernels on
+//! burn's wgpu stream, in place of burn's autodiff graph (about 100 small dispatches per step).
+//! Per step, one forward dispatch (`train_step`: perception, the network, fire and alive masks,
+//! a tile of one sample per workgroup) that keeps the step's state and kept-cell mask; per step
+//! back, one dispatch through the network (`train_back`, recomputing perception and the hidden
+//! layer as `host_grad` does), one through the transposed perception (`train_gather`) and the
+//! weight gradients as per-slice products (`train_wgrad`), summed in a fixed order once at the end
+//! (`train_reduce`); the paper's loss and its gradient on the GPU too (`train_loss`). Only the
+//! loss comes back to the host. Several creatures train in one batch: each sample carries the
+//! offset of its rule, and the weight gradients are taken per creature.
+
+use burn::backend::Wgpu;
+use burn::tensor::Tensor;
+use burn_cubecl::cubecl::CubeCount;
+use burn_cubecl::cubecl::prelude::KernelId;
+use burn_cubecl::cubecl::server::Handle;
+use burn_wgpu::{CubeDim, KernelSource, SourceTemplate};
+
+use crate::gpu_struct;
+use crate::kernels::launch::{Ct, bytes_handle, float, launch, linear_count, wrap_float};
+use crate::kernels::layout::{Layer, STRIDE, wgsl_prelude};
+use crate::nca::sim::to_host;
+use crate::nca::{FireMasks, ModelSpec, NcaConfig, NcaParams};
+
+/// Side of the forward and backward tiles (as the world's step kernel: within WebGPU's default
+/// 16 KiB of workgroup memory, so that every adapter runs them).
+pub const TILE: u32 = 8;
+/// Features per cell in the feature-gradient buffer: four filters of `STRIDE` channels (`MAX_F`
+/// in `shaders/common.wgsl`).
+const MAX_F: usize = 4 * STRIDE as usize;
+/// Rows of one slot of the weight-gradient products: enough work per workgroup to hide its
+/// write, few enough slots to sum quickly, and fine enough that slices without a living cell
+/// (skipped) are common.
+const SLICE_ROWS: usize = 256;
+
+gpu_struct!(
+    /// A training batch as the kernels see it.
+    TrainHeader {
+        width: u32,
+        height: u32,
+        /// 1: the edges join.
+        wrap: u32,
+        /// The fire mask's seed and the step being run.
+        seed: u32,
+        step: u32,
+        samples: u32,
+        /// Floats per cell in the backward pass's row buffer, and where its parts start.
+        row_width: u32,
+        h_col: u32,
+        gh_col: u32,
+        gd_col: u32,
+        /// Samples per creature: sample s trains creature s / per_creature.
+        per_creature: u32,
+        /// The weight-gradient products cut each creature's cells into `slices` of `slice_len`.
+        slice_len: u32,
+        slices: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+    }
+);
+
+gpu_struct!(
+    /// One weight-gradient product `A^T B` over column ranges of the row buffer.
+    GemmHeader {
+        m: u32,
+        n: u32,
+        a_col: u32,
+        b_col: u32,
+        row_width: u32,
+        rows_per_creature: u32,
+        slices: u32,
+        slice_len: u32,
+        /// 0: the first step back writes its slots; later steps add to them.
+        accumulate: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+    }
+);
+
+gpu_struct!(
+    /// The sum of the slots into flat gradients.
+    ReduceHeader {
+        params: u32,
+        creatures: u32,
+        features: u32,
+        hidden: u32,
+        channels: u32,
+        slices: u32,
+        _pad0: u32,
+        _pad1: u32,
+    }
+);
+
+/// The training kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrainKernel {
+    Step,
+    Back,
+    Gather,
+    Wgrad,
+    Reduce,
+    Loss,
+}
+
+impl KernelSource for TrainKernel {
+    fn source(&self) -> SourceTemplate {
+        let common = include_str!("../../shaders/common.wgsl");
+        let nca = include_str!("../../shaders/nca.wgsl");
+        let (files, own): (&[&str], &str) = match self {
+            TrainKernel::Step => (&[common, nca], include_str!("../../shaders/train_step.wgsl")),
+            TrainKernel::Back => (&[common, nca], include_str!("../../shaders/train_back.wgsl")),
+            TrainKernel::Gather => (&[common], include_str!("../../shaders/train_gather.wgsl")),
+            TrainKernel::Wgrad => (&[], include_str!("../../shaders/train_wgrad.wgsl")),
+            TrainKernel::Reduce => (&[], include_str!("../../shaders/train_reduce.wgsl")),
+            TrainKernel::Loss => (&[], include_str!("../../shaders/train_loss.wgsl")),
+        };
+        let mut t = SourceTemplate::new(wgsl_prelude(&[TrainHeader::WGSL, GemmHeader::WGSL, ReduceHeader::WGSL]));
+        for f in files {
+            t = t.add_template(*f);
+        }
+        t.add_template(own).register("tile", TILE.to_string())
+    }
+
+    fn id(&self) -> KernelId {
+        KernelId::new::<Self>().info(*self as u32)
+    }
+}
+
+/// A batch of samples of one or more creatures of one spec, all on grids of one size.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch {
+    pub spec: ModelSpec,
+    /// Creatures, and samples of each (sample s belongs to creature s / per_creature).
+    pub creatures: usize,
+    pub per_creature: usize,
+    pub height: usize,
+    pub width: usize,
+    pub rule: NcaConfig,
+    pub fire: FireMasks,
+    pub steps: usize,
+}
+
+/// A loss on the host: given the final states (`[n, h, w, channels]`), each creature's loss and
+/// the gradient with respect to the states.
+pub type HostLoss<'a> = Box<dyn FnOnce(&[f32]) -> (Vec<f32>, Vec<f32>) + 'a>;
+
+/// What the rollout minimises.
+pub enum Loss<'a> {
+    /// The paper's RGBA MSE against each creature's target, `[creatures * h * w * 4]`, on the GPU.
+    Rgba(Box<Tensor<Wgpu, 1>>),
+    Host(HostLoss<'a>),
+}
+
+pub struct Outcome {
+    /// Each creature's loss.
+    pub loss: Vec<f32>,
+    /// Each creature's gradient, flat (`[creatures * params]`, the file order).
+    pub grads: Tensor<Wgpu, 1>,
+    /// `[n, h, w, channels]`.
+    pub final_state: Tensor<Wgpu, 4>,
+}
+
+impl Batch {
+    fn samples(&self) -> usize {
+        self.creatures * self.per_creature
+    }
+    fn cells(&self) -> usize {
+        self.height * self.width
+    }
+    /// Columns of the backward pass's row buffer: [features, 1, pad | hidden, 1, pad | gradient
+    /// of hidden | gradient of update].
+    fn columns(&self) -> (usize, usize, usize, usize) {
+        let s = self.spec;
+        let h_col = s.features() + 4;
+        let gh_col = h_col + s.hidden + 4;
+        let gd_col = gh_col + s.hidden;
+        (h_col, gh_col, gd_col, gd_col + s.channels)
+    }
+
+    fn header(&self, step: usize) -> TrainHeader {
+        let (h_col, gh_col, gd_col, row_width) = self.columns();
+        TrainHeader {
+            width: self.width as u32,
+            height: self.height as u32,
+            wrap: (self.rule.border == crate::nca::Border::Wrap) as u32,
+            seed: self.fire.seed,
+            step: step as u32,
+            samples: self.samples() as u32,
+            row_width: row_width as u32,
+            h_col: h_col as u32,
+            gh_col: gh_col as u32,
+            gd_col: gd_col as u32,
+            per_creature: self.per_creature as u32,
+            slice_len: SLICE_ROWS as u32,
+            slices: self.slices() as u32,
+            ..Default::default()
+        }
+    }
+
+    /// Slices of each creature's cells in the weight-gradient products.
+    fn slices(&self) -> usize {
+        (self.per_creature * self.cells()).div_ceil(SLICE_ROWS)
+    }
+
+    /// The parameter block of step `step`: the header, then a layer per sample.
+    fn params(&self, step: usize) -> Vec<u8> {
+        let mut bytes = bytemuck::bytes_of(&self.header(step)).to_vec();
+        let p = self.spec.param_count();
+        for s in 0..self.samples() {
+            let l = Layer::new(
+                &self.spec,
+                (s * self.cells()) as u32,
+                ((s / self.per_creature) * p) as u32,
+                self.fire.rate,
+                self.rule.angle,
+                (s % self.per_creature) as u32,
+            );
+            bytes.extend_from_slice(bytemuck::bytes_of(&l));
+        }
+        bytes
+    }
+
+    /// Refuses what the kernels cannot run.
+    pub fn check(&self) -> Result<(), String> {
+        self.spec.validate()?;
+        if self.samples() == 0 || self.cells() == 0 || self.steps == 0 {
+            return Err("fused rollout: empty batch, grid or rollout".into());
+        }
+        if self.samples() > 65_535 {
+            return Err(format!("fused rollout: {} samples, at most 65,535 per dispatch", self.samples()));
+        }
+        Ok(())
+    }
+}
+
+/// The rules of a batch's creatures, flat and in the file order, as the kernels read them.
+pub fn flat_weights(params: &[NcaParams<Wgpu>]) -> Tensor<Wgpu, 1> {
+    let mut parts = Vec::new();
+    for p in params {
+        parts.push(p.w1.clone().reshape([-1]));
+        parts.push(p.b1.clone().reshape([-1]));
+        parts.push(p.w2.clone().reshape([-1]));
+        if p.spec.out_bias {
+            parts.push(p.b2.clone().reshape([-1]));
+        }
+    }
+    Tensor::cat(parts, 0)
+}
+
+/// Creature `k`'s part of flat gradients, shaped as its weights (a zero output bias where its
+/// spec has none, as `NcaParams` holds it).
+pub fn unflatten(spec: ModelSpec, flat: &Tensor<Wgpu, 1>, k: usize) -> NcaParams<Wgpu> {
+    let [s1, sb1, s2, _] = spec.sizes();
+    let base = k * spec.param_count();
+    let (f, h, c) = (spec.features(), spec.hidden, spec.channels);
+    let part = |at: usize, len: usize, shape: [usize; 2]| flat.clone().narrow(0, base + at, len).reshape(shape);
+    let b2 = if spec.out_bias { part(s1 + sb1 + s2, c, [1, c]) } else { Tensor::zeros([1, c], &flat.device()) };
+    NcaParams { spec, w1: part(0, s1, [f, h]), b1: part(s1, sb1, [1, h]), w2: part(s1 + sb1, s2, [h, c]), b2 }
+}
+
+/// `[n, h, w, c]` -> flat cells of `STRIDE` floats.
+fn padded(x: Tensor<Wgpu, 4>) -> Ct {
+    let [n, h, w, c] = x.dims();
+    let s = STRIDE as usize;
+    let x = if c < s { Tensor::cat(vec![x.clone(), Tensor::zeros([n, h, w, s - c], &x.device())], 3) } else { x };
+    float(x.reshape([-1]))
+}
+
+/// Runs the rollout from `x0` (`[n, h, w, channels]`) with `weights` (`[creatures * params]`) and
+/// returns each creature's loss, its gradient and the final states.
+pub fn rollout_grad(
+    x0: Tensor<Wgpu, 4>,
+    weights: Tensor<Wgpu, 1>,
+    b: &Batch,
+    loss: Loss<'_>,
+) -> Result<Outcome, String> {
+    b.check()?;
+    let [n, h, w, c] = x0.dims();
+    if n != b.samples() || [h, w] != [b.height, b.width] || c != b.spec.channels {
+        return Err(format!("fused rollout: states {:?} do not match the batch", x0.dims()));
+    }
+    let device = x0.device();
+    let cells = n * h * w;
+    let state_len = cells * STRIDE as usize;
+    let x = padded(x0);
+    let wts = float(weights);
+    let client = x.client.clone();
+    let tiles = CubeCount::Static((w as u32).div_ceil(TILE), (h as u32).div_ceil(TILE), n as u32);
+    let tile_dim = CubeDim { x: TILE, y: TILE, z: 1 };
+    let lin = CubeDim { x: 256, y: 1, z: 1 };
+
+    // Forward: every step's state and kept-cell mask.
+    let mut states: Vec<Handle> = vec![x.handle.clone()];
+    let mut lives: Vec<Handle> = Vec::with_capacity(b.steps);
+    for t in 0..b.steps {
+        let out = client.empty(state_len * 4);
+        let life = client.empty(cells * 4);
+        let ph = bytes_handle(&x, &b.params(t));
+        let bufs = vec![states[t].clone(), out.clone(), life.clone(), wts.handle.clone(), ph];
+        launch(&x, TrainKernel::Step, tile_dim, tiles.clone(), bufs);
+        states.push(out);
+        lives.push(life);
+    }
+    let last = states[b.steps].clone();
+
+    // The loss and its gradient with respect to the final states.
+    let (mut g, losses) = match loss {
+        Loss::Rgba(target) => {
+            let tg = float(*target);
+            let g = client.empty(state_len * 4);
+            let lh = client.empty(n * 4);
+            let ph = bytes_handle(&x, &b.params(b.steps));
+            let bufs = vec![last.clone(), tg.handle.clone(), g.clone(), lh.clone(), ph];
+            launch(&x, TrainKernel::Loss, lin, CubeCount::Static(n as u32, 1, 1), bufs);
+            (g, Err(lh))
+        }
+        Loss::Host(f) => {
+            let fin = final_tensor(&x, last.clone(), [n, h, w, c]);
+            let (l, gh) = f(&to_host(&fin));
+            if gh.len() != n * h * w * c {
+                return Err("fused rollout: the loss's gradient does not match the states".into());
+            }
+            let gt = Tensor::<Wgpu, 4>::from_data(burn::tensor::TensorData::new(gh, [n, h, w, c]), &device);
+            (padded(gt).handle, Ok(l))
+        }
+    };
+
+    // Backward, step by step: through the network (rows for the weight gradients, the features'
+    // gradient), the weight-gradient products, then through perception to the step before.
+    let s = b.spec;
+    let (h_col, gh_col, gd_col, row_width) = b.columns();
+    let rows = client.empty(cells * row_width * 4);
+    let gf = client.empty(cells * MAX_F * 4);
+    let rows_per_creature = b.per_creature * h * w;
+    let slices = b.slices();
+    // Busy cells per slice: zero before the first step back, then cleared by each gather.
+    let busy = client.create_from_slice(bytemuck::cast_slice(&vec![0u32; b.creatures * slices]));
+    let m1 = s.features() + 4;
+    let m2 = s.hidden + 4;
+    let slots1 = client.empty(b.creatures * slices * m1 * s.hidden * 4);
+    let slots2 = client.empty(b.creatures * slices * m2 * s.channels * 4);
+    let gemm = |accumulate: bool, m: usize, nn: usize, a_col: usize, b_col: usize| GemmHeader {
+        m: m as u32,
+        n: nn as u32,
+        a_col: a_col as u32,
+        b_col: b_col as u32,
+        row_width: row_width as u32,
+        rows_per_creature: rows_per_creature as u32,
+        slices: slices as u32,
+        slice_len: SLICE_ROWS as u32,
+        accumulate: accumulate as u32,
+        ..Default::default()
+    };
+    for t in (0..b.steps).rev() {
+        let ph = bytes_handle(&x, &b.params(t));
+        let bufs = vec![
+            states[t].clone(),
+            lives[t].clone(),
+            g.clone(),
+            gf.clone(),
+            rows.clone(),
+            wts.handle.clone(),
+            ph.clone(),
+            busy.clone(),
+        ];
+        launch(&x, TrainKernel::Back, tile_dim, tiles.clone(), bufs);
+        let acc = t + 1 < b.steps;
+        for (head, slots) in
+            [(gemm(acc, m1, s.hidden, 0, gh_col), &slots1), (gemm(acc, m2, s.channels, h_col, gd_col), &slots2)]
+        {
+            let blocks = head.m.div_ceil(16) * head.n.div_ceil(16);
+            let count = CubeCount::Static(blocks, slices as u32, b.creatures as u32);
+            let hh = bytes_handle(&x, bytemuck::bytes_of(&head));
+            launch(
+                &x,
+                TrainKernel::Wgrad,
+                CubeDim { x: 16, y: 16, z: 1 },
+                count,
+                vec![rows.clone(), slots.clone(), hh, busy.clone()],
+            );
+        }
+        if t > 0 {
+            let next = client.empty(state_len * 4);
+            let bufs = vec![lives[t].clone(), g.clone(), gf.clone(), next.clone(), ph, busy.clone()];
+            launch(&x, TrainKernel::Gather, lin, linear_count(cells, 256), bufs);
+            g = next;
+        }
+    }
+
+    let total = b.creatures * s.param_count();
+    let grads = client.empty(total * 4);
+    let rh = ReduceHeader {
+        params: s.param_count() as u32,
+        creatures: b.creatures as u32,
+        features: s.features() as u32,
+        hidden: s.hidden as u32,
+        channels: s.channels as u32,
+        slices: slices as u32,
+        ..Default::default()
+    };
+    let rhh = bytes_handle(&x, bytemuck::bytes_of(&rh));
+    launch(&x, TrainKernel::Reduce, lin, linear_count(total, 256), vec![slots1, slots2, grads.clone(), rhh]);
+
+    let loss = match losses {
+        Ok(l) => l,
+        Err(lh) => {
+            let shares = to_host(&wrap_float(&x, lh, n));
+            shares.chunks(b.per_creature).map(|c| c.iter().sum()).collect()
+        }
+    };
+    Ok(Outcome { loss, grads: wrap_float(&x, grads, total), final_state: final_tensor(&x, last, [n, h, w, c]) })
+}
+
+/// One step of a simulation (`n` grids of one rule) by the forward kernel, fire masks drawn as
+/// `b.fire` says for step `step`; `b.steps` is ignored.
+pub fn forward_step(x: Tensor<Wgpu, 4>, weights: Tensor<Wgpu, 1>, b: &Batch, step: usize) -> Tensor<Wgpu, 4> {
+    let [n, h, w, c] = x.dims();
+    let x = padded(x);
+    let wts = float(weights);
+    let cells = n * h * w;
+    let out = x.client.empty(cells * STRIDE as usize * 4);
+    let life = x.client.empty(cells * 4);
+    let tiles = CubeCount::Static((w as u32).div_ceil(TILE), (h as u32).div_ceil(TILE), n as u32);
+    let ph = bytes_handle(&x, &b.params(step));
+    let bufs = vec![x.handle.clone(), out.clone(), life, wts.handle.clone(), ph];
+    launch(&x, TrainKernel::Step, CubeDim { x: TILE, y: TILE, z: 1 }, tiles, bufs);
+    final_tensor(&x, out, [n, h, w, c])
+}
+
+/// The final states as `[n, h, w, c]`, without the padding channels.
+fn final_tensor(like: &Ct, handle: Handle, [n, h, w, c]: [usize; 4]) -> Tensor<Wgpu, 4> {
+    let s = STRIDE as usize;
+    wrap_float(like, handle, n * h * w * s).reshape([n, h, w, s]).narrow(3, 0, c)
+}

@@ -1,0 +1,109 @@
+//! The fused GPU training path (`train::fused`, our WGSL kernels) against the host reference
+//! (`train::host_grad`): the same fire masks, so the same rollout and the same gradient.
+
+use burn::backend::Wgpu;
+use burn::backend::wgpu::WgpuDevice;
+use burn::tensor::{Tensor, TensorData};
+use morphogen::kernels::fused::{self, Batch, Loss};
+use morphogen::nca::{Border, FireMasks, ModelSpec, NcaConfig, Weights};
+use morphogen::train::host_grad::{self, rgba_mse};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+
+use crate::common::*;
+
+fn weights_of(spec: ModelSpec, seed: u64) -> Weights {
+    let mut w = Weights::init(spec, seed);
+    let mut rng = StdRng::seed_from_u64(seed + 1);
+    w.w2.iter_mut().for_each(|v| *v = rng.random_range(-0.05..0.05));
+    w.b2.iter_mut().for_each(|v| *v = rng.random_range(-0.01..0.01));
+    w
+}
+
+/// `blob_state`'s layout for `channels` channels.
+fn state(n: usize, h: usize, w: usize, channels: usize, seed: u64) -> Vec<f32> {
+    let full = blob_state(n, h, w, seed);
+    full.chunks_exact(16).flat_map(|c| c[..channels].to_vec()).collect()
+}
+
+fn target(h: usize, w: usize, phase: f32) -> Vec<f32> {
+    (0..h * w * 4).map(|i| (i as f32 * 0.37 + phase) % 1.0).collect()
+}
+
+fn close(what: &str, got: &[f32], want: &[f32], rel: f32) {
+    let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(scale > 0.0, "{what}: a value to compare");
+    let d = max_abs_diff(got, want);
+    assert!(d <= rel * scale, "{what}: max diff {d}, scale {scale}");
+}
+
+/// K creatures of one spec, each with its own weights, target and samples, in one fused
+/// rollout; each is held to the host gradient of its own batch.
+fn check(spec: ModelSpec, creatures: usize, border: Border, gpu_loss: bool) {
+    let gdev = WgpuDevice::DefaultDevice;
+    let (per, h, w, steps) = (2, 14, 13, 7);
+    let c = spec.channels;
+    let cfg = NcaConfig { border, angle: 0.6, fire_rate: 0.5 };
+    let fire = FireMasks::new(3, 0.5);
+    let rules: Vec<Weights> = (0..creatures).map(|k| weights_of(spec, 17 + k as u64)).collect();
+    let targets: Vec<Vec<f32>> = (0..creatures).map(|k| target(h, w, 0.1 * k as f32)).collect();
+    let x0: Vec<f32> = (0..creatures).flat_map(|k| state(per, h, w, c, 23 + k as u64)).collect();
+
+    let n = creatures * per;
+    let xt = Tensor::<Wgpu, 4>::from_data(TensorData::new(x0.clone(), [n, h, w, c]), &gdev);
+    let params: Vec<_> = rules.iter().map(|r| r.to_device::<Wgpu>(&gdev)).collect();
+    let batch = Batch { spec, creatures, per_creature: per, height: h, width: w, rule: cfg, fire, steps };
+    let loss = if gpu_loss {
+        let flat: Vec<f32> = targets.concat();
+        Loss::Rgba(Box::new(Tensor::from_data(TensorData::new(flat.clone(), [flat.len()]), &gdev)))
+    } else {
+        let targets = targets.clone();
+        Loss::Host(Box::new(move |fin: &[f32]| {
+            let chunk = per * h * w * c;
+            let (mut ls, mut gs) = (Vec::new(), Vec::new());
+            for (k, part) in fin.chunks(chunk).enumerate() {
+                let (l, g) = rgba_mse(part, c, &targets[k]);
+                ls.push(l);
+                gs.extend(g);
+            }
+            (ls, gs)
+        }))
+    };
+    let out = fused::rollout_grad(xt, fused::flat_weights(&params), &batch, loss).unwrap();
+    let fin = host(&Tensor::<Cpu, 4>::from_data(out.final_state.into_data(), &dev()));
+    let grads = out.grads.into_data().convert::<f32>().into_vec::<f32>().unwrap();
+
+    let p = spec.param_count();
+    let chunk = per * h * w * c;
+    for k in 0..creatures {
+        let fires: Vec<Vec<bool>> = (0..steps as u32).map(|t| fire.mask(t, per, h * w)).collect();
+        let x = &x0[k * chunk..(k + 1) * chunk];
+        let r = host_grad::rollout_grad(x, [per, h, w], &rules[k], &cfg, &fires, &targets[k]);
+        let what = format!("{spec:?} {border:?} creature {k} of {creatures}");
+        assert!((out.loss[k] - r.loss).abs() <= 1e-5 * r.loss, "{what}: loss {} vs {}", out.loss[k], r.loss);
+        close(&format!("{what}: final state"), &fin[k * chunk..(k + 1) * chunk], &r.final_state, 1e-5);
+        let got = &grads[k * p..(k + 1) * p];
+        let want = r.grads.flatten();
+        let [s1, sb1, s2, sb2] = spec.sizes();
+        let mut at = 0;
+        for (name, len) in [("w1", s1), ("b1", sb1), ("w2", s2), ("b2", sb2)] {
+            if len > 0 {
+                close(&format!("{what}: {name}"), &got[at..at + len], &want[at..at + len], 1e-4);
+            }
+            at += len;
+        }
+    }
+}
+
+#[test]
+fn the_fused_gpu_gradient_equals_the_host_gradient() {
+    if !gpu_or_skip() {
+        return;
+    }
+    for border in [Border::Zero, Border::Wrap] {
+        check(ModelSpec::GROWING, 1, border, true);
+    }
+    // Several creatures in one dispatch, each with its own rule, target and samples.
+    check(ModelSpec::GROWING, 3, Border::Zero, true);
+    // The texture spec (Laplacian, no bias, no masking, twelve channels), its loss on the host.
+    check(ModelSpec::TEXTURE, 1, Border::Wrap, false);
+}

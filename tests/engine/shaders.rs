@@ -1,0 +1,33 @@
+//! Every WGSL kernel, as the launcher assembles it, parses and validates. cubecl skips a kernel
+//! whose source fails to compile without a word (its outputs are left as they were), so this is
+//! checked here, on naga alone, with or without a GPU.
+
+use burn_wgpu::KernelSource;
+use morphogen::kernels::fused::TrainKernel;
+use morphogen::world::gpu::WorldKernel;
+use wgpu::naga;
+
+fn check(name: &str, source: String) -> Result<(), String> {
+    let module = naga::front::wgsl::parse_str(&source).map_err(|e| format!("{name}: {}", e.emit_to_string(&source)))?;
+    naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::empty())
+        .validate(&module)
+        .map_err(|e| format!("{name}: {}", e.emit_to_string(&source)))?;
+    Ok(())
+}
+
+#[test]
+fn every_kernel_parses_and_validates() {
+    let world = [WorldKernel::Step, WorldKernel::Edit, WorldKernel::Pack].map(|k| (format!("{k:?}"), k.source()));
+    let train = [
+        TrainKernel::Step,
+        TrainKernel::Back,
+        TrainKernel::Gather,
+        TrainKernel::Wgrad,
+        TrainKernel::Reduce,
+        TrainKernel::Loss,
+    ]
+    .map(|k| (format!("train {k:?}"), k.source()));
+    let errors: Vec<String> =
+        world.into_iter().chain(train).filter_map(|(name, src)| check(&name, src.complete()).err()).collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The figures of docs/BENCHMARKS.md on a machine with a hardware GPU and many cores, in one
+# sitting: `morphogen bench` on the GPU (our WGSL kernels) and on every CPU core, and the PyTorch
+# model (tests/bench/torch_nca.py) on CUDA and on the CPU right after. JSON lines into OUT.
+# Usage: tests/scripts/bench_gpu.sh [BIN] [OUT]
+set -uo pipefail
+bin=${1:-target/release/morphogen}
+out=${2:-bench-gpu.jsonl}
+here=$(cd "$(dirname "$0")/../.." && pwd)
+py=${PYTHON:-python3}
+note() { echo "{\"note\": \"$*\"}" | tee -a "$out"; }
+: >"$out"
+note "$(nvidia-smi -L 2>/dev/null | head -1) / $(nproc) cores / $(date -u +%FT%TZ)"
+"$bin" bench --backend gpu --json --sizes 72,256,1024,2048 --seconds 2 --world-species 1,4 \
+  --train-iters 20 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
+"$py" "$here/tests/bench/torch_nca.py" --device cuda --sizes 72,256,1024,2048 --seconds 2 --train \
+  --train-iters 10 --creatures 16 | tee -a "$out"
+"$bin" bench --backend cpu --json --sizes 72,256 --seconds 2 --world-species 1 --train-iters 5 2>&1 \
+  | grep '^{' | tee -a "$out"
+"$py" "$here/tests/bench/torch_nca.py" --device cpu --sizes 72,256 --seconds 2 --train --train-iters 2 \
+  | tee -a "$out"
