@@ -57,7 +57,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let row = cell * p.head.row_width;
     let c = l.channels;
     let nh = l.hidden;
-    let runs = life[cell] != 0u && fires(p.head.seed, p.head.step, l.stream, local, l.fire_rate);
+    let runs = p.head.step < l.steps && life[cell] != 0u && fires(l.seed, p.head.step, l.stream, local, l.fire_rate);
     if (!runs) {
         for (var k = 0u; k < p.head.row_width; k++) { rows[row + k] = 0.0; }
         for (var k = 0u; k < MAX_F; k++) { gf[cell * MAX_F + k] = 0.0; }

@@ -36,6 +36,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let tx0 = i32(wg.x * TILE);
     let threads = TILE * TILE;
     if (li == 0u) { atomicStore(&work_n, 0u); }
+    // Past its own rollout a layer holds still (a batch of creatures rolled out for different
+    // numbers of steps).
+    let still = p.head.step >= l.steps;
 
     for (var k = li; k < R * R; k += threads) {
         let c = cell_on(ty0 - 2 + i32(k / R), tx0 - 2 + i32(k % R), w, h, wrap);
@@ -67,7 +70,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         let qy = i32(k / Q);
         let qx = i32(k % Q);
         let c = cell_on(ty0 - 1 + qy, tx0 - 1 + qx, w, h, wrap);
-        if (c < 0 || !fires(p.head.seed, p.head.step, l.stream, u32(c), l.fire_rate)) { continue; }
+        if (still || c < 0 || !fires(l.seed, p.head.step, l.stream, u32(c), l.fire_rate)) { continue; }
         var needed = false;
         if (masking) {
             for (var d = 0; d < 9; d++) {
@@ -108,7 +111,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let qx = lid.x + 1u;
     let t = lid.y * TILE + lid.x;
     var keep = true;
-    if (masking) {
+    if (masking && !still) {
         var post = 0.0;
         for (var d = 0u; d < 9u; d++) { post = max(post, after[(qy + d / 3u - 1u) * Q + qx + d % 3u - 1u]); }
         keep = pre[qy * Q + qx] != 0u && post > ALIVE;

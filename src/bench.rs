@@ -171,6 +171,7 @@ pub fn fused_creatures_iters_per_s(
             rule: NcaConfig::default(),
             fire: FireMasks::new(i, 0.5),
             steps,
+            each: None,
         };
         rollout_grad(x0.clone(), flat_weights(&params), &batch, Loss::Rgba(Box::new(targets.clone()))).map(|o| o.loss)
     };

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use morphogen::backend::{resolve, run_job};
+use morphogen::backend::{Resolved, resolve, run_job};
 use morphogen::creature::Creature;
 use morphogen::eval::{EvalOptions, Report};
 use morphogen::target::Target;
@@ -34,6 +34,10 @@ pub struct TrainArgs {
     /// Retrain even creatures that are up to date.
     #[arg(long)]
     force: bool,
+    /// On a GPU: train this many creatures at once, in one rollout per iteration (each one
+    /// checkpointed, and finished, as when trained alone).
+    #[arg(long, default_value_t = 1)]
+    group: usize,
     #[command(flatten)]
     backend: BackendArg,
 }
@@ -67,6 +71,7 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
     let m = Manifest::load(&a.manifest)?;
     let on = resolve(a.backend.backend)?;
     let control = ctrl_c()?;
+    let mut queue = Vec::new();
     for e in m.select(&a.only)? {
         let out = m.creature_path(e);
         let ckpt = checkpoint_beside(&out);
@@ -92,12 +97,52 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
         if let Some(dir) = out.parent() {
             std::fs::create_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
         }
+        queue.push((start, out, ckpt));
+    }
+    if a.group > 1 {
+        if let Resolved::Gpu(_) = on {
+            return train_group(a.group, queue, &on, &control);
+        }
+        eprintln!("--group trains several creatures at once on a GPU; here they train one at a time");
+    }
+    for (start, out, ckpt) in queue {
         let code = run_job(&on, TrainJob { start, out, ckpt, control: control.clone() })?;
         if code != ExitCode::SUCCESS {
             return Ok(code);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The queue, `size` creatures at a time in one rollout per iteration (`train::group`).
+fn train_group(
+    size: usize,
+    queue: Vec<(Start, PathBuf, PathBuf)>,
+    on: &Resolved,
+    control: &morphogen::train::session::Control,
+) -> Result<ExitCode, String> {
+    use burn::backend::wgpu::WgpuDevice;
+    use morphogen::nca::StepMode;
+    use morphogen::train::group::{self, GpuTrainer, Member};
+    let mut queue = queue.into_iter();
+    let next = || {
+        let (start, out, ckpt) = queue.next()?;
+        let device = WgpuDevice::DefaultDevice;
+        let t = match start {
+            Start::Fresh { name, cfg, target } => GpuTrainer::new(&name, cfg, target, device),
+            Start::Resume(ck) => GpuTrainer::resume(ck, device),
+        };
+        Some(t.map_err(|e| e.to_string()).map(|t| {
+            let mut trainer = t.with_step_mode(StepMode::Fused);
+            trainer.trained_on = format!("{} ({size} creatures at once)", on.describe());
+            eprintln!("{}: training from iteration {}", trainer.name, trainer.iteration);
+            Member { trainer, out, ckpt }
+        }))
+    };
+    match group::run(size, next, control, |name, msg| eprintln!("{name}: {msg}"))? {
+        morphogen::train::session::Outcome::Finished => Ok(ExitCode::SUCCESS),
+        _ => Ok(ExitCode::from(130)),
+    }
 }
 
 /// Whether two configs train the same creature (the checkpoint interval changes nothing).

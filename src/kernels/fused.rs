@@ -12,19 +12,15 @@
 use burn::backend::Wgpu;
 use burn::tensor::Tensor;
 use burn_cubecl::cubecl::CubeCount;
-use burn_cubecl::cubecl::prelude::KernelId;
 use burn_cubecl::cubecl::server::Handle;
-use burn_wgpu::{CubeDim, KernelSource, SourceTemplate};
+use burn_wgpu::CubeDim;
 
-use crate::gpu_struct;
 use crate::kernels::launch::{Ct, bytes_handle, float, launch, linear_count, wrap_float};
-use crate::kernels::layout::{Layer, STRIDE, wgsl_prelude};
+use crate::kernels::layout::{Layer, STRIDE};
+pub use crate::kernels::train_kernels::{GemmHeader, ReduceHeader, TILE, TrainHeader, TrainKernel};
 use crate::nca::sim::to_host;
 use crate::nca::{FireMasks, ModelSpec, NcaConfig, NcaParams};
 
-/// Side of the forward and backward tiles (as the world's step kernel: within WebGPU's default
-/// 16 KiB of workgroup memory, so that every adapter runs them).
-pub const TILE: u32 = 8;
 /// Features per cell in the feature-gradient buffer: four filters of `STRIDE` channels (`MAX_F`
 /// in `shaders/common.wgsl`).
 const MAX_F: usize = 4 * STRIDE as usize;
@@ -33,103 +29,8 @@ const MAX_F: usize = 4 * STRIDE as usize;
 /// (skipped) are common.
 const SLICE_ROWS: usize = 256;
 
-gpu_struct!(
-    /// A training batch as the kernels see it.
-    TrainHeader {
-        width: u32,
-        height: u32,
-        /// 1: the edges join.
-        wrap: u32,
-        /// The fire mask's seed and the step being run.
-        seed: u32,
-        step: u32,
-        samples: u32,
-        /// Floats per cell in the backward pass's row buffer, and where its parts start.
-        row_width: u32,
-        h_col: u32,
-        gh_col: u32,
-        gd_col: u32,
-        /// Samples per creature: sample s trains creature s / per_creature.
-        per_creature: u32,
-        /// The weight-gradient products cut each creature's cells into `slices` of `slice_len`.
-        slice_len: u32,
-        slices: u32,
-        _pad0: u32,
-        _pad1: u32,
-        _pad2: u32,
-    }
-);
-
-gpu_struct!(
-    /// One weight-gradient product `A^T B` over column ranges of the row buffer.
-    GemmHeader {
-        m: u32,
-        n: u32,
-        a_col: u32,
-        b_col: u32,
-        row_width: u32,
-        rows_per_creature: u32,
-        slices: u32,
-        slice_len: u32,
-        /// 0: the first step back writes its slots; later steps add to them.
-        accumulate: u32,
-        _pad0: u32,
-        _pad1: u32,
-        _pad2: u32,
-    }
-);
-
-gpu_struct!(
-    /// The sum of the slots into flat gradients.
-    ReduceHeader {
-        params: u32,
-        creatures: u32,
-        features: u32,
-        hidden: u32,
-        channels: u32,
-        slices: u32,
-        _pad0: u32,
-        _pad1: u32,
-    }
-);
-
-/// The training kernels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TrainKernel {
-    Step,
-    Back,
-    Gather,
-    Wgrad,
-    Reduce,
-    Loss,
-}
-
-impl KernelSource for TrainKernel {
-    fn source(&self) -> SourceTemplate {
-        let common = include_str!("../../shaders/common.wgsl");
-        let nca = include_str!("../../shaders/nca.wgsl");
-        let (files, own): (&[&str], &str) = match self {
-            TrainKernel::Step => (&[common, nca], include_str!("../../shaders/train_step.wgsl")),
-            TrainKernel::Back => (&[common, nca], include_str!("../../shaders/train_back.wgsl")),
-            TrainKernel::Gather => (&[common], include_str!("../../shaders/train_gather.wgsl")),
-            TrainKernel::Wgrad => (&[], include_str!("../../shaders/train_wgrad.wgsl")),
-            TrainKernel::Reduce => (&[], include_str!("../../shaders/train_reduce.wgsl")),
-            TrainKernel::Loss => (&[], include_str!("../../shaders/train_loss.wgsl")),
-        };
-        let mut t = SourceTemplate::new(wgsl_prelude(&[TrainHeader::WGSL, GemmHeader::WGSL, ReduceHeader::WGSL]));
-        for f in files {
-            t = t.add_template(*f);
-        }
-        t.add_template(own).register("tile", TILE.to_string())
-    }
-
-    fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info(*self as u32)
-    }
-}
-
 /// A batch of samples of one or more creatures of one spec, all on grids of one size.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Batch {
     pub spec: ModelSpec,
     /// Creatures, and samples of each (sample s belongs to creature s / per_creature).
@@ -139,7 +40,11 @@ pub struct Batch {
     pub width: usize,
     pub rule: NcaConfig,
     pub fire: FireMasks,
+    /// Steps of the rollout.
     pub steps: usize,
+    /// Per creature, when they differ from the batch's: its fire masks (seed and rate) and its
+    /// steps (at most `steps`; it holds still after them). Creature k alone would draw the same.
+    pub each: Option<Vec<(FireMasks, usize)>>,
 }
 
 /// A loss on the host: given the final states (`[n, h, w, channels]`), each creature's loss and
@@ -185,7 +90,6 @@ impl Batch {
             width: self.width as u32,
             height: self.height as u32,
             wrap: (self.rule.border == crate::nca::Border::Wrap) as u32,
-            seed: self.fire.seed,
             step: step as u32,
             samples: self.samples() as u32,
             row_width: row_width as u32,
@@ -209,14 +113,18 @@ impl Batch {
         let mut bytes = bytemuck::bytes_of(&self.header(step)).to_vec();
         let p = self.spec.param_count();
         for s in 0..self.samples() {
-            let l = Layer::new(
+            let k = s / self.per_creature;
+            let (fire, steps) = self.each.as_ref().map_or((self.fire, self.steps), |e| e[k]);
+            let mut l = Layer::new(
                 &self.spec,
                 (s * self.cells()) as u32,
-                ((s / self.per_creature) * p) as u32,
-                self.fire.rate,
+                (k * p) as u32,
+                fire.rate,
                 self.rule.angle,
                 (s % self.per_creature) as u32,
             );
+            l.seed = fire.seed;
+            l.steps = steps as u32;
             bytes.extend_from_slice(bytemuck::bytes_of(&l));
         }
         bytes
@@ -227,6 +135,11 @@ impl Batch {
         self.spec.validate()?;
         if self.samples() == 0 || self.cells() == 0 || self.steps == 0 {
             return Err("fused rollout: empty batch, grid or rollout".into());
+        }
+        if let Some(e) = &self.each
+            && (e.len() != self.creatures || e.iter().any(|&(_, t)| t > self.steps))
+        {
+            return Err("fused rollout: per-creature fire masks and steps do not match the batch".into());
         }
         if self.samples() > 65_535 {
             return Err(format!("fused rollout: {} samples, at most 65,535 per dispatch", self.samples()));

@@ -39,8 +39,11 @@ gpu_struct!(
         sin: f32,
         /// The fire mask's stream (species or sample).
         stream: u32,
-        _pad0: u32,
-        _pad1: u32,
+        /// Training: the fire mask's seed, and the steps of this layer's rollout (a layer whose
+        /// rollout is shorter than the batch's holds still, and passes gradients through, after
+        /// it). The world's kernels use neither.
+        seed: u32,
+        steps: u32,
     }
 );
 

@@ -6,3 +6,4 @@
 pub mod fused;
 pub mod launch;
 pub mod layout;
+pub mod train_kernels;

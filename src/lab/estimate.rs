@@ -65,8 +65,17 @@ pub fn gpu(target: &Target, cfg: &TrainConfig) -> Result<Estimate, String> {
     let x = Tensor::<Wgpu, 4>::from_data(TensorData::new(x0, [cfg.batch, h, w, spec.channels]), &device);
     let tg = Tensor::<Wgpu, 1>::from_data(TensorData::new(target.rgba.clone(), [target.rgba.len()]), &device);
     let params = [weights.to_device::<Wgpu>(&device)];
-    let batch =
-        Batch { spec, creatures: 1, per_creature: cfg.batch, height: h, width: w, rule, fire, steps: GPU_PROBE_STEPS };
+    let batch = Batch {
+        spec,
+        creatures: 1,
+        per_creature: cfg.batch,
+        height: h,
+        width: w,
+        rule,
+        fire,
+        steps: GPU_PROBE_STEPS,
+        each: None,
+    };
     let mut best = f64::INFINITY;
     for _ in 0..3 {
         let t0 = Instant::now();

@@ -175,6 +175,7 @@ impl<B: Backend> Simulation<B> {
             rule: self.cfg,
             fire: FireMasks::new(self.seed, self.cfg.fire_rate),
             steps: 1,
+            each: None,
         };
         let out =
             fused::forward_step(x, fused::flat_weights(std::slice::from_ref(&params)), &batch, self.steps as usize);

@@ -4,6 +4,7 @@
 pub mod adam;
 pub mod checkpoint;
 pub mod config;
+pub mod group;
 pub mod host_grad;
 pub mod objective;
 pub mod outcome;

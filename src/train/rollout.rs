@@ -66,6 +66,7 @@ impl<I: burn::tensor::backend::Backend> Rollout<'_, I> {
             rule: self.rule,
             fire: self.fire,
             steps: self.steps,
+            each: None,
         };
         let loss = match self.objective {
             Objective::Shape => {

@@ -11,13 +11,24 @@ use super::config::{Mode, TrainConfig, mix};
 use super::objective::Objective;
 use super::outcome::MAX_ROLLBACKS;
 pub use super::outcome::{BatchView, IterReport, TrainError};
-use super::rollout::Rollout;
+use super::rollout::{Outcome, Rollout};
 use crate::creature::{Creature, CreatureMeta};
 use crate::nca::sim::{seed_state, state_tensor, to_host};
 use crate::nca::{FireMasks, NcaConfig, NcaParams, StepMode, Weights};
 use crate::target::Target;
 
 type Inner<B> = <B as AutodiffBackend>::InnerBackend;
+
+/// One iteration's draw before its rollout: batch (states, pool indices, wounded), steps, fire
+/// masks, the texture loss's seed.
+pub struct Drawn<B: AutodiffBackend> {
+    pub x0: Tensor<Inner<B>, 4>,
+    idx: Vec<i64>,
+    wounded: Vec<bool>,
+    pub steps: usize,
+    pub fire: FireMasks,
+    loss_seed: u64,
+}
 
 /// What is needed to go back after a non-finite step: small, kept in memory.
 #[derive(Clone)]
@@ -48,9 +59,9 @@ pub struct Trainer<B: AutodiffBackend> {
     pub last_batch: Option<BatchView>,
     device: B::Device,
     /// The target as a tensor `[1, h, w, 4]` (creatures: the pool's samples are ranked by it).
-    target_t: Tensor<Inner<B>, 4>,
-    objective: Objective,
-    params: NcaParams<Inner<B>>,
+    pub(super) target_t: Tensor<Inner<B>, 4>,
+    pub(super) objective: Objective,
+    pub(super) params: NcaParams<Inner<B>>,
     adam: AdamState<Inner<B>>,
     pool: Option<Tensor<Inner<B>, 4>>,
     good: GoodState,
@@ -201,32 +212,48 @@ impl<B: AutodiffBackend> Trainer<B> {
     /// Runs one training iteration. On a non-finite loss, gradient or state, goes back to the last
     /// good snapshot and says so in the report; gives up after several failures in a row.
     pub fn iterate(&mut self) -> Result<IterReport, TrainError> {
-        let i = self.iteration;
-        let mut rng = StdRng::seed_from_u64(mix(self.cfg.seed, i, self.attempt));
+        let d = self.draw();
+        let ro = self.rollout(&d);
+        let fused = if self.step_mode == StepMode::Fused { ro.fused(&d.x0) } else { None };
+        let out = match fused {
+            Some(r) => r.map_err(TrainError::Device)?,
+            None if self.step_mode == StepMode::Host => ro.host(&d.x0),
+            None => ro.autodiff::<B>(d.x0.clone()),
+        };
+        self.finish(d, out)
+    }
+
+    /// This iteration's batch and randomness, from the seed, iteration and attempt alone: the same
+    /// alone or beside other creatures (`train::group`).
+    pub fn draw(&self) -> Drawn<B> {
+        let mut rng = StdRng::seed_from_u64(mix(self.cfg.seed, self.iteration, self.attempt));
         let (x0, idx, wounded) = self.draw_batch(&mut rng);
         let steps = rng.random_range(self.cfg.min_steps..=self.cfg.max_steps);
-        let [h, w] = self.dims();
-        let n = self.cfg.batch;
-        let rule = self.rule();
+        let fire = FireMasks::new(rng.next_u64(), self.cfg.fire_rate);
+        Drawn { x0, idx, wounded, steps, fire, loss_seed: rng.next_u64() }
+    }
 
-        let fire = FireMasks::new(rng.next_u64(), rule.fire_rate);
-        let ro = Rollout {
+    /// The rollout of a drawn iteration.
+    pub fn rollout<'a>(&'a self, d: &Drawn<B>) -> Rollout<'a, Inner<B>> {
+        Rollout {
             params: &self.params,
-            rule,
-            fire,
-            steps,
+            rule: self.rule(),
+            fire: d.fire,
+            steps: d.steps,
             objective: &self.objective,
             target: &self.target,
             target_t: &self.target_t,
-            loss_seed: rng.next_u64(),
+            loss_seed: d.loss_seed,
             mode: self.step_mode,
-        };
-        let fused = if self.step_mode == StepMode::Fused { ro.fused(&x0) } else { None };
-        let (loss_v, grads, xf) = match fused {
-            Some(r) => r.map_err(TrainError::Device)?,
-            None if self.step_mode == StepMode::Host => ro.host(&x0),
-            None => ro.autodiff::<B>(x0.clone()),
-        };
+        }
+    }
+
+    /// Completes a drawn iteration with its rollout's outcome: the update, the pool, the checks.
+    pub fn finish(&mut self, d: Drawn<B>, (loss_v, grads, xf): Outcome<Inner<B>>) -> Result<IterReport, TrainError> {
+        let (i, steps) = (self.iteration, d.steps);
+        let [h, w] = self.dims();
+        let n = self.cfg.batch;
+        let Drawn { x0, idx, wounded, .. } = d;
         let eps = self.cfg.grad_norm_eps;
         let gn = grads.map(|t| adam::normalise(t, eps));
         let lr = self.cfg.lr_at(i);

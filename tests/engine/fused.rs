@@ -51,7 +51,7 @@ fn check(spec: ModelSpec, creatures: usize, border: Border, gpu_loss: bool) {
     let n = creatures * per;
     let xt = Tensor::<Wgpu, 4>::from_data(TensorData::new(x0.clone(), [n, h, w, c]), &gdev);
     let params: Vec<_> = rules.iter().map(|r| r.to_device::<Wgpu>(&gdev)).collect();
-    let batch = Batch { spec, creatures, per_creature: per, height: h, width: w, rule: cfg, fire, steps };
+    let batch = Batch { spec, creatures, per_creature: per, height: h, width: w, rule: cfg, fire, steps, each: None };
     let loss = if gpu_loss {
         let flat: Vec<f32> = targets.concat();
         Loss::Rgba(Box::new(Tensor::from_data(TensorData::new(flat.clone(), [flat.len()]), &gdev)))
@@ -106,4 +106,79 @@ fn the_fused_gpu_gradient_equals_the_host_gradient() {
     check(ModelSpec::GROWING, 3, Border::Zero, true);
     // The texture spec (Laplacian, no bias, no masking, twelve channels), its loss on the host.
     check(ModelSpec::TEXTURE, 1, Border::Wrap, false);
+}
+
+/// A small regenerating training on the GPU's fused path.
+fn small_trainer(name: &str, seed: u64, phase: f32) -> morphogen::train::group::GpuTrainer {
+    use morphogen::train::{Mode, TrainConfig};
+    let cfg = TrainConfig {
+        mode: Mode::Regenerate,
+        batch: 2,
+        pool_size: 4,
+        damage_n: 1,
+        min_steps: 3,
+        max_steps: 7,
+        iterations: 3,
+        checkpoint_every: 2,
+        seed,
+        ..Default::default()
+    };
+    let rgba = target(16, 16, phase);
+    let target = morphogen::target::Target { width: 16, height: 16, rgba };
+    morphogen::train::group::GpuTrainer::new(name, cfg, target, WgpuDevice::DefaultDevice)
+        .unwrap()
+        .with_step_mode(morphogen::nca::StepMode::Fused)
+}
+
+#[test]
+fn creatures_trained_side_by_side_follow_their_solo_paths() {
+    use morphogen::train::group::{self, Member};
+    use morphogen::train::session::{Control, Outcome};
+    if !gpu_or_skip() {
+        return;
+    }
+    let seeds = [(5, 0.1), (6, 0.4), (7, 0.7)];
+    let solo: Vec<Vec<f32>> = seeds
+        .iter()
+        .map(|&(seed, phase)| {
+            let mut t = small_trainer("solo", seed, phase);
+            (0..2).map(|_| t.iterate().unwrap().loss).collect()
+        })
+        .collect();
+    let mut ts: Vec<_> = seeds.iter().map(|&(seed, phase)| small_trainer("together", seed, phase)).collect();
+    let mut steps = std::collections::BTreeSet::new();
+    for i in [0, 1] {
+        let mut refs: Vec<_> = ts.iter_mut().collect();
+        assert!(group::compatible(&refs));
+        for (k, r) in group::iterate(&mut refs).into_iter().enumerate() {
+            let r = r.unwrap();
+            steps.insert(r.steps);
+            let want = solo[k][i];
+            assert!(
+                (r.loss - want).abs() <= 1e-5 * want,
+                "creature {k}, iteration {i}: {} alone, {} together",
+                want,
+                r.loss
+            );
+        }
+    }
+    assert!(steps.len() > 1, "rollouts of different lengths in one batch: {steps:?}");
+
+    // The queue, two at a time: every creature trained to its end, saved, its checkpoint gone.
+    let dir = tmpdir("group");
+    let mut queue = seeds.iter().enumerate().map(|(k, &(seed, phase))| Member {
+        trainer: small_trainer(&format!("c{k}"), seed, phase),
+        out: dir.join(format!("c{k}.creature")),
+        ckpt: dir.join(format!("c{k}.ckpt")),
+    });
+    let mut said = Vec::new();
+    let outcome =
+        group::run(2, || queue.next().map(Ok), &Control::default(), |n, m| said.push(format!("{n}: {m}"))).unwrap();
+    assert_eq!(outcome, Outcome::Finished);
+    for k in 0..3 {
+        let c = morphogen::creature::Creature::load(&dir.join(format!("c{k}.creature"))).unwrap();
+        assert_eq!(c.meta.iterations, 3, "c{k}");
+        assert!(!dir.join(format!("c{k}.ckpt")).exists(), "c{k}: checkpoint removed once saved");
+    }
+    assert!(said.iter().any(|s| s.contains("checkpoint saved")), "{said:?}");
 }

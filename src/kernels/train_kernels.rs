@@ -1,0 +1,108 @@
+//! The training kernels (`shaders/train_*.wgsl`) and the parameter blocks they read, typed once
+//! here and declared to the WGSL from the same definitions (`kernels::layout`). `kernels::fused`
+//! launches them.
+
+use burn_cubecl::cubecl::prelude::KernelId;
+use burn_wgpu::{KernelSource, SourceTemplate};
+
+use crate::gpu_struct;
+use crate::kernels::layout::wgsl_prelude;
+
+/// Side of the forward and backward tiles (as the world's step kernel: within WebGPU's default
+/// 16 KiB of workgroup memory, so that every adapter runs them).
+pub const TILE: u32 = 8;
+
+gpu_struct!(
+    /// A training batch as the kernels see it.
+    TrainHeader {
+        width: u32,
+        height: u32,
+        /// 1: the edges join.
+        wrap: u32,
+        /// The step being run (the fire masks' seeds are the layers').
+        step: u32,
+        samples: u32,
+        /// Floats per cell in the backward pass's row buffer, and where its parts start.
+        row_width: u32,
+        h_col: u32,
+        gh_col: u32,
+        gd_col: u32,
+        /// Samples per creature: sample s trains creature s / per_creature.
+        per_creature: u32,
+        /// The weight-gradient products cut each creature's cells into `slices` of `slice_len`.
+        slice_len: u32,
+        slices: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+        _pad3: u32,
+    }
+);
+
+gpu_struct!(
+    /// One weight-gradient product `A^T B` over column ranges of the row buffer.
+    GemmHeader {
+        m: u32,
+        n: u32,
+        a_col: u32,
+        b_col: u32,
+        row_width: u32,
+        rows_per_creature: u32,
+        slices: u32,
+        slice_len: u32,
+        /// 0: the first step back writes its slots; later steps add to them.
+        accumulate: u32,
+        _pad0: u32,
+        _pad1: u32,
+        _pad2: u32,
+    }
+);
+
+gpu_struct!(
+    /// The sum of the slots into flat gradients.
+    ReduceHeader {
+        params: u32,
+        creatures: u32,
+        features: u32,
+        hidden: u32,
+        channels: u32,
+        slices: u32,
+        _pad0: u32,
+        _pad1: u32,
+    }
+);
+
+/// The training kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrainKernel {
+    Step,
+    Back,
+    Gather,
+    Wgrad,
+    Reduce,
+    Loss,
+}
+
+impl KernelSource for TrainKernel {
+    fn source(&self) -> SourceTemplate {
+        let common = include_str!("../../shaders/common.wgsl");
+        let nca = include_str!("../../shaders/nca.wgsl");
+        let (files, own): (&[&str], &str) = match self {
+            TrainKernel::Step => (&[common, nca], include_str!("../../shaders/train_step.wgsl")),
+            TrainKernel::Back => (&[common, nca], include_str!("../../shaders/train_back.wgsl")),
+            TrainKernel::Gather => (&[common], include_str!("../../shaders/train_gather.wgsl")),
+            TrainKernel::Wgrad => (&[], include_str!("../../shaders/train_wgrad.wgsl")),
+            TrainKernel::Reduce => (&[], include_str!("../../shaders/train_reduce.wgsl")),
+            TrainKernel::Loss => (&[], include_str!("../../shaders/train_loss.wgsl")),
+        };
+        let mut t = SourceTemplate::new(wgsl_prelude(&[TrainHeader::WGSL, GemmHeader::WGSL, ReduceHeader::WGSL]));
+        for f in files {
+            t = t.add_template(*f);
+        }
+        t.add_template(own).register("tile", TILE.to_string())
+    }
+
+    fn id(&self) -> KernelId {
+        KernelId::new::<Self>().info(*self as u32)
+    }
+}
