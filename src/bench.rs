@@ -182,3 +182,26 @@ pub fn fused_creatures_iters_per_s(
     }
     Ok((k * iters) as f64 / t0.elapsed().as_secs_f64())
 }
+
+/// How long the paper's regenerate training of `target` takes to meet the zoo's bar (drift and
+/// regrowth, 8 trials per wound), graded every `every` iterations from the first drop of the
+/// learning rate on, or to give up at the config's last iteration: (wall seconds, iterations,
+/// whether it passed). Gradings count in the time: they are part of getting there.
+pub fn time_to_grade<B: AutodiffBackend>(
+    device: &B::Device,
+    target: Target,
+    every: u64,
+    mode: StepMode,
+) -> Result<(f64, u64, bool), String> {
+    use crate::train::session::{Control, run};
+    let d = TrainConfig { mode: Mode::Regenerate, ..Default::default() };
+    let cfg = TrainConfig { grade_every: every, checkpoint_every: d.iterations, ..d };
+    let mut t =
+        Trainer::<B>::new("grade", cfg, target, device.clone()).map_err(|e| e.to_string())?.with_step_mode(mode);
+    let ckpt = std::env::temp_dir().join(format!("morphogen-time-to-grade-{}.ckpt", std::process::id()));
+    let t0 = Instant::now();
+    let outcome = run(&mut t, &ckpt, &Control::default(), |_, _| {});
+    let _ = std::fs::remove_file(&ckpt);
+    outcome?;
+    Ok((t0.elapsed().as_secs_f64(), t.iteration, t.graded_at.is_some()))
+}

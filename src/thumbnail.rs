@@ -13,10 +13,28 @@ const STEPS: usize = 200;
 /// RGBA8 pixels, straight alpha.
 pub type Picture = (usize, usize, Vec<u8>);
 
-/// Grows the rule from a seed and crops the result to its living cells (with a margin).
+/// Steps a texture runs from nothing on a wrapped grid of `SIDE` before its picture is taken.
+const TEXTURE_STEPS: usize = 400;
+
+/// A texture's picture: the rule run from the empty state on a wrapped `SIDE` x `SIDE` grid, the
+/// whole grid (a texture fills it; there is nothing to crop).
+fn render_texture(w: &Weights, fire_rate: f32, angle: f32) -> Result<Picture, String> {
+    let cfg = NcaConfig { fire_rate, angle, border: crate::nca::Border::Wrap };
+    let mut s = Simulation::<crate::backend::CpuBackend>::from_seed(w, cfg, [1, SIDE, SIDE], 1, &Default::default())
+        .with_mode(StepMode::Host);
+    s.run(TEXTURE_STEPS);
+    let rgba = sim::rgba_view(&w.spec, &sim::to_host(&s.state()));
+    if rgba.iter().any(|v| !v.is_finite()) {
+        return Err(format!("non-finite colours after {TEXTURE_STEPS} steps"));
+    }
+    Ok((SIDE, SIDE, rgba.iter().map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8).collect()))
+}
+
+/// Grows the rule from a seed and crops the result to its living cells (with a margin); a
+/// texture fills a wrapped grid from nothing.
 pub fn render(w: &Weights, fire_rate: f32, angle: f32) -> Result<Picture, String> {
     if !w.spec.alive_masking {
-        return Err("a texture does not grow from a seed".into());
+        return render_texture(w, fire_rate, angle);
     }
     let cfg = NcaConfig { fire_rate, angle, ..Default::default() };
     let mut s = Simulation::<crate::backend::CpuBackend>::from_seed(w, cfg, [1, SIDE, SIDE], 1, &Default::default())

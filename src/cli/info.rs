@@ -8,6 +8,9 @@ pub struct InfoArgs {
     creature: PathBuf,
     #[arg(long)]
     json: bool,
+    /// Also write a picture of it (grown from a seed; a texture filling a wrapped grid) to this PNG.
+    #[arg(long)]
+    picture: Option<PathBuf>,
 }
 
 pub fn run(a: InfoArgs) -> Result<ExitCode, String> {
@@ -44,6 +47,11 @@ pub fn run(a: InfoArgs) -> Result<ExitCode, String> {
             m.spec.alive_masking
         );
         println!("  parameters   {}", c.weights.len());
+    }
+    if let Some(path) = &a.picture {
+        let (w, h, px) = morphogen::thumbnail::render(&c.weights, m.rule.fire_rate, m.rule.angle)
+            .map_err(|e| format!("{}: no picture: {e}", a.creature.display()))?;
+        morphogen::fsio::write_png(path, w as u32, h as u32, &px)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -137,6 +137,10 @@ fn thumbnails_show_the_creature_grown_and_are_rendered_once() {
     assert_eq!(again, (tw, th, rgba));
     // Another rule, or another fire rate, is another picture.
     assert_ne!(morphogen::thumbnail::cache_path(&dir, &w, 0.4, 0.0), path);
+    // A texture fills a wrapped grid from nothing: the whole grid, opaque (an untrained rule
+    // leaves it the grey of an all-zero state).
     let tex = morphogen::nca::Weights::init(morphogen::nca::ModelSpec::TEXTURE, 1);
-    assert!(morphogen::thumbnail::render(&tex, 0.5, 0.0).is_err());
+    let (w, h, px) = morphogen::thumbnail::render(&tex, 0.5, 0.0).unwrap();
+    assert_eq!((w, h), (72, 72));
+    assert!(px.chunks_exact(4).all(|p| p[3] == 255 && p[0] == 128), "an opaque grey grid");
 }
