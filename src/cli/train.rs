@@ -101,8 +101,8 @@ impl BackendJob for TrainJob {
             t.name,
             t.cfg.mode.name(),
             t.cfg.iterations,
-            t.target.height,
-            t.target.width,
+            t.dims()[0],
+            t.dims()[1],
             on.describe()
         );
         let mut bar = Progress::new(t.cfg.iterations, t.iteration);

@@ -91,6 +91,9 @@ impl LabState {
             _ => {
                 self.estimate = match self.lab.backend() {
                     Resolved::Cpu => Some((key, estimate::cpu(t, &d.cfg))),
+                    // A software renderer would take seconds of the frame to measure; the
+                    // estimate is for hardware GPUs.
+                    Resolved::Gpu(g) if g.software => None,
                     // Not measured again every frame when it fails: "--" until the draft changes.
                     Resolved::Gpu(_) => Some((
                         key,
