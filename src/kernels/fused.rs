@@ -148,6 +148,30 @@ impl Batch {
     }
 }
 
+/// Refuses, before anything is allocated, a batch whose largest buffer (the backward pass's rows,
+/// or one step's states) is over what the device binds in one buffer: wgpu would fail on its own
+/// thread, and the training would see garbage.
+fn fits(b: &Batch, max_buffer: u64) -> Result<(), String> {
+    let cells = (b.samples() * b.cells()) as u64;
+    let (.., row_width) = b.columns();
+    let rows = cells * row_width as u64 * 4;
+    let states = cells * STRIDE as u64 * 4;
+    let total = states * (b.steps as u64 + 3) + rows + cells * (4 * b.steps as u64 + MAX_F as u64 * 4);
+    let mib = |v: u64| v as f64 / (1 << 20) as f64;
+    if rows.max(states) > max_buffer {
+        return Err(format!(
+            "out of GPU memory: the rollout of {} samples of {}x{} needs a buffer of {:.0} MiB ({:.0} MiB in all) and this GPU binds at most {:.0} MiB in one; train fewer creatures at once, a smaller batch or a smaller grid",
+            b.samples(),
+            b.height,
+            b.width,
+            mib(rows.max(states)),
+            mib(total),
+            mib(max_buffer)
+        ));
+    }
+    Ok(())
+}
+
 /// The rules of a batch's creatures, flat and in the file order, as the kernels read them.
 pub fn flat_weights(params: &[NcaParams<Wgpu>]) -> Tensor<Wgpu, 1> {
     let mut parts = Vec::new();
@@ -198,6 +222,7 @@ pub fn rollout_grad(
     let cells = n * h * w;
     let state_len = cells * STRIDE as usize;
     let x = padded(x0);
+    fits(b, x.client.properties().memory.max_page_size)?;
     let wts = float(weights);
     let client = x.client.clone();
     let tiles = CubeCount::Static((w as u32).div_ceil(TILE), (h as u32).div_ceil(TILE), n as u32);

@@ -182,3 +182,40 @@ fn creatures_trained_side_by_side_follow_their_solo_paths() {
     }
     assert!(said.iter().any(|s| s.contains("checkpoint saved")), "{said:?}");
 }
+
+#[test]
+fn a_rollout_too_big_for_the_gpu_is_refused_as_such() {
+    if !gpu_or_skip() {
+        return;
+    }
+    let gdev = WgpuDevice::DefaultDevice;
+    let x = Tensor::<Wgpu, 4>::zeros([1, 8, 8, 16], &gdev);
+    let ct: burn_cubecl::tensor::CubeTensor<burn_wgpu::WgpuRuntime> = x.into_primitive().tensor();
+    let limit = ct.client.properties().memory.max_page_size;
+    // Rows of 328 floats a cell: enough samples of 128x128 to pass the limit (when it is small
+    // enough to pass without allocating much, as on lavapipe's 128 MiB).
+    let per_sample = 128 * 128 * 328 * 4;
+    if limit > 1 << 30 {
+        eprintln!("skipping: this GPU binds {limit} bytes in one buffer");
+        return;
+    }
+    let n = (limit / per_sample + 1) as usize;
+    let spec = ModelSpec::GROWING;
+    let cfg = NcaConfig::default();
+    let batch = Batch {
+        spec,
+        creatures: 1,
+        per_creature: n,
+        height: 128,
+        width: 128,
+        rule: cfg,
+        fire: FireMasks::new(1, 0.5),
+        steps: 2,
+        each: None,
+    };
+    let x0 = Tensor::<Wgpu, 4>::zeros([n, 128, 128, 16], &gdev);
+    let p = [weights_of(spec, 1).to_device::<Wgpu>(&gdev)];
+    let loss = Loss::Host(Box::new(|fin: &[f32]| (vec![0.0], vec![0.0; fin.len()])));
+    let e = fused::rollout_grad(x0, fused::flat_weights(&p), &batch, loss).err().expect("refused");
+    assert!(e.contains("out of GPU memory") && e.contains("MiB"), "{e}");
+}
