@@ -81,3 +81,101 @@ fn mlp(l: Layer, nf: u32, f: ptr<function, array<f32, MAX_F>>, d: ptr<function, 
 fn lane(d: ptr<function, array<vec4<f32>, 4>>, ch: u32) -> f32 {
     return (*d)[ch / 4u][ch % 4u];
 }
+
+// The phases of a forward step, shared by the world's step kernel and the training's. Between
+// them the caller puts a workgroupBarrier. The caller declares `x` (the states) and `wts`.
+
+// Per cell of the Q region: alive before the step (or in a texture's territory).
+var<workgroup> pre: array<u32, Q * Q>;
+// Per cell of the Q region: alpha after the update.
+var<workgroup> after: array<f32, Q * Q>;
+// The update of each tile cell.
+var<workgroup> dxs: array<f32, TILE * TILE * STRIDE>;
+// Q-region cells that run the network this step.
+var<workgroup> work: array<u32, Q * Q>;
+var<workgroup> work_n: atomic<u32>;
+
+// The tile and its halo of two into workgroup memory from the layer at cell `base` of `x` (zeros
+// beyond a zero border).
+fn load_tile(base: u32, ty0: i32, tx0: i32, li: u32, w: i32, h: i32, wrap: bool) {
+    if (li == 0u) { atomicStore(&work_n, 0u); }
+    for (var k = li; k < R * R; k += TILE * TILE) {
+        let c = cell_on(ty0 - 2 + i32(k / R), tx0 - 2 + i32(k % R), w, h, wrap);
+        for (var ch = 0u; ch < STRIDE; ch++) {
+            var v = 0.0;
+            if (c >= 0) { v = x[(base + u32(c)) * STRIDE + ch]; }
+            xs[k * STRIDE + ch] = v;
+        }
+    }
+}
+
+// Alive before, over the Q region: a creature's 3x3 maximum of alpha over the threshold; a
+// texture's territory channel (`territory`, the world) or everywhere (training).
+fn mark_alive(l: Layer, li: u32, territory: bool) {
+    for (var k = li; k < Q * Q; k += TILE * TILE) {
+        let qy = k / Q + 1u;
+        let qx = k % Q + 1u;
+        var alive = true;
+        if ((l.flags & FLAG_MASKING) != 0u) {
+            var m = 0.0;
+            for (var d = 0u; d < 9u; d++) { m = max(m, xs_at(qy + d / 3u - 1u, qx + d % 3u - 1u, ALPHA)); }
+            alive = m > ALIVE;
+        } else if (territory) {
+            alive = xs_at(qy, qx, STRIDE - 1u) > ALIVE;
+        }
+        pre[k] = select(0u, 1u, alive);
+        after[k] = xs_at(qy, qx, ALPHA);
+    }
+}
+
+// The cells that run the network (none when `idle`): a creature's cells that fire next to a tile
+// cell alive before (their updated alpha decides its fate), a texture's tile cells alive before
+// that fire. Clears the updates.
+fn list_work(l: Layer, li: u32, ty0: i32, tx0: i32, w: i32, h: i32, wrap: bool, seed: u32, step: u32, idle: bool) {
+    for (var k = li; k < Q * Q; k += TILE * TILE) {
+        let qy = i32(k / Q);
+        let qx = i32(k % Q);
+        let c = cell_on(ty0 - 1 + qy, tx0 - 1 + qx, w, h, wrap);
+        if (idle || c < 0 || !fires(seed, step, l.stream, u32(c), l.fire_rate)) { continue; }
+        var needed = false;
+        if ((l.flags & FLAG_MASKING) != 0u) {
+            for (var d = 0; d < 9; d++) {
+                let ny = qy + d / 3 - 1;
+                let nx = qx + d % 3 - 1;
+                if (ny >= 1 && nx >= 1 && ny <= i32(TILE) && nx <= i32(TILE) && pre[u32(ny) * Q + u32(nx)] != 0u) { needed = true; }
+            }
+        } else {
+            needed = qy >= 1 && qx >= 1 && qy <= i32(TILE) && qx <= i32(TILE) && pre[k] != 0u;
+        }
+        if (needed) { work[atomicAdd(&work_n, 1u)] = k; }
+    }
+    for (var k = li; k < TILE * TILE * STRIDE; k += TILE * TILE) { dxs[k] = 0.0; }
+}
+
+// The network on the listed cells: the tile cells' updates into `dxs`, every listed cell's
+// updated alpha into `after`.
+fn run_work(l: Layer, li: u32) {
+    let n = atomicLoad(&work_n);
+    for (var k = li; k < n; k += TILE * TILE) {
+        let q = work[k];
+        let qy = q / Q;
+        let qx = q % Q;
+        var f: array<f32, MAX_F>;
+        var d: array<vec4<f32>, 4>;
+        let nf = perceive(l, qy + 1u, qx + 1u, &f);
+        mlp(l, nf, &f, &d);
+        after[q] = xs_at(qy + 1u, qx + 1u, ALPHA) + lane(&d, ALPHA);
+        if (qy >= 1u && qx >= 1u && qy <= TILE && qx <= TILE) {
+            let t = (qy - 1u) * TILE + qx - 1u;
+            for (var ch = 0u; ch < l.channels; ch++) { dxs[t * STRIDE + ch] = lane(&d, ch); }
+        }
+    }
+}
+
+// The 3x3 maximum of the updated alpha around tile cell (ly, lx): over the threshold, the cell
+// lives on.
+fn alive_after(ly: u32, lx: u32) -> bool {
+    var post = 0.0;
+    for (var d = 0u; d < 9u; d++) { post = max(post, after[(ly + d / 3u) * Q + lx + d % 3u]); }
+    return post > ALIVE;
+}

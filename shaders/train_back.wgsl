@@ -39,14 +39,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let wrap = p.head.wrap != 0u;
     let ty0 = i32(wg.y * TILE);
     let tx0 = i32(wg.x * TILE);
-    for (var k = li; k < R * R; k += TILE * TILE) {
-        let c = cell_on(ty0 - 2 + i32(k / R), tx0 - 2 + i32(k % R), w, h, wrap);
-        for (var ch = 0u; ch < STRIDE; ch++) {
-            var v = 0.0;
-            if (c >= 0) { v = x[(l.base + u32(c)) * STRIDE + ch]; }
-            xs[k * STRIDE + ch] = v;
-        }
-    }
+    load_tile(l.base, ty0, tx0, li, w, h, wrap);
     workgroupBarrier();
 
     let y = ty0 + i32(lid.y);
