@@ -173,7 +173,7 @@ fn fits(b: &Batch, max_buffer: u64) -> Result<(), String> {
 }
 
 /// The rules of a batch's creatures, flat and in the file order, as the kernels read them.
-pub fn flat_weights(params: &[NcaParams<Wgpu>]) -> Tensor<Wgpu, 1> {
+pub fn flat_weights<B: burn::tensor::backend::Backend>(params: &[NcaParams<B>]) -> Tensor<B, 1> {
     let mut parts = Vec::new();
     for p in params {
         parts.push(p.w1.clone().reshape([-1]));
@@ -352,8 +352,10 @@ pub fn rollout_grad(
 }
 
 /// One step of a simulation (`n` grids of one rule) by the forward kernel, fire masks drawn as
-/// `b.fire` says for step `step`; `b.steps` is ignored.
+/// `b.fire` says for step `step`; `b.steps` and `b.each` are ignored.
 pub fn forward_step(x: Tensor<Wgpu, 4>, weights: Tensor<Wgpu, 1>, b: &Batch, step: usize) -> Tensor<Wgpu, 4> {
+    // Every layer's rollout reaches past this step (a layer past its own holds still).
+    let b = &Batch { steps: step + 1, each: None, ..b.clone() };
     let [n, h, w, c] = x.dims();
     let x = padded(x);
     let wts = float(weights);

@@ -76,6 +76,8 @@ pub struct Simulation<B: Backend> {
     /// The rule on the host (the fused kernel reads it) and on the device.
     weights: Weights,
     params: NcaParams<B>,
+    /// The same, flat, as our kernels read it (`StepMode::Fused`).
+    flat: Tensor<B, 1>,
     pub cfg: NcaConfig,
     mode: StepMode,
     pub steps: u64,
@@ -93,9 +95,11 @@ impl<B: Backend> Simulation<B> {
 
     pub fn from_state(weights: &Weights, cfg: NcaConfig, state: Tensor<B, 4>, seed: u64) -> Self {
         let device = state.device();
+        let params = weights.to_device(&device);
         Self {
             dims: state.dims(),
-            params: weights.to_device(&device),
+            flat: crate::kernels::fused::flat_weights(std::slice::from_ref(&params)),
+            params,
             device,
             store: Store::Device(state),
             weights: weights.clone(),
@@ -123,6 +127,7 @@ impl<B: Backend> Simulation<B> {
 
     pub fn set_weights(&mut self, w: &Weights) {
         self.params = w.to_device(&self.device);
+        self.flat = crate::kernels::fused::flat_weights(std::slice::from_ref(&self.params));
         self.weights = w.clone();
     }
 
@@ -145,12 +150,14 @@ impl<B: Backend> Simulation<B> {
 
     pub fn step(&mut self) {
         let [n, h, w, _] = self.dims;
-        let fire = FireMasks::new(self.seed, self.cfg.fire_rate).mask(self.steps as u32, n, h * w);
+        // The host's copy of the fire mask, for the paths that take one (our kernels draw it
+        // themselves: a million hashes a step on the host would cost more than the step).
+        let fire = || FireMasks::new(self.seed, self.cfg.fire_rate).mask(self.steps as u32, n, h * w);
         self.store = match std::mem::replace(&mut self.store, Store::Host(Vec::new())) {
-            Store::Host(v) => Store::Host(step_host(&v, [n, h, w], &self.weights, &self.cfg, &fire)),
+            Store::Host(v) => Store::Host(step_host(&v, [n, h, w], &self.weights, &self.cfg, &fire())),
             Store::Device(t) => Store::Device(match self.fused_step(&t) {
                 Some(next) => next,
-                None => nca_step(t, &self.params, &self.cfg, &fire, self.mode),
+                None => nca_step(t, &self.params, &self.cfg, &fire(), self.mode),
             }),
         };
         self.steps += 1;
@@ -164,7 +171,7 @@ impl<B: Backend> Simulation<B> {
             return None;
         }
         let x: Tensor<burn::backend::Wgpu, 4> = same_type(t.clone())?;
-        let params: NcaParams<burn::backend::Wgpu> = same_type(self.params.clone())?;
+        let flat: Tensor<burn::backend::Wgpu, 1> = same_type(self.flat.clone())?;
         let [n, h, w, _] = self.dims;
         let batch = fused::Batch {
             spec: self.weights.spec,
@@ -177,8 +184,7 @@ impl<B: Backend> Simulation<B> {
             steps: 1,
             each: None,
         };
-        let out =
-            fused::forward_step(x, fused::flat_weights(std::slice::from_ref(&params)), &batch, self.steps as usize);
+        let out = fused::forward_step(x, flat, &batch, self.steps as usize);
         same_type(out)
     }
 

@@ -219,3 +219,29 @@ fn a_rollout_too_big_for_the_gpu_is_refused_as_such() {
     let e = fused::rollout_grad(x0, fused::flat_weights(&p), &batch, loss).err().expect("refused");
     assert!(e.contains("out of GPU memory") && e.contains("MiB"), "{e}");
 }
+
+#[test]
+fn a_simulation_on_the_forward_kernel_steps_like_the_host() {
+    use morphogen::nca::{Simulation, StepMode};
+    if !gpu_or_skip() {
+        return;
+    }
+    for (spec, border) in [(ModelSpec::GROWING, Border::Zero), (ModelSpec::TEXTURE, Border::Wrap)] {
+        let wt = weights_of(spec, 31);
+        let cfg = NcaConfig { border, angle: 0.3, fire_rate: 0.5 };
+        let (n, h, w) = (2, 19, 21);
+        let x0 = state(n, h, w, spec.channels, 9);
+        let dims = [n, h, w, spec.channels];
+        let gpu_state = Tensor::<Wgpu, 4>::from_data(TensorData::new(x0.clone(), dims), &WgpuDevice::DefaultDevice);
+        let mut g = Simulation::from_state(&wt, cfg, gpu_state, 4).with_mode(StepMode::Fused);
+        let mut c = Simulation::from_state(&wt, cfg, tensor4_of(x0, dims), 4).with_mode(StepMode::Host);
+        g.run(6);
+        c.run(6);
+        let d = max_abs_diff(&g.host_state(), &c.host_state());
+        assert!(d < 1e-5, "{spec:?}: the forward kernel and the host kernel differ by {d}");
+    }
+}
+
+fn tensor4_of(v: Vec<f32>, dims: [usize; 4]) -> Tensor<Cpu, 4> {
+    Tensor::from_data(TensorData::new(v, dims), &dev())
+}
