@@ -1,5 +1,6 @@
-//! The GPU training path (and the GPU simulation's step): a whole rollout and its exact gradient in our own WGSL kernels on
-//! burn's wgpu stream, in place of burn's autodiff graph (about 100 small dispatches per step).
+//! The GPU training path (and the GPU simulation's step): a whole rollout and its exact gradient
+//! in our own WGSL kernels on burn's wgpu stream, in place of burn's autodiff graph (about 100
+//! small dispatches per step).
 //! Per step, one forward dispatch (`train_step`: perception, the network, fire and alive masks,
 //! a tile of one sample per workgroup) that keeps the step's state and kept-cell mask; per step
 //! back, one dispatch through the network (`train_back`, recomputing perception and the hidden
