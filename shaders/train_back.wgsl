@@ -9,11 +9,6 @@
 // of rows. Every other cell writes zeros.
 // The host reference is `train::host_grad` (`backward_block`).
 
-struct TrainParams {
-    head: TrainHeader,
-    layers: array<Layer>,
-}
-
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> life: array<u32>;
 @group(0) @binding(2) var<storage, read_write> g: array<f32>;

@@ -4,11 +4,6 @@
 // transposed, turned Sobel pair, the Laplacian, the identity). Host reference:
 // `nca::host_kernel::perceive_transpose`.
 
-struct TrainParams {
-    head: TrainHeader,
-    layers: array<Layer>,
-}
-
 @group(0) @binding(0) var<storage, read_write> life: array<u32>;
 @group(0) @binding(1) var<storage, read_write> g: array<f32>;
 @group(0) @binding(2) var<storage, read_write> gf: array<f32>;

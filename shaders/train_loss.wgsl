@@ -3,11 +3,6 @@
 // RGBA). Each sample's share of its creature's mean goes to `loss[sample]`. Host reference:
 // `train::host_grad::rgba_mse`.
 
-struct TrainParams {
-    head: TrainHeader,
-    layers: array<Layer>,
-}
-
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> target_rgba: array<f32>;
 @group(0) @binding(2) var<storage, read_write> g: array<f32>;

@@ -4,11 +4,6 @@
 // killed (0) at this step, which the backward pass needs; the fire mask is not kept, it is a hash
 // the backward pass draws again. The host reference is `nca::host_kernel::step_grid`.
 
-struct TrainParams {
-    head: TrainHeader,
-    layers: array<Layer>,
-}
-
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read_write> life: array<u32>;

@@ -95,7 +95,13 @@ impl KernelSource for TrainKernel {
             TrainKernel::Reduce => (&[], include_str!("../../shaders/train_reduce.wgsl")),
             TrainKernel::Loss => (&[], include_str!("../../shaders/train_loss.wgsl")),
         };
-        let mut t = SourceTemplate::new(wgsl_prelude(&[TrainHeader::WGSL, GemmHeader::WGSL, ReduceHeader::WGSL]));
+        let mut t = SourceTemplate::new(wgsl_prelude(&[
+            TrainHeader::WGSL,
+            GemmHeader::WGSL,
+            ReduceHeader::WGSL,
+            // What the step, backward, gather and loss kernels bind: the header and a layer per sample.
+            "struct TrainParams {\n    head: TrainHeader,\n    layers: array<Layer>,\n}\n",
+        ]));
         for f in files {
             t = t.add_template(*f);
         }
