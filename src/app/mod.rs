@@ -88,17 +88,21 @@ impl PlayOptions {
 pub enum WorldOn {
     /// Our WGSL kernels on burn's wgpu stream on Bevy's device; the picture never leaves the GPU.
     Gpu,
-    /// The host kernels, the picture uploaded each frame: meant for software renderers
-    /// (lavapipe, llvmpipe, WARP). Not the default yet: measured on lavapipe (docs/BENCHMARKS.md)
-    /// the host world step costs about 30 ms per species at 256x256 whatever lives in it, no
-    /// faster than lavapipe running the WGSL.
+    /// The host kernels, the picture uploaded each frame: for software renderers (lavapipe,
+    /// llvmpipe, WARP), where it is several times faster (docs/BENCHMARKS.md: a 256x256 world at
+    /// 39 fps against 14 with the WGSL run by lavapipe, on two cores).
     Cpu,
 }
 
-/// The GPU, unless `MORPHOGEN_WORLD=cpu` asks for the host kernels (benchmarks, and the test that
-/// holds the host display path).
-pub fn world_on() -> WorldOn {
-    if std::env::var("MORPHOGEN_WORLD").as_deref() == Ok("cpu") { WorldOn::Cpu } else { WorldOn::Gpu }
+/// The host kernels where the only GPU is a software renderer, else the GPU. `MORPHOGEN_WORLD=gpu`
+/// or `=cpu` decides instead (benchmarks, and the tests that hold each display path).
+pub fn world_on(software_renderer: bool) -> WorldOn {
+    match std::env::var("MORPHOGEN_WORLD").as_deref() {
+        Ok("cpu") => WorldOn::Cpu,
+        Ok("gpu") => WorldOn::Gpu,
+        _ if software_renderer => WorldOn::Cpu,
+        _ => WorldOn::Gpu,
+    }
 }
 
 /// Everything that holds a world, on one backend.
@@ -129,7 +133,7 @@ fn add_world_plugins<B: crate::world::WorldBackend>(
 /// a script failed (it has said why).
 pub fn run(opts: PlayOptions) -> Result<u8, String> {
     // Bevy panics without an adapter; say so plainly instead.
-    crate::backend::probe_gpu().map_err(|e| {
+    let gpu = crate::backend::probe_gpu().map_err(|e| {
         format!("{e}\nThe game needs a Vulkan, Metal or DX12 device. On Linux without a GPU, install Mesa's software driver (Debian: mesa-vulkan-drivers libvulkan1).")
     })?;
     let script = match &opts.script {
@@ -183,7 +187,7 @@ pub fn run(opts: PlayOptions) -> Result<u8, String> {
         // measures or tests (their pictures show the targets).
         app.add_plugins(thumbnails::ThumbnailPlugin);
     }
-    match world_on() {
+    match world_on(gpu.software) {
         WorldOn::Gpu => add_world_plugins::<burn::backend::Wgpu>(&mut app, challenge_opts, script),
         WorldOn::Cpu => {
             app.insert_resource(sim::BackendDevice::<crate::backend::CpuBackend>(Default::default()));

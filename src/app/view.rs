@@ -60,7 +60,10 @@ impl Plugin for ViewPlugin {
 }
 
 fn spawn_camera(mut commands: Commands, opts: Res<super::PlayOptions>, windows: Query<&Window>) {
-    commands.spawn(Camera2d);
+    // No multisampling: the world is one axis-aligned sprite drawn with nearest sampling, so four
+    // samples a pixel change nothing on screen, and on a software renderer (lavapipe) they were
+    // the larger part of a frame.
+    commands.spawn((Camera2d, Msaa::Off));
     let size = windows.iter().next().map(|w| w.size()).unwrap_or(Vec2::new(1280.0, 800.0));
     // The side panel covers the left 300 pixels: centre the world in the rest.
     let mut v = ViewState::fit(opts.size.width, opts.size.height, size - Vec2::new(300.0, 0.0));

@@ -1,6 +1,6 @@
 //! A batch of grids running one rule: the object the CLI, the evaluator and the game step.
 
-use burn::tensor::{Tensor, TensorData, backend::Backend};
+use burn::tensor::{Tensor, TensorData, TensorPrimitive, backend::Backend};
 
 use super::config::{ALIVE_THRESHOLD, ALPHA, NcaConfig};
 use super::fire::FireMasks;
@@ -28,8 +28,47 @@ pub fn state_tensor<B: Backend>(host: Vec<f32>, dims: [usize; 4], device: &B::De
     Tensor::from_data(TensorData::new(host, dims), device)
 }
 
+/// A host copy of a float tensor.
 pub fn to_host<B: Backend, const D: usize>(t: &Tensor<B, D>) -> Vec<f32> {
-    t.to_data().convert::<f32>().into_vec::<f32>().expect("f32 tensor")
+    with_host(t, <[f32]>::to_vec)
+}
+
+/// Runs `f` on the tensor's values in host memory: on the CPU backend the array itself, with no
+/// copy; elsewhere a copy read back from the device. (burn's `to_data` of a tensor also held
+/// elsewhere, which any `&Tensor` may be, walks the CPU backend's array element by element
+/// through a dynamic-rank iterator: about 10 ms per million floats, which was most of a host
+/// world step at 256x256.)
+pub fn with_host<B: Backend, const D: usize, R>(t: &Tensor<B, D>, f: impl FnOnce(&[f32]) -> R) -> R {
+    if let Some(cpu) = crate::kernels::launch::same_type::<_, Tensor<burn::backend::NdArray, D>>(t.clone())
+        && let TensorPrimitive::Float(burn_ndarray::NdArrayTensor::F32(s)) = cpu.into_primitive()
+        && let Some(slice) = s.view().as_slice()
+    {
+        return f(slice);
+    }
+    f(&t.to_data().convert::<f32>().into_vec::<f32>().expect("f32 tensor"))
+}
+
+/// The tensor's values as a host vector, taking the CPU backend's array without a copy where no
+/// one else holds it.
+pub fn into_host<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
+    let Some(cpu) = crate::kernels::launch::same_type::<_, Tensor<burn::backend::NdArray, D>>(t.clone()) else {
+        return to_host(&t);
+    };
+    drop(t);
+    match cpu.into_primitive() {
+        TensorPrimitive::Float(burn_ndarray::NdArrayTensor::F32(s)) => {
+            let array = s.into_owned().into_owned();
+            if !array.is_standard_layout() {
+                return array.iter().copied().collect();
+            }
+            let n = array.len();
+            let (mut v, offset) = array.into_raw_vec_and_offset();
+            v.drain(..offset.unwrap_or(0));
+            v.truncate(n);
+            v
+        }
+        other => to_host(&Tensor::<burn::backend::NdArray, D>::from_primitive(other)),
+    }
 }
 
 /// The premultiplied RGBA a spec shows for each cell of a host state (`channels` floats per cell):

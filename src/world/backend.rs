@@ -6,7 +6,7 @@ use burn::tensor::{Int, Tensor, TensorData, backend::Backend};
 
 use super::params::{Params, row_stride};
 use super::{WorldSize, host, int_words};
-use crate::nca::sim::to_host;
+use crate::nca::sim::{into_host, with_host};
 
 /// A packed display image: on the host, or RGBA8 words in a device buffer (rows padded to
 /// [`row_stride`]) that the display copies into a texture without leaving the GPU.
@@ -56,8 +56,10 @@ pub trait WorldBackend: Backend {
         weights: &Tensor<Self, 1>,
         p: &Params,
     ) -> Tensor<Self, 1> {
-        let out = host::step(&to_host(&state), &to_host(aux), &to_host(weights), p);
-        upload(out, &state.device())
+        let device = state.device();
+        let mut x = into_host(state);
+        with_host(aux, |a| with_host(weights, |w| host::step(&mut x, a, w, p)));
+        upload(x, &device)
     }
 
     fn world_edit(
@@ -66,16 +68,17 @@ pub trait WorldBackend: Backend {
         edits: &[u32],
         p: &Params,
     ) -> (Tensor<Self, 1>, Tensor<Self, 1>) {
-        let (mut x, mut a) = (to_host(&state), to_host(&aux));
-        host::edit(&mut x, &mut a, edits, p);
         let device = state.device();
+        let (mut x, mut a) = (into_host(state), into_host(aux));
+        host::edit(&mut x, &mut a, edits, p);
         (upload(x, &device), upload(a, &device))
     }
 
     fn world_pack(state: Tensor<Self, 1>, aux: Tensor<Self, 1>, p: &Params) -> (Tensor<Self, 1>, Frame<Self>) {
-        let mut a = to_host(&aux);
-        let img = host::pack(&to_host(&state), &mut a, p);
-        (upload(a, &aux.device()), Frame::Host(img))
+        let device = aux.device();
+        let mut a = into_host(aux);
+        let img = with_host(&state, |x| host::pack(x, &mut a, p));
+        (upload(a, &device), Frame::Host(img))
     }
 
     /// The device buffer behind a packed frame, for a copy into a texture on the same device.

@@ -40,64 +40,61 @@ fn layer<'a>(x: &'a [f32], l: &Layer, g: Grid) -> &'a [f32] {
     &x[base..base + g.cells() * S]
 }
 
-/// One step of every species.
-pub fn step(x: &[f32], aux: &[f32], weights: &[f32], p: &Params) -> Vec<f32> {
+/// One step of every species, in place. Each layer is updated where it stands: no copy of the
+/// state is made (at 256x256 a layer is 4 MiB, and copies of it were most of a step's time).
+pub fn step(x: &mut [f32], aux: &[f32], weights: &[f32], p: &Params) {
     let g = grid(p);
     let cells = g.cells();
     let alive_before: Vec<Vec<bool>> = p.layers.par_iter().map(|l| alive_layer(x, l, g)).collect();
     let wall = |c: usize| aux[c * 2] != 0.0;
-    let layers: Vec<Vec<f32>> = p
-        .layers
-        .par_iter()
-        .enumerate()
-        .map(|(s, l)| {
-            let spec = l.spec();
-            let c = spec.channels;
-            let own = layer(x, l, g);
-            let fire = |i: usize| fires(p.head.seed, p.head.step, l.stream, i as u32, l.fire_rate);
-            let closed = |i: usize| wall(i) || alive_before.iter().enumerate().any(|(t, a)| t != s && a[i]);
-            let pspec = l.weights as usize;
-            let net = Net::from_flat(spec, &weights[pspec..pspec + spec.param_count()]);
-            let turn = Turn { sin: l.sin, cos: l.cos };
-            let mut out = vec![0.0f32; cells * S];
-            if spec.alive_masking {
-                let pre = &alive_before[s];
-                let near = near(pre, g);
-                let rows: Vec<usize> = (0..cells).filter(|&i| near[i] && fire(i)).collect();
-                let mut tmp = own.to_vec();
-                let dx = update_rows(&net, own, S, g, turn, &rows);
-                for (r, &i) in rows.iter().enumerate() {
-                    tmp[i * S..i * S + c].iter_mut().zip(&dx[r * c..(r + 1) * c]).for_each(|(v, d)| *v += d);
-                }
-                let mut post = vec![false; cells];
-                alive(&tmp, S, ALPHA, g, &mut post);
-                for i in 0..cells {
-                    if pre[i] && post[i] && !closed(i) {
-                        out[i * S..(i + 1) * S].copy_from_slice(&tmp[i * S..(i + 1) * S]);
-                    }
-                }
-            } else {
-                let terr: Vec<bool> = (0..cells).map(|i| own[i * S + TERRITORY] > 0.5).collect();
-                let rows: Vec<usize> = (0..cells).filter(|&i| terr[i] && fire(i)).collect();
-                let dx = update_rows(&net, own, S, g, turn, &rows);
-                out.copy_from_slice(own);
-                for (r, &i) in rows.iter().enumerate() {
-                    out[i * S..i * S + c].iter_mut().zip(&dx[r * c..(r + 1) * c]).for_each(|(v, d)| *v += d);
-                }
-                let reach = near(&terr, g);
-                for i in 0..cells {
-                    let lives = (terr[i] || (reach[i] && fire(i))) && !closed(i);
-                    if lives {
-                        out[i * S + TERRITORY] = 1.0;
-                    } else {
-                        out[i * S..(i + 1) * S].fill(0.0);
-                    }
+    let layer_len = cells * S;
+    x.par_chunks_mut(layer_len).zip(&p.layers).enumerate().for_each(|(s, (own, l))| {
+        let spec = l.spec();
+        let c = spec.channels;
+        let fire = |i: usize| fires(p.head.seed, p.head.step, l.stream, i as u32, l.fire_rate);
+        let closed = |i: usize| wall(i) || alive_before.iter().enumerate().any(|(t, a)| t != s && a[i]);
+        let pspec = l.weights as usize;
+        let net = Net::from_flat(spec, &weights[pspec..pspec + spec.param_count()]);
+        let turn = Turn { sin: l.sin, cos: l.cos };
+        if spec.alive_masking {
+            let pre = &alive_before[s];
+            let near = near(pre, g);
+            let rows: Vec<usize> = (0..cells).filter(|&i| near[i] && fire(i)).collect();
+            let dx = update_rows(&net, own, S, g, turn, &rows);
+            // Alive after: the 3x3 maximum of alpha as the update leaves it.
+            let mut alpha: Vec<f32> = own.chunks_exact(S).map(|cell| cell[ALPHA]).collect();
+            for (r, &i) in rows.iter().enumerate() {
+                alpha[i] += dx[r * c + ALPHA];
+            }
+            let mut post = vec![false; cells];
+            alive(&alpha, 1, 0, g, &mut post);
+            let keep = |i: usize| pre[i] && post[i] && !closed(i);
+            for (r, &i) in rows.iter().enumerate() {
+                own[i * S..i * S + c].iter_mut().zip(&dx[r * c..(r + 1) * c]).for_each(|(v, d)| *v += d);
+            }
+            for (i, cell) in own.chunks_exact_mut(S).enumerate() {
+                if !keep(i) {
+                    cell.fill(0.0);
                 }
             }
-            out
-        })
-        .collect();
-    layers.concat()
+        } else {
+            let terr: Vec<bool> = own.chunks_exact(S).map(|cell| cell[TERRITORY] > 0.5).collect();
+            let rows: Vec<usize> = (0..cells).filter(|&i| terr[i] && fire(i)).collect();
+            let dx = update_rows(&net, own, S, g, turn, &rows);
+            for (r, &i) in rows.iter().enumerate() {
+                own[i * S..i * S + c].iter_mut().zip(&dx[r * c..(r + 1) * c]).for_each(|(v, d)| *v += d);
+            }
+            let reach = near(&terr, g);
+            for (i, cell) in own.chunks_exact_mut(S).enumerate() {
+                let lives = (terr[i] || (reach[i] && fire(i))) && !closed(i);
+                if lives {
+                    cell[TERRITORY] = 1.0;
+                } else {
+                    cell.fill(0.0);
+                }
+            }
+        }
+    });
 }
 
 /// What an edit does, by its code: 0 erase, 1 wall on, 2 wall off, 3 + s a seed of species s,

@@ -255,7 +255,7 @@ impl<B: WorldBackend> World<B> {
     pub fn step(&mut self) {
         if !self.species.is_empty() {
             let p = self.params(ViewMode::Rgba);
-            self.state = B::world_step(self.state.clone(), &self.aux, &self.weights, &p);
+            self.state = B::world_step(taken(&mut self.state), &self.aux, &self.weights, &p);
         }
         self.steps += 1;
     }
@@ -273,7 +273,7 @@ impl<B: WorldBackend> World<B> {
             return;
         }
         let p = self.params(ViewMode::Rgba);
-        let (state, aux) = B::world_edit(self.state.clone(), self.aux.clone(), &list, &p);
+        let (state, aux) = B::world_edit(taken(&mut self.state), taken(&mut self.aux), &list, &p);
         self.state = state;
         self.aux = aux;
     }
@@ -287,7 +287,7 @@ impl<B: WorldBackend> World<B> {
     /// The display image; fades the wound flash by one frame.
     pub fn pack(&mut self, view: ViewMode) -> Frame<B> {
         let p = self.params(view);
-        let (aux, frame) = B::world_pack(self.state.clone(), self.aux.clone(), &p);
+        let (aux, frame) = B::world_pack(self.state.clone(), taken(&mut self.aux), &p);
         self.aux = aux;
         frame
     }
@@ -297,7 +297,7 @@ impl<B: WorldBackend> World<B> {
     pub fn snapshot(&mut self, view: ViewMode) -> Vec<u8> {
         let mut p = self.params(view);
         p.head.snapshot = 1;
-        let (aux, frame) = B::world_pack(self.state.clone(), self.aux.clone(), &p);
+        let (aux, frame) = B::world_pack(self.state.clone(), taken(&mut self.aux), &p);
         self.aux = aux;
         frame.to_host(self.size)
     }
@@ -342,6 +342,13 @@ impl<B: WorldBackend> World<B> {
         self.state = Tensor::from_data(TensorData::new(host, [want]), &self.device);
         Ok(())
     }
+}
+
+/// The tensor, handed over (an empty one left in its place): the host implementation of a kernel
+/// then updates the array in place instead of copying it.
+fn taken<B: burn::tensor::backend::Backend>(t: &mut Tensor<B, 1>) -> Tensor<B, 1> {
+    let device = t.device();
+    std::mem::replace(t, Tensor::zeros([0], &device))
 }
 
 /// Host bytes of an int tensor holding packed RGBA8 words.

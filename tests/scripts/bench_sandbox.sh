@@ -11,11 +11,11 @@ run() { if [ -n "${DISPLAY:-}" ]; then "$@"; else xvfb-run -a -s "-screen 0 1280
 for size in ${SIZES:-256 512 1024}; do
   for species in ${SPECIES:-1 4}; do
     for spf in 1 4 16; do
-      # Frames to warm up and to measure over: about 60 frames where frames are fast, down to 3
-      # where one frame takes seconds (the counters average over half-second windows, so a slow
-      # frame is a window of its own).
+      # Frames to warm up and to measure over: about 60 frames where frames are fast, down to 30
+      # where one frame takes seconds (the counters average over half-second windows: fewer frames
+      # than a window holds report nothing).
       work=$(( size * size / 65536 * species * spf ))
-      frames=$(( 60 / work )); [ $frames -lt 3 ] && frames=3
+      frames=$(( 60 / work )); [ $frames -lt 30 ] && frames=30
       warm=$(( frames < 10 ? frames : 10 ))
       {
         echo "Script(actions: ["
