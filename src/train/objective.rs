@@ -56,11 +56,12 @@ impl Objective {
                 let per = h * w * channels;
                 let mut g = vec![0.0f32; x.len()];
                 let mut total = 0.0f64;
+                let prepared = example.prepare(opts, seed);
                 for b in 0..n {
                     let s = &x[b * per..(b + 1) * per];
                     let rgb: Vec<f32> =
                         s.chunks_exact(channels).flat_map(|c| [c[0] + 0.5, c[1] + 0.5, c[2] + 0.5]).collect();
-                    let (l, gi) = swd::loss(&Image::new(w, h, rgb, true), example, opts, seed);
+                    let (l, gi) = swd::loss_prepared(&Image::new(w, h, rgb, true), &prepared);
                     total += l as f64;
                     let gb = &mut g[b * per..(b + 1) * per];
                     for (cell, gc) in gb.chunks_exact_mut(channels).zip(gi.chunks_exact(3)) {
