@@ -102,7 +102,9 @@ fn create_world<B: WorldBackend>(
     render: Option<Res<bevy::render::renderer::RenderDevice>>,
 ) {
     let mut world = World::<B>::new(opts.size, opts.seed, &device.0);
-    if let Some(r) = render {
+    if B::BINDS_STATE
+        && let Some(r) = render
+    {
         let limit = r.limits().max_storage_buffer_binding_size;
         info!("GPU storage buffers bind at most {} MiB", limit >> 20);
         world.set_buffer_limit(limit);

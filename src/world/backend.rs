@@ -50,6 +50,10 @@ fn upload<B: Backend>(v: Vec<f32>, device: &B::Device) -> Tensor<B, 1> {
 }
 
 pub trait WorldBackend: Backend {
+    /// Whether the kernels bind the world's state as one GPU storage buffer, so that the device's
+    /// binding limit caps the species a world holds (the host kernels have no such limit).
+    const BINDS_STATE: bool = false;
+
     fn world_step(
         state: Tensor<Self, 1>,
         aux: &Tensor<Self, 1>,

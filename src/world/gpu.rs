@@ -67,6 +67,8 @@ fn params_handle(like: &Ct, p: &Params) -> burn_cubecl::cubecl::server::Handle {
 }
 
 impl WorldBackend for Wgpu {
+    const BINDS_STATE: bool = true;
+
     fn world_step(
         state: Tensor<Wgpu, 1>,
         aux: &Tensor<Wgpu, 1>,

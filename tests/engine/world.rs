@@ -264,3 +264,24 @@ fn calm_mode_draws_no_wound_flash() {
     assert!(flashing > 20 && left > 20, "a wound flashes: {flashing} pixels, {left} cells still to fade");
     assert_eq!((calm, none), (0, 0), "calm: no flash drawn, none left to fade");
 }
+
+#[test]
+fn host_views_take_the_cpu_array_only_when_no_one_else_holds_it() {
+    // The host world updates the array `into_host` returns in place: a tensor still held
+    // elsewhere must keep its values.
+    use burn::tensor::{Tensor, TensorData};
+    use morphogen::nca::sim::{into_host, to_host, with_host};
+    let dev = Default::default();
+    let a = Tensor::<Cpu, 1>::from_data(TensorData::new(vec![1.0f32, 2.0, 3.0], [3]), &dev);
+    let kept = a.clone();
+    let mut v = into_host(a);
+    v[0] = 9.0;
+    assert_eq!(to_host(&kept), [1.0, 2.0, 3.0]);
+    assert_eq!(with_host(&kept, |s| s.iter().sum::<f32>()), 6.0);
+    // A slice of a larger array is not laid out from its start: its own values come back.
+    let tail = kept.clone().narrow(0, 1, 2);
+    assert_eq!(into_host(tail), [2.0, 3.0]);
+    assert_eq!(to_host(&kept.narrow(0, 0, 2)), [1.0, 2.0]);
+    let alone = Tensor::<Cpu, 1>::from_data(TensorData::new(vec![4.0f32, 5.0, 6.0], [3]), &dev).narrow(0, 1, 2);
+    assert_eq!(into_host(alone), [5.0, 6.0]);
+}

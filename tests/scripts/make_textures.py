@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The example images of the shipped texture creatures, made here (no third-party images):
-reaction-diffusion patterns, Voronoi cells, bricks, weaves, waves and diamond tiles, 128x128, each
+reaction-diffusion patterns (some coloured as zebra stripes and leopard rosettes), Voronoi
+cells, bricks, weaves, waves, diamond tiles and camouflage, 128x128, each
 tileable. Needs numpy. Usage: python3 tests/scripts/make_textures.py [OUT_DIR]
 (default assets/textures). Deterministic: the same files every run."""
 import struct
@@ -30,12 +31,13 @@ def palette(t, a, b):
     return np.array(a) * (1 - t) + np.array(b) * t
 
 
-def lap(z):
-    return np.roll(z, 1, 0) + np.roll(z, -1, 0) + np.roll(z, 1, 1) + np.roll(z, -1, 1) - 4 * z
+def lap(z, ax=1.0, ay=1.0):
+    return ax * (np.roll(z, 1, 1) + np.roll(z, -1, 1) - 2 * z) + ay * (np.roll(z, 1, 0) + np.roll(z, -1, 0) - 2 * z)
 
 
-def gray_scott(f, k, steps, seed):
-    """The Gray-Scott reaction-diffusion model on a torus (Pearson's parameters)."""
+def gray_scott(f, k, steps, seed, ax=1.0, ay=1.0):
+    """The Gray-Scott reaction-diffusion model on a torus (Pearson's parameters). ax and ay scale
+    diffusion along x and y: unequal, they align the pattern into stripes."""
     rng = np.random.default_rng(seed)
     u, v = np.ones((N, N)), np.zeros((N, N))
     for _ in range(24):
@@ -43,8 +45,8 @@ def gray_scott(f, k, steps, seed):
         u[y - 3:y + 3, x - 3:x + 3], v[y - 3:y + 3, x - 3:x + 3] = 0.5, 0.25
     for _ in range(steps):
         uvv = u * v * v
-        u += 0.16 * lap(u) - uvv + f * (1 - u)
-        v += 0.08 * lap(v) + uvv - (f + k) * v
+        u += 0.16 * lap(u, ax, ay) - uvv + f * (1 - u)
+        v += 0.08 * lap(v, ax, ay) + uvv - (f + k) * v
     return (v - v.min()) / (v.max() - v.min() + 1e-9)
 
 
@@ -108,6 +110,39 @@ def tiles():
     return palette(edge, [0.35, 0.2, 0.02], [1.0, 0.78, 0.2]) * (0.75 + 0.25 * (1 - best / 18))[..., None]
 
 
+def leopard(seed):
+    """Gray-Scott spots coloured as rosettes: a dark ring round an orange core on tan."""
+    v = gray_scott(0.035, 0.065, 6000, seed)
+    ring = np.exp(-(((v - 0.55) / 0.18) ** 2))
+    core = np.clip((v - 0.75) / 0.2, 0, 1)
+    img = palette(ring, [0.85, 0.65, 0.3], [0.12, 0.08, 0.05])
+    return palette(core, [0, 0, 0], [1, 1, 1]) * np.array([0.75, 0.45, 0.15]) + img * (1 - core[..., None])
+
+
+def periodic_noise(seed, waves=40):
+    """Smooth tileable noise: a sum of cosines with whole wave numbers, red-ish spectrum, unit
+    variance."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:N, 0:N] / N * 2 * np.pi
+    z = np.zeros((N, N))
+    for _ in range(waves):
+        kx, ky = rng.integers(-5, 6, 2)
+        if kx == 0 and ky == 0:
+            continue
+        z += rng.normal() / np.hypot(kx, ky) ** 1.3 * np.cos(kx * x + ky * y + rng.uniform(0, 2 * np.pi))
+    return (z - z.mean()) / z.std()
+
+
+def camouflage():
+    """Woodland camouflage: two noise fields thresholded into four colours."""
+    n1, n2 = periodic_noise(11), periodic_noise(12)
+    img = np.ones((N, N, 3)) * np.array([0.55, 0.55, 0.35])
+    img[n1 > 0.3] = [0.3, 0.38, 0.2]
+    img[n2 > 0.5] = [0.45, 0.33, 0.2]
+    img[n1 < -0.6] = [0.12, 0.12, 0.08]
+    return img
+
+
 def main():
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "assets/textures")
     out.mkdir(parents=True, exist_ok=True)
@@ -118,6 +153,10 @@ def main():
     png(out / "weave.png", weave())
     png(out / "waves.png", waves())
     png(out / "tiles.png", tiles())
+    png(out / "zebra.png", palette(gray_scott(0.029, 0.057, 6000, 5, 1.8, 0.3), [0.95, 0.93, 0.88], [0.08, 0.07, 0.07]))
+    png(out / "leopard.png", leopard(6))
+    png(out / "camouflage.png", camouflage())
+    png(out / "bubbles.png", palette(gray_scott(0.039, 0.058, 6000, 8), [0.05, 0.25, 0.3], [0.75, 0.95, 0.9]))
 
 
 if __name__ == "__main__":
