@@ -64,24 +64,33 @@ impl Turn {
 /// Per cell of one grid whose cells are `stride` floats apart: does the 3x3 neighbourhood hold a
 /// value of channel `ch` above the alive threshold?
 pub fn alive(state: &[f32], stride: usize, ch: usize, grid: Grid, out: &mut [bool]) {
+    let over: Vec<bool> = state.chunks_exact(stride).map(|c| c[ch] > ALIVE_THRESHOLD).collect();
+    dilate(&over, grid, out);
+}
+
+/// The 3x3 "any" of a mask: along rows, then along columns. Whole rows at a time, so that the
+/// inner loops are branch-free ORs the compiler vectorises (the masks are computed two or three
+/// times per grid and step, in training as in the world).
+fn dilate(mask: &[bool], grid: Grid, out: &mut [bool]) {
     let (h, w) = (grid.h, grid.w);
     let wrap = grid.border == Border::Wrap;
-    // Above the threshold or not, per cell; then a separable 3x3 "any": along rows, then columns.
-    let over: Vec<bool> = state.chunks_exact(stride).map(|c| c[ch] > ALIVE_THRESHOLD).collect();
     let mut rows = vec![false; h * w];
-    for (src, dst) in over.chunks_exact(w).zip(rows.chunks_exact_mut(w)) {
-        for x in 0..w {
-            let left = if x > 0 { src[x - 1] } else { wrap && src[w - 1] };
-            let right = if x + 1 < w { src[x + 1] } else { wrap && src[0] };
-            dst[x] = src[x] || left || right;
+    for (src, dst) in mask.chunks_exact(w).zip(rows.chunks_exact_mut(w)) {
+        dst.copy_from_slice(src);
+        dst[1..].iter_mut().zip(&src[..w - 1]).for_each(|(a, b)| *a |= *b);
+        dst[..w - 1].iter_mut().zip(&src[1..]).for_each(|(a, b)| *a |= *b);
+        if wrap {
+            dst[0] |= src[w - 1];
+            dst[w - 1] |= src[0];
         }
     }
     for y in 0..h {
         let up = if y > 0 { Some(y - 1) } else { wrap.then_some(h - 1) };
         let down = if y + 1 < h { Some(y + 1) } else { wrap.then_some(0) };
-        for x in 0..w {
-            out[y * w + x] =
-                rows[y * w + x] || up.is_some_and(|u| rows[u * w + x]) || down.is_some_and(|d| rows[d * w + x]);
+        let o = &mut out[y * w..(y + 1) * w];
+        o.copy_from_slice(&rows[y * w..(y + 1) * w]);
+        for r in [up, down].into_iter().flatten() {
+            o.iter_mut().zip(&rows[r * w..(r + 1) * w]).for_each(|(a, b)| *a |= *b);
         }
     }
 }
@@ -100,9 +109,8 @@ pub fn alive_mask(spec: &ModelSpec, state: &[f32], grid: Grid) -> Vec<bool> {
 /// within two of life, the only ones whose update can reach the alive masks (the paper's rule
 /// updates every cell that fires; an update further out is discarded by the masks).
 pub fn near(alive: &[bool], grid: Grid) -> Vec<bool> {
-    let as_state: Vec<f32> = alive.iter().map(|&a| if a { 1.0 } else { 0.0 }).collect();
     let mut out = vec![false; grid.cells()];
-    self::alive(&as_state, 1, 0, grid, &mut out);
+    dilate(alive, grid, &mut out);
     out
 }
 
