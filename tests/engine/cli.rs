@@ -185,6 +185,25 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     assert_eq!(out.lines().count(), 4, "{out}");
     assert!(out.lines().any(|l| l.starts_with("| dot one | 12 |") && l.contains("| no: ")), "{out}");
+    // A grow creature is there to be compared, not to heal: reported, not held to the bar.
+    assert!(
+        out.lines().any(|l| l.starts_with("| dot two | 6 |") && l.contains("grow mode: not held to the bar")),
+        "{out}"
+    );
+    let o = morphogen(&[
+        "zoo",
+        "eval",
+        "--manifest",
+        m,
+        "--backend",
+        "cpu",
+        "--trials",
+        "2",
+        "--check",
+        "--only",
+        "dot two",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
 
     // Bad manifests name the file and the place.
     std::fs::write(
