@@ -344,9 +344,13 @@ impl<B: WorldBackend> World<B> {
     }
 }
 
-/// The tensor, handed over (an empty one left in its place): the host implementation of a kernel
-/// then updates the array in place instead of copying it.
-fn taken<B: burn::tensor::backend::Backend>(t: &mut Tensor<B, 1>) -> Tensor<B, 1> {
+/// The tensor, handed over to a kernel. On the host (an empty one left in its place) the kernel
+/// then updates the array in place instead of copying it; on the GPU a clone is a handle, and an
+/// empty placeholder would be one more allocation every step.
+fn taken<B: WorldBackend>(t: &mut Tensor<B, 1>) -> Tensor<B, 1> {
+    if B::BINDS_STATE {
+        return t.clone();
+    }
     let device = t.device();
     std::mem::replace(t, Tensor::zeros([0], &device))
 }
