@@ -17,6 +17,7 @@ pub mod level;
 pub mod limits;
 pub mod nca;
 pub mod rule_file;
+pub mod strip;
 pub mod target;
 pub mod thumbnail;
 pub mod train;

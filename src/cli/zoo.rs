@@ -23,6 +23,25 @@ pub enum ZooCommand {
     Train(TrainArgs),
     /// Evaluate every creature of the manifest (and a reference) and print the table.
     Eval(EvalArgs),
+    /// Draw each creature's strip for docs/ZOO.md: grown, then wounded and regrown for a disc,
+    /// the right half and the centre square (PNG files named after the creatures).
+    Strips(StripArgs),
+}
+
+#[derive(clap::Args)]
+pub struct StripArgs {
+    #[arg(long, default_value = "assets/zoo.ron")]
+    manifest: PathBuf,
+    #[arg(long)]
+    only: Vec<String>,
+    /// Creature files or Distill demo models drawn as well, for comparison (repeatable).
+    #[arg(long)]
+    reference: Vec<PathBuf>,
+    #[arg(long, default_value = "docs/zoo")]
+    out: PathBuf,
+    /// Seed of the fire masks.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(clap::Args)]
@@ -65,6 +84,7 @@ pub fn run(c: ZooCommand) -> Result<ExitCode, String> {
     match c {
         ZooCommand::Train(a) => train(a),
         ZooCommand::Eval(a) => eval(a),
+        ZooCommand::Strips(a) => strips(a),
     }
 }
 
@@ -202,11 +222,7 @@ fn eval(a: EvalArgs) -> Result<ExitCode, String> {
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut ok = true;
     if let Some(r) = &a.reference {
-        let c = if r.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
-            super::import::import_file(r, None)?
-        } else {
-            super::load_creature(r)?
-        };
+        let c = super::load_creature(r)?;
         let name = format!("{} (reference)", c.meta.name);
         println!("{}", row(&name, "-".into(), &run_job(&on, EvalJob(c, a.trials)), None));
     }
@@ -226,4 +242,32 @@ fn eval(a: EvalArgs) -> Result<ExitCode, String> {
         }
     }
     Ok(if a.check && !ok { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn strips(a: StripArgs) -> Result<ExitCode, String> {
+    let m = Manifest::load(&a.manifest)?;
+    let mut todo = Vec::new();
+    for e in m.select(&a.only)? {
+        let path = m.creature_path(e);
+        match Creature::load(&path) {
+            // A texture has no body to wound; the zoo's textures have their own pictures.
+            Ok(c) if c.weights.spec.alive_masking => todo.push((e.name.clone(), c)),
+            Ok(_) => {}
+            Err(err) if a.only.is_empty() => eprintln!("{}: skipped ({err})", e.name),
+            Err(err) => return Err(err.to_string()),
+        }
+    }
+    for r in &a.reference {
+        let c = super::load_creature(r)?;
+        todo.push((c.meta.name.clone(), c));
+    }
+    for (name, c) in todo {
+        let s = morphogen::strip::render(&c, a.seed).map_err(|e| format!("{name}: {e}"))?;
+        let (w, h, px) = &s.picture;
+        let out = a.out.join(format!("{}.png", morphogen::lab::store::slug(&name)));
+        morphogen::fsio::write_png(&out, *w as u32, *h as u32, px)?;
+        let mse = s.regrown_mse.map(|v| format!("{v:.1e}"));
+        println!("{}: regrown MSE disc {}, right half {}, square {}", out.display(), mse[0], mse[1], mse[2]);
+    }
+    Ok(ExitCode::SUCCESS)
 }

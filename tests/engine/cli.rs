@@ -25,6 +25,12 @@ fn import_info_and_eval_the_distill_lizard() {
     let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(info["meta"]["name"], "ex3_lizard");
     assert_eq!(info["parameters"], 8336);
+    // The commands that read a creature take the demo's JSON too, imported on the fly.
+    let o = morphogen(&["info", model.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let direct: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(direct["meta"]["name"], info["meta"]["name"]);
+    assert_eq!(direct["meta"]["tensors"], info["meta"]["tensors"]);
 
     let o = morphogen(&["eval", out.to_str().unwrap(), "--json", "--trials", "1", "--seed", "3", "--backend", "cpu"]);
     assert!(o.status.success(), "{}", text(&o));
@@ -216,4 +222,50 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
     assert!(text(&o).contains("bad.ron: line 1") && text(&o).contains("colour"), "{}", text(&o));
     let o = morphogen(&["zoo", "train", "--manifest", m, "--only", "nobody"]);
     assert!(text(&o).contains("no creature named nobody"), "{}", text(&o));
+}
+
+/// The shipped zoo, as `docs/ZOO.md` shows it: its regenerating creatures meet the bar (on fewer
+/// trials than the table's 8), and each draws its strip of pictures.
+#[test]
+fn the_shipped_zoo_meets_the_bar_and_draws_its_strips() {
+    let shipped = ["lizard"];
+    let mut args = vec!["zoo", "eval", "--backend", "cpu", "--trials", "2", "--check"];
+    for n in shipped {
+        args.extend(["--only", n]);
+    }
+    let o = morphogen(&args);
+    assert!(o.status.success(), "{}", text(&o));
+    let table = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(table.lines().filter(|l| l.ends_with("| yes |")).count(), shipped.len(), "{table}");
+
+    let dir = tmpdir("cli-strips");
+    let o =
+        morphogen(&["zoo", "strips", "--only", "lizard", "--only", "lizard (grow)", "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    use morphogen::strip::{GAP, SCALE, TILES};
+    for file in ["lizard.png", "lizard__grow.png"] {
+        let img = image::open(dir.join(file)).expect(file).to_rgba8();
+        assert_eq!(img.dimensions(), ((TILES * 72 * SCALE + (TILES - 1) * GAP) as u32, (72 * SCALE) as u32), "{file}");
+    }
+
+    // The library's strip: the right half is cut away in the fourth tile (white), the grown
+    // creature has a body there, and the regenerating lizard heals what the grow one does not.
+    let load =
+        |n: &str| morphogen::creature::Creature::load(Path::new(&format!("assets/creatures/{n}.creature"))).unwrap();
+    let s = morphogen::strip::render(&load("lizard"), 1).unwrap();
+    let inked = |t: usize| {
+        (0..72)
+            .flat_map(|y| (36..72).map(move |x| (y, x)))
+            .filter(|&(y, x)| morphogen::strip::cell_colour(&s.picture, t, y, x, 72) != [255; 3])
+            .count()
+    };
+    assert!(inked(0) > 50, "the grown lizard reaches the right half: {} cells", inked(0));
+    assert_eq!(inked(3), 0, "the right half is cut away");
+    assert!(inked(4) > inked(0) / 2, "and grows back: {} of {} cells", inked(4), inked(0));
+    assert!(s.regrown_mse[1] < morphogen::eval::REGROWN_MSE, "{:?}", s.regrown_mse);
+    let grow = morphogen::strip::render(&load("lizard__grow"), 1).unwrap();
+    assert!(grow.regrown_mse.iter().all(|&e| e > morphogen::eval::REGROWN_MSE), "{:?}", grow.regrown_mse);
+    // A texture has no body to wound: a clear error, not a picture.
+    let e = morphogen::strip::render(&load("labyrinth"), 1).err().unwrap();
+    assert!(e.contains("texture"), "{e}");
 }
