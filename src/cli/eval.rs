@@ -14,6 +14,7 @@ use super::BackendArg;
 
 #[derive(clap::Args)]
 pub struct EvalArgs {
+    /// A creature file, or a model of the Distill demo (.json).
     creature: PathBuf,
     /// One JSON object on stdout, for tools.
     #[arg(long)]

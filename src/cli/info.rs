@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct InfoArgs {
+    /// A creature file, or a model of the Distill demo (.json).
     creature: PathBuf,
     #[arg(long)]
     json: bool,

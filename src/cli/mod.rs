@@ -55,7 +55,11 @@ enum Command {
 }
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
-    match cli.command.unwrap_or(Command::Play(cli.play)) {
+    let command = cli.command.unwrap_or(Command::Play(cli.play));
+    if !matches!(command, Command::Play(_)) {
+        quiet_headless_vulkan();
+    }
+    match command {
         Command::Play(a) => play::run(a),
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval::run(a),
@@ -77,6 +81,25 @@ pub struct BackendArg {
     pub backend: BackendChoice,
 }
 
+/// A creature file, or a model of the Distill demo (`.json`), imported on the fly, so that the
+/// paper's models are measured and drawn by the same commands as ours.
 pub fn load_creature(path: &std::path::Path) -> Result<morphogen::creature::Creature, String> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        return import::import_file(path, None);
+    }
     morphogen::creature::Creature::load(path).map_err(|e| e.to_string())
+}
+
+/// Mesa's Vulkan device-selection layer asks the Wayland compositor which GPU drives the display,
+/// and where there is none (a server, CI) libwayland prints "error: XDG_RUNTIME_DIR is invalid",
+/// which reads like an error of ours. The commands without a window do not need that choice (they
+/// rank the adapters themselves), so where no Wayland session is there to ask, the layer is
+/// turned off by its documented switch. Runs before any thread or Vulkan call.
+fn quiet_headless_vulkan() {
+    let unset = |k: &str| std::env::var_os(k).is_none_or(|v| v.is_empty());
+    if unset("WAYLAND_DISPLAY") && unset("XDG_RUNTIME_DIR") && unset("NODEVICE_SELECT") {
+        // SAFETY: called on the main thread before any other thread exists (nothing reads the
+        // environment concurrently).
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
+    }
 }
