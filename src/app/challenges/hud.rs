@@ -110,11 +110,18 @@ pub(super) fn hud<B: WorldBackend>(
             None
         }
     };
-    let bar = egui::ProgressBar::new(run.shape.clamp(0.0, 1.0)).text(match target {
-        Some(g) => format!("shape {:.0}% (goal {:.0}%)", run.shape * 100.0, g * 100.0),
-        None => format!("shape {:.0}%", run.shape * 100.0),
-    });
-    ui.add(bar);
+    // A texture has no shape of its own to keep (it fills what it is given): where the first
+    // creature is one and the goal is about zones, its "shape %" would mean nothing.
+    let shaped = (run.species_of.first())
+        .and_then(|&s| run.world.species().get(s))
+        .is_some_and(|s| s.weights.spec.alive_masking);
+    if target.is_some() || shaped {
+        let bar = egui::ProgressBar::new(run.shape.clamp(0.0, 1.0)).text(match target {
+            Some(g) => format!("shape {:.0}% (goal {:.0}%)", run.shape * 100.0, g * 100.0),
+            None => format!("shape {:.0}%", run.shape * 100.0),
+        });
+        ui.add(bar);
+    }
     ui.separator();
     ui.label("Tools");
     for (k, name) in LevelTool::ALL {
