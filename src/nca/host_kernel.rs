@@ -210,6 +210,12 @@ pub fn perceive_transpose(
             Filter::SobelY => {
                 let (kx, ky) = (Filter::SobelX.kernel(), Filter::SobelY.kernel());
                 let gxr = &gf[(band - 1) * c..band * c];
+                // Undo the turn once per cell, then each neighbour takes the filters' transposes.
+                let (mut gx, mut gy) = ([0.0f32; MAX_CHANNELS], [0.0f32; MAX_CHANNELS]);
+                for ch in 0..c {
+                    let (r, s) = (gxr[ch], gb[ch]);
+                    (gx[ch], gy[ch]) = (turn.cos * r + turn.sin * s, -turn.sin * r + turn.cos * s);
+                }
                 for (k, o) in nb.iter().enumerate() {
                     let (a, b) = (kx[k / 3][k % 3], ky[k / 3][k % 3]);
                     let Some(o) = *o else { continue };
@@ -217,10 +223,7 @@ pub fn perceive_transpose(
                         continue;
                     }
                     for ch in 0..c {
-                        // Undo the turn, then the filters' transposes.
-                        let (r, s) = (gxr[ch], gb[ch]);
-                        let (gx, gy) = (turn.cos * r + turn.sin * s, -turn.sin * r + turn.cos * s);
-                        g[o + ch] += a * gx + b * gy;
+                        g[o + ch] += a * gx[ch] + b * gy[ch];
                     }
                 }
             }

@@ -84,11 +84,9 @@ fn backward_block(net: &Net, f: &[f32], g: &[f32], rows: &[usize], slot: &mut We
     // gH = gD W2^T, through the ReLU.
     let mut gh = vec![0.0f32; k * nh];
     gemm(k, c, nh, &gd, (c, 1), net.w2, (1, c), 0.0, &mut gh);
-    gh.iter_mut().zip(&hdn).for_each(|(gv, hv)| {
-        if *hv <= 0.0 {
-            *gv = 0.0
-        }
-    });
+    // A select, not a branch, so that it compiles to vector blends (a profile put the branchy
+    // form at several percent of training).
+    gh.iter_mut().zip(&hdn).for_each(|(gv, hv)| *gv = if *hv > 0.0 { *gv } else { 0.0 });
     gemm(nf, k, nh, f, (1, nf), &gh, (nh, 1), 1.0, &mut slot.w1);
     for row in gh.chunks_exact(nh) {
         slot.b1.iter_mut().zip(row).for_each(|(a, v)| *a += v);
