@@ -131,7 +131,15 @@ impl BackendJob for TrainJob {
             return Ok(ExitCode::from(130));
         }
         bar.finish();
-        let creature = session::save_result(&t, &self.out, &self.ckpt)?;
+        let creature = session::save_result(&mut t, &self.out, &self.ckpt)?;
+        if session::missed_the_bar(&t) {
+            eprintln!(
+                "{} did not meet the zoo's bar in {} iterations; its checkpoint stays at {} for more",
+                t.name,
+                t.iteration,
+                self.ckpt.display()
+            );
+        }
         eprintln!(
             "saved {} ({} iterations in {} of training, {:.2} it/s, final loss {:.6})",
             self.out.display(),

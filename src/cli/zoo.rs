@@ -106,8 +106,9 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
             continue;
         }
         let start = match Checkpoint::load(&ckpt) {
-            Ok(ck) if !a.force && same_training(&ck.config, &e.config) => {
+            Ok(mut ck) if !a.force && extends(&ck.config, &e.config) && ck.iteration < e.config.iterations => {
                 eprintln!("{}: resuming from {} at iteration {}", e.name, ckpt.display(), ck.iteration);
+                ck.config.iterations = e.config.iterations;
                 Start::Resume(ck)
             }
             _ => {
@@ -169,6 +170,12 @@ fn train_group(
 /// Whether two configs train the same creature (the checkpoint interval changes nothing).
 fn same_training(a: &TrainConfig, b: &TrainConfig) -> bool {
     TrainConfig { checkpoint_every: b.checkpoint_every, ..a.clone() } == *b
+}
+
+/// Whether a checkpoint of `a` can carry on as `b`: the same training but for its length (a
+/// creature that missed the bar in its iterations, given more in the manifest).
+fn extends(a: &TrainConfig, b: &TrainConfig) -> bool {
+    same_training(&TrainConfig { iterations: b.iterations, ..a.clone() }, b)
 }
 
 struct EvalJob(Creature, usize);

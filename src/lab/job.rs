@@ -264,7 +264,7 @@ impl crate::backend::BackendJob for Worker {
                     .map_err(|e| format!("{}: {e}", self.data.display()))?;
                 let (name, path) = store::result_path(&self.data, &t.name);
                 t.name = name.clone();
-                session::save_result(&t, &path, &self.ckpt)?;
+                session::save_result(&mut t, &path, &self.ckpt)?;
                 lock().snapshot = Some(Snapshot { iteration: t.iteration, weights: t.weights(), rule: t.rule() });
                 Ok(End::Saved { name, path })
             }

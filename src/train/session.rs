@@ -142,10 +142,22 @@ pub fn run<B: AutodiffBackend>(
 }
 
 /// Writes the trained creature (atomically) and removes the checkpoint it came from, which would
-/// only offer to resume a training that is over.
-pub fn save_result<B: AutodiffBackend>(t: &Trainer<B>, out: &Path, ckpt: &Path) -> Result<Creature, String> {
+/// only offer to resume a training that is over. A graded training that used all its iterations
+/// without meeting the bar is not over: its checkpoint is written at its last iteration and kept,
+/// so that more iterations carry on from there (`train --resume --iterations`, or a zoo entry
+/// given more) instead of starting again.
+pub fn save_result<B: AutodiffBackend>(t: &mut Trainer<B>, out: &Path, ckpt: &Path) -> Result<Creature, String> {
     let creature = t.creature();
     creature.save(out)?;
-    let _ = std::fs::remove_file(ckpt);
+    if missed_the_bar(t) {
+        t.checkpoint().save(ckpt)?;
+    } else {
+        let _ = std::fs::remove_file(ckpt);
+    }
     Ok(creature)
+}
+
+/// Whether a training graded against the zoo's bar ran to its end without meeting it.
+pub fn missed_the_bar<B: AutodiffBackend>(t: &Trainer<B>) -> bool {
+    t.cfg.grade_every > 0 && t.graded_at.is_none() && t.done()
 }

@@ -167,11 +167,11 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
     let tiny = "batch: 2, pool_size: 8, min_steps: 8, max_steps: 10, damage_n: 1, checkpoint_every: 5, target: (size: 8, padding: 4)";
     let manifest = format!(
         r#"Manifest(creatures: "out", entries: [
-            (name: "dot one", target: "dot.png", config: (mode: regenerate, iterations: 12, seed: 1, {tiny})),
+            (name: "dot one", target: "dot.png", config: (mode: regenerate, iterations: ITERS, seed: 1, grade_every: 500, {tiny})),
             (name: "dot two", target: "dot.png", config: (mode: grow, iterations: 6, seed: 2, {tiny})),
         ])"#
     );
-    std::fs::write(dir.join("zoo.ron"), manifest).unwrap();
+    std::fs::write(dir.join("zoo.ron"), manifest.replace("ITERS", "12")).unwrap();
     let m = dir.join("zoo.ron");
     let m = m.to_str().unwrap();
 
@@ -183,7 +183,10 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
     assert!(text(&o).contains("dot two: up to date (6 iterations)"), "{}", text(&o));
     let one = morphogen::creature::Creature::load(&dir.join("out/dot_one.creature")).unwrap();
     assert_eq!((one.meta.name.as_str(), one.meta.mode.as_str(), one.meta.iterations), ("dot one", "regenerate", 12));
-    assert!(!dir.join("out/dot_one.creature.ckpt").exists());
+    // A graded creature that used its iterations without meeting the bar keeps its checkpoint;
+    // one that is not graded (or met the bar) has nothing left to resume.
+    assert!(dir.join("out/dot_one.creature.ckpt").exists() && !dir.join("out/dot_two.creature.ckpt").exists());
+    assert!(text(&o).contains("did not meet the zoo's bar in 12 iterations"), "{}", text(&o));
 
     // A 12-iteration creature cannot meet the bar: the table says why, and --check fails.
     let o = morphogen(&["zoo", "eval", "--manifest", m, "--backend", "cpu", "--trials", "2", "--check"]);
@@ -210,6 +213,14 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
         "dot two",
     ]);
     assert!(o.status.success(), "{}", text(&o));
+
+    // Given more iterations in the manifest, it carries on from its checkpoint.
+    std::fs::write(dir.join("zoo.ron"), manifest.replace("ITERS", "16")).unwrap();
+    let o = morphogen(&["zoo", "train", "--manifest", m, "--backend", "cpu", "--only", "dot one"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("dot one: resuming from") && text(&o).contains("at iteration 12"), "{}", text(&o));
+    let one = morphogen::creature::Creature::load(&dir.join("out/dot_one.creature")).unwrap();
+    assert_eq!(one.meta.iterations, 16);
 
     // Bad manifests name the file and the place.
     std::fs::write(
