@@ -259,6 +259,10 @@ pub enum Action {
 
 /// Scalpel cuts are this wide, as in the sandbox's default.
 pub const CUT_WIDTH: f32 = 2.0;
+/// The disc a click of the level's eraser wounds, and the one a shield protects: the tools the
+/// player has, which a level's solution must also keep to.
+pub const ERASER_RADIUS: f32 = 5.0;
+pub const SHIELD_RADIUS: f32 = 10.0;
 
 impl Level {
     /// Parses a level; errors give the line, column and what is wrong (ron names the field).

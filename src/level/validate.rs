@@ -1,7 +1,7 @@
 //! What makes a level file valid: its goal, stars and solution make sense, and every count, time,
 //! size and shape is within `crate::limits`.
 
-use super::{Action, CUT_WIDTH, Goal, Hazard, Level, When};
+use super::{Action, CUT_WIDTH, ERASER_RADIUS, Goal, Hazard, Level, SHIELD_RADIUS, When};
 use crate::limits::MAX_LEVEL_SECONDS;
 use crate::world::{Shape, WorldSize};
 
@@ -83,6 +83,7 @@ impl Level {
             if !(m.at >= 0.0) || i > 0 && m.at < self.solution[i - 1].at {
                 return Err(format!("solution: move {} is out of time order", i + 1));
             }
+            players_move(&m.action).map_err(|e| format!("solution: move {}: {e}", i + 1))?;
         }
         let (last_move, last_event, goal) = self.durations();
         if last_move.max(last_event) + goal > MAX_LEVEL_SECONDS {
@@ -197,5 +198,22 @@ impl Level {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether a solution's move is one the player's tools can make: a solution the player cannot
+/// repeat proves nothing about the level. The eraser and the shield are discs of their tool's
+/// radius, a wall a line as wide as the scalpel's cut.
+fn players_move(a: &Action) -> Result<(), String> {
+    let disc = |s: &Shape, tool: &str, r: f32| match s {
+        Shape::Disc { r: got, .. } if *got == r => Ok(()),
+        _ => Err(format!("the {tool} makes discs of radius {r}, not {s:?}")),
+    };
+    match a {
+        Action::Erase(s) => disc(s, "eraser", ERASER_RADIUS),
+        Action::Shield(s) => disc(s, "shield", SHIELD_RADIUS),
+        Action::Wall(Shape::Line { width, .. }) if *width == CUT_WIDTH => Ok(()),
+        Action::Wall(s) => Err(format!("the wall tool draws lines {CUT_WIDTH} wide, not {s:?}")),
+        Action::Seed { .. } | Action::Cut { .. } | Action::Turn { .. } => Ok(()),
     }
 }

@@ -180,6 +180,10 @@ fn levels_and_scripts_bound_every_time_count_and_shape() {
         (&shield, "seconds: 14.0", "seconds: 1e9", "seconds"),
         (&shield, "period: 12.0", "period: 0.0", "period"),
         (&shield, "shield_seconds: 4.0", "shield_seconds: 1e9", "shield_seconds"),
+        // A solution keeps to the player's tools: a bigger shield or eraser than they have, or a
+        // wider wall, proves nothing about the level.
+        (&shield, "r: 10.0)))", "r: 17.0)))", "solution: move 1: the shield makes discs of radius 10"),
+        (&first, "r: 5.0)))", "r: 6.0)))", "the eraser makes discs of radius 5"),
     ] {
         assert!(text.contains(from), "{from}");
         let e = parse_level(&text.replace(from, to)).unwrap_err();

@@ -10,7 +10,7 @@ use super::levels::{Levels, Status};
 use crate::app::shell::Notices;
 use crate::app::sim::BackendDevice;
 use crate::level::score::{Best, SaveFile};
-use crate::level::{Action, CUT_WIDTH, LevelRun, Move};
+use crate::level::{Action, CUT_WIDTH, ERASER_RADIUS, LevelRun, Move, SHIELD_RADIUS};
 use crate::world::{Shape, ViewMode, WorldBackend};
 
 /// The player's tools in a level (each spends its own budget).
@@ -36,9 +36,9 @@ impl LevelTool {
     /// Radius of the disc an eraser stroke, a wall or a shield covers.
     pub fn radius(self) -> f32 {
         match self {
-            LevelTool::Eraser => 5.0,
+            LevelTool::Eraser => ERASER_RADIUS,
             LevelTool::Wall => CUT_WIDTH / 2.0,
-            LevelTool::Shield => 10.0,
+            LevelTool::Shield => SHIELD_RADIUS,
             LevelTool::Scalpel => CUT_WIDTH / 2.0,
             LevelTool::Seed => 0.0,
         }
