@@ -38,19 +38,18 @@ pub fn render(c: &Creature, seed: u64) -> Result<Strip, String> {
         Simulation::<CpuBackend>::from_seed(&c.weights, c.meta.rule, [1, h, w], seed, &dev).with_mode(StepMode::Host);
     grown.run(SETTLE_STEP);
     let spec = &c.weights.spec;
-    let settled = sim::rgba_view(spec, &grown.host_state());
-    let mut tiles = vec![settled.clone()];
+    let settled = grown.state();
+    let mut tiles = vec![sim::rgba_view(spec, &grown.host_state())];
     let mut regrown_mse = [0.0; 3];
     for (k, wound) in WOUNDS.iter().enumerate() {
-        let mut s = Simulation::from_state(&c.weights, c.meta.rule, grown.state(), seed.wrapping_add(1 + k as u64))
+        let mut s = Simulation::from_state(&c.weights, c.meta.rule, settled.clone(), seed.wrapping_add(1 + k as u64))
             .with_mode(StepMode::Host);
         s.apply_keep_mask(wound.keep_mask(h, w));
         tiles.push(sim::rgba_view(spec, &s.host_state()));
         s.run(REGROW_STEPS);
-        let regrown = sim::rgba_view(spec, &s.host_state());
-        regrown_mse[k] =
-            regrown.iter().zip(&settled).map(|(a, b)| (a - b) * (a - b)).sum::<f32>() / settled.len() as f32;
-        tiles.push(regrown);
+        // The measure `eval` judges a regrowth by.
+        regrown_mse[k] = sim::rgba_mse(&s.state(), &settled)[0];
+        tiles.push(sim::rgba_view(spec, &s.host_state()));
     }
     if tiles.iter().flatten().any(|v| !v.is_finite()) {
         return Err(format!("{}: non-finite colours in its run", c.meta.name));
@@ -81,7 +80,7 @@ fn compose(tiles: &[Vec<f32>], h: usize, w: usize) -> Picture {
     (width, th, px)
 }
 
-/// The pixel (r, g, b) at cell (y, x) of tile `t` of a strip of `h` x `w` cells.
+/// The pixel (r, g, b) at cell (y, x) of tile `t` of a strip of creatures `w` cells wide.
 pub fn cell_colour(p: &Picture, t: usize, y: usize, x: usize, w: usize) -> [u8; 3] {
     let (width, _, px) = p;
     let o = ((y * SCALE) * width + t * (w * SCALE + GAP) + x * SCALE) * 4;
