@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use burn::tensor::backend::AutodiffBackend;
 use morphogen::backend::{BackendJob, Resolved, resolve, run_job};
+use morphogen::lab::estimate;
 use morphogen::target::{Background, Target};
 use morphogen::train::checkpoint::Checkpoint;
 use morphogen::train::session::{self, Control, Event, Outcome, Stop};
@@ -105,6 +106,20 @@ impl BackendJob for TrainJob {
             t.dims()[1],
             on.describe()
         );
+        // The lab's estimate, said here too: every CLI training then checks it against what the
+        // training measures (the final line), on whatever machine it runs.
+        let estimate = match on {
+            Resolved::Cpu => Some(estimate::cpu(&t.target, &t.cfg)),
+            Resolved::Gpu(_) => estimate::gpu(&t.target, &t.cfg).ok(),
+        };
+        if let Some(e) = estimate {
+            eprintln!(
+                "the lab's estimate: {:.2} it/s, {} for {} iterations",
+                1.0 / e.secs_per_iteration,
+                estimate::hms(e.secs_per_iteration * t.cfg.iterations.saturating_sub(t.iteration) as f64),
+                t.cfg.iterations.saturating_sub(t.iteration)
+            );
+        }
         let mut bar = Progress::new(t.cfg.iterations, t.iteration);
         let ckpt = self.ckpt.clone();
         let outcome = session::run(&mut t, &self.ckpt, &self.control, |_, ev| {
@@ -140,12 +155,15 @@ impl BackendJob for TrainJob {
                 self.ckpt.display()
             );
         }
+        let rate = t.iteration as f64 / t.train_secs.max(1e-9);
+        let against = estimate.map_or(String::new(), |e| {
+            format!(", the lab's estimate {:.0}% of that", 100.0 / e.secs_per_iteration / rate)
+        });
         eprintln!(
-            "saved {} ({} iterations in {} of training, {:.2} it/s, final loss {:.6})",
+            "saved {} ({} iterations in {} of training, {rate:.2} it/s{against}, final loss {:.6})",
             self.out.display(),
             t.iteration,
-            morphogen::lab::estimate::hms(t.train_secs),
-            t.iteration as f64 / t.train_secs.max(1e-9),
+            estimate::hms(t.train_secs),
             creature.meta.final_loss.unwrap_or(f32::NAN)
         );
         Ok(ExitCode::SUCCESS)
