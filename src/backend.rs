@@ -88,9 +88,12 @@ impl Resolved {
 
     pub fn describe(&self) -> String {
         match self {
-            Resolved::Cpu => {
-                format!("CPU ({} threads)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
-            }
+            // The threads the host kernels spread over (RAYON_NUM_THREADS can set fewer than the
+            // machine has), as a creature file records where it trained.
+            Resolved::Cpu => match rayon::current_num_threads() {
+                1 => "CPU (1 thread)".into(),
+                n => format!("CPU ({n} threads)"),
+            },
             Resolved::Gpu(g) => format!("GPU: {g}"),
         }
     }

@@ -11,11 +11,21 @@ pub struct Progress {
     started: Instant,
     last_print: Option<Instant>,
     tty: bool,
+    /// Put before every line: the creature's name when several train at once.
+    prefix: String,
 }
 
 impl Progress {
     pub fn new(total: u64, start_iter: u64) -> Self {
-        Self { total, start_iter, started: Instant::now(), last_print: None, tty: std::io::stderr().is_terminal() }
+        let tty = std::io::stderr().is_terminal();
+        Self { total, start_iter, started: Instant::now(), last_print: None, tty, prefix: String::new() }
+    }
+
+    /// Plain lines that start with `name`, for a training that shares the terminal with others.
+    pub fn named(mut self, name: &str) -> Self {
+        self.prefix = format!("{name}: ");
+        self.tty = false;
+        self
     }
 
     pub fn update(&mut self, iter: u64, loss: f32, lr: f32) {
@@ -32,7 +42,8 @@ impl Progress {
         let filled = (frac * 24.0).round() as usize;
         let bar: String = "#".repeat(filled.min(24)) + &".".repeat(24 - filled.min(24));
         let line = format!(
-            "[{bar}] {iter}/{} loss {loss:.5} (log10 {:.2}) lr {lr:.0e} {rate:.2} it/s ETA {}",
+            "{}[{bar}] {iter}/{} loss {loss:.5} (log10 {:.2}) lr {lr:.0e} {rate:.2} it/s ETA {}",
+            self.prefix,
             self.total,
             (loss as f64).log10(),
             hms(eta)
@@ -50,7 +61,7 @@ impl Progress {
         if self.tty {
             eprint!("\r\x1b[2K");
         }
-        eprintln!("{msg}");
+        eprintln!("{}{msg}", self.prefix);
     }
 
     pub fn finish(&self) {

@@ -85,6 +85,9 @@ pub(super) struct TrainJob {
     pub out: PathBuf,
     pub ckpt: PathBuf,
     pub control: Arc<Control>,
+    /// Creatures training at the same time in this process (`zoo train --group` on the CPU):
+    /// above 1, every line says the creature's name and the creature file says it shared.
+    pub alongside: usize,
 }
 
 impl BackendJob for TrainJob {
@@ -97,15 +100,20 @@ impl BackendJob for TrainJob {
         .map_err(|e| e.to_string())?
         .with_step_mode(on.step_mode());
         t.trained_on = on.describe();
-        eprintln!(
+        let mut bar = Progress::new(t.cfg.iterations, t.iteration);
+        if self.alongside > 1 {
+            t.trained_on = format!("{} ({} creatures at once)", on.describe(), self.alongside);
+            bar = bar.named(&t.name);
+        }
+        bar.message(&format!(
             "training '{}' ({} mode, {} iterations, grid {}x{}) on {}",
             t.name,
             t.cfg.mode.name(),
             t.cfg.iterations,
             t.dims()[0],
             t.dims()[1],
-            on.describe()
-        );
+            t.trained_on
+        ));
         // The lab's estimate, said here too: every CLI training then checks it against what the
         // training measures (the final line), on whatever machine it runs.
         let estimate = match on {
@@ -113,14 +121,13 @@ impl BackendJob for TrainJob {
             Resolved::Gpu(_) => estimate::gpu(&t.target, &t.cfg).ok(),
         };
         if let Some(e) = estimate {
-            eprintln!(
+            bar.message(&format!(
                 "the lab's estimate: {:.2} it/s, {} for {} iterations",
                 1.0 / e.secs_per_iteration,
                 estimate::hms(e.secs_per_iteration * t.cfg.iterations.saturating_sub(t.iteration) as f64),
                 t.cfg.iterations.saturating_sub(t.iteration)
-            );
+            ));
         }
-        let mut bar = Progress::new(t.cfg.iterations, t.iteration);
         let ckpt = self.ckpt.clone();
         let outcome = session::run(&mut t, &self.ckpt, &self.control, |_, ev| {
             match ev {
@@ -148,24 +155,23 @@ impl BackendJob for TrainJob {
         bar.finish();
         let creature = session::save_result(&mut t, &self.out, &self.ckpt)?;
         if session::missed_the_bar(&t) {
-            eprintln!(
-                "{} did not meet the zoo's bar in {} iterations; its checkpoint stays at {} for more",
-                t.name,
+            bar.message(&format!(
+                "did not meet the zoo's bar in {} iterations; its checkpoint stays at {} for more",
                 t.iteration,
                 self.ckpt.display()
-            );
+            ));
         }
         let rate = t.iteration as f64 / t.train_secs.max(1e-9);
         let against = estimate.map_or(String::new(), |e| {
             format!(", the lab's estimate {:.0}% of that", 100.0 / e.secs_per_iteration / rate)
         });
-        eprintln!(
+        bar.message(&format!(
             "saved {} ({} iterations in {} of training, {rate:.2} it/s{against}, final loss {:.6})",
             self.out.display(),
             t.iteration,
             estimate::hms(t.train_secs),
             creature.meta.final_loss.unwrap_or(f32::NAN)
-        );
+        ));
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -241,7 +247,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode, String> {
     morphogen::fsio::check_writable(&ckpt)?;
     let on = resolve(a.backend.backend)?;
     let control = ctrl_c()?;
-    run_job(&on, TrainJob { start, out: a.out, ckpt, control })
+    run_job(&on, TrainJob { start, out: a.out, ckpt, control, alongside: 1 })
 }
 
 /// A training control that Ctrl-C stops with a checkpoint (a second Ctrl-C exits at once).

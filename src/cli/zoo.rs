@@ -54,8 +54,9 @@ pub struct TrainArgs {
     /// Retrain even creatures that are up to date.
     #[arg(long)]
     force: bool,
-    /// On a GPU: train this many creatures at once, in one rollout per iteration (each one
-    /// checkpointed, and finished, as when trained alone).
+    /// Train this many creatures at once, each checkpointed and finished as when trained alone:
+    /// on a GPU in one rollout per iteration, on the CPU side by side, each on its share of the
+    /// cores.
     #[arg(long, default_value_t = 1)]
     group: usize,
     #[command(flatten)]
@@ -96,10 +97,11 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
     for e in m.select(&a.only)? {
         let out = m.creature_path(e);
         let ckpt = checkpoint_beside(&out);
-        // Up to date: trained with this very config, to its end or to the bar.
+        // Up to date: trained with this very config to its end, or to the bar with this config
+        // but for its length (more iterations for the others do not undo a creature that is done).
         if !a.force
             && let Ok(c) = Creature::load(&out)
-            && c.meta.train_config.as_ref().is_some_and(|cfg| same_training(cfg, &e.config))
+            && c.meta.train_config.as_ref().is_some_and(|cfg| extends(cfg, &e.config))
             && (c.meta.iterations >= e.config.iterations || c.meta.graded_at.is_some())
         {
             eprintln!("{}: up to date ({} iterations)", e.name, c.meta.iterations);
@@ -122,18 +124,67 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
         queue.push((start, out, ckpt));
     }
     if a.group > 1 {
-        if let Resolved::Gpu(_) = on {
-            return train_group(a.group, queue, &on, &control);
-        }
-        eprintln!("--group trains several creatures at once on a GPU; here they train one at a time");
+        return match on {
+            Resolved::Gpu(_) => train_group(a.group, queue, &on, &control),
+            Resolved::Cpu => train_side_by_side(a.group, queue, &on, &control),
+        };
     }
     for (start, out, ckpt) in queue {
-        let code = run_job(&on, TrainJob { start, out, ckpt, control: control.clone() })?;
+        let code = run_job(&on, TrainJob { start, out, ckpt, control: control.clone(), alongside: 1 })?;
         if code != ExitCode::SUCCESS {
             return Ok(code);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The queue on the CPU, `size` creatures at a time, each on its own share of the cores (a
+/// thread pool of its own): one training spreads over two cores at 1.8x one core's rate, two
+/// side by side at 2.0x (`docs/BENCHMARKS.md`), and on many cores one training's grids are too
+/// few to fill them. A creature's result does not depend on how many threads it had. The first
+/// failure stops the others with their checkpoints written, as Ctrl-C does.
+fn train_side_by_side(
+    size: usize,
+    queue: Vec<(Start, PathBuf, PathBuf)>,
+    on: &Resolved,
+    control: &std::sync::Arc<morphogen::train::session::Control>,
+) -> Result<ExitCode, String> {
+    use morphogen::train::session::Stop;
+    let lanes = size.min(queue.len()).max(1);
+    let threads = (rayon::current_num_threads() / lanes).max(1);
+    let queue = std::sync::Mutex::new(queue.into_iter());
+    let lane = || -> Result<ExitCode, String> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| format!("cannot start a thread pool: {e}"))?;
+        loop {
+            let Some((start, out, ckpt)) = queue.lock().map_err(|_| "the training queue failed")?.next() else {
+                return Ok(ExitCode::SUCCESS);
+            };
+            if control.stop_requested() != Stop::No {
+                return Ok(ExitCode::from(130));
+            }
+            let job = TrainJob { start, out, ckpt, control: control.clone(), alongside: lanes };
+            let code = pool.install(|| run_job(on, job));
+            if !matches!(code, Ok(ExitCode::SUCCESS)) {
+                control.stop(Stop::Checkpoint);
+                return code;
+            }
+        }
+    };
+    let results: Vec<Result<ExitCode, String>> = std::thread::scope(|s| {
+        let running: Vec<_> = (0..lanes).map(|_| s.spawn(lane)).collect();
+        running.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a training thread panicked".into()))).collect()
+    });
+    let mut code = ExitCode::SUCCESS;
+    for r in results {
+        let c = r?;
+        if c != ExitCode::SUCCESS {
+            code = c;
+        }
+    }
+    Ok(code)
 }
 
 /// The queue, `size` creatures at a time in one rollout per iteration (`train::group`).

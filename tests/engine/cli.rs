@@ -222,6 +222,28 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
     let one = morphogen::creature::Creature::load(&dir.join("out/dot_one.creature")).unwrap();
     assert_eq!(one.meta.iterations, 16);
 
+    // Side by side on the CPU (each on its own share of the cores), a creature comes out as it
+    // does alone, and every line says whose it is.
+    let alone = morphogen::creature::Creature::load(&dir.join("out/dot_two.creature")).unwrap();
+    let o = morphogen(&["zoo", "train", "--manifest", m, "--backend", "cpu", "--force", "--group", "2"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let beside = morphogen::creature::Creature::load(&dir.join("out/dot_two.creature")).unwrap();
+    assert_eq!(beside.weights.flatten(), alone.weights.flatten());
+    let on = beside.meta.trained_on.clone().unwrap_or_default();
+    assert!(on.contains("2 creatures at once"), "{on}");
+    let one = morphogen::creature::Creature::load(&dir.join("out/dot_one.creature")).unwrap();
+    assert_eq!(one.meta.iterations, 16);
+    assert!(text(&o).lines().filter(|l| !l.trim().is_empty()).all(|l| l.starts_with("dot ")), "{}", text(&o));
+
+    // A creature that met the bar is done, whatever more iterations the manifest gives it.
+    let path = dir.join("out/dot_one.creature");
+    let mut one = morphogen::creature::Creature::load(&path).unwrap();
+    one.meta.graded_at = Some(16);
+    one.save(&path).unwrap();
+    std::fs::write(dir.join("zoo.ron"), manifest.replace("ITERS", "20")).unwrap();
+    let o = morphogen(&["zoo", "train", "--manifest", m, "--backend", "cpu", "--only", "dot one"]);
+    assert!(o.status.success() && text(&o).contains("dot one: up to date (16 iterations)"), "{}", text(&o));
+
     // Bad manifests name the file and the place.
     std::fs::write(
         dir.join("bad.ron"),
