@@ -92,6 +92,26 @@ pub fn train_real_iters_per_s<B: AutodiffBackend>(
     Ok(iters as f64 / t0.elapsed().as_secs_f64())
 }
 
+/// Real-training iterations per second summed over `k` trainings side by side on the CPU, each
+/// on its share of the cores (`lanes`, as `zoo train --group k` runs them), each as
+/// [`train_real_iters_per_s`].
+pub fn cpu_side_by_side_iters_per_s(
+    creature: &crate::creature::Creature,
+    k: usize,
+    iters: usize,
+) -> Result<f64, String> {
+    use crate::backend::CpuBackend;
+    let rates = crate::lanes::side_by_side(k, |_| {
+        train_real_iters_per_s::<burn::backend::Autodiff<CpuBackend>>(
+            &Default::default(),
+            creature,
+            iters,
+            StepMode::Host,
+        )
+    });
+    rates.into_iter().sum()
+}
+
 /// Cell updates per second of the sandbox's world kernels (`shaders/world_*.wgsl` on the GPU) on a
 /// `grid` x `grid` world, every cell alive as in [`sim_cell_updates_per_s`], for at least
 /// `seconds`; also the fraction of cells alive at the end (a world that died would time idle

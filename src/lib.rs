@@ -13,6 +13,7 @@ pub mod eval;
 pub mod fsio;
 pub mod kernels;
 pub mod lab;
+pub mod lanes;
 pub mod level;
 pub mod limits;
 pub mod nca;

@@ -6,8 +6,8 @@ use burn::backend::wgpu::WgpuDevice;
 use burn::tensor::backend::AutodiffBackend;
 use morphogen::backend::{BackendChoice, BackendJob, GpuBackend, Resolved, resolve, run_job};
 use morphogen::bench::{
-    fused_creatures_iters_per_s, sim_cell_updates_per_s, time_to_grade, train_iters_per_s, train_real_iters_per_s,
-    world_cell_updates_per_s,
+    cpu_side_by_side_iters_per_s, fused_creatures_iters_per_s, sim_cell_updates_per_s, time_to_grade,
+    train_iters_per_s, train_real_iters_per_s, world_cell_updates_per_s,
 };
 use morphogen::target::Target;
 use morphogen::train::{Mode, TrainConfig};
@@ -41,7 +41,8 @@ pub struct BenchArgs {
     /// report the wall time and iterations it took.
     #[arg(long)]
     time_to_grade: bool,
-    /// On a GPU: creatures trained at once by the fused kernels (summed iterations/s); 0 skips it.
+    /// Creatures trained at once, summed iterations/s (0 skips it): on a GPU from the seed in one
+    /// fused rollout; on the CPU the real training side by side, each on its share of the cores.
     #[arg(long, default_value_t = 0)]
     creatures: usize,
 }
@@ -147,6 +148,22 @@ impl BackendJob for BenchJob<'_> {
                 Ok(ips) => println!(
                     "  training   real: {} (the paper's regenerate settings, a pool of grown creatures): {ips:.3} iterations/s",
                     a.real.display()
+                ),
+                Err(e) => report_failure(a.json, label, None, &e),
+            }
+        }
+        if a.creatures > 0 && matches!(on, Resolved::Cpu) && a.train_iters > 0 {
+            let r = morphogen::creature::Creature::load(&a.real)
+                .map_err(|e| e.to_string())
+                .and_then(|c| catch(|| cpu_side_by_side_iters_per_s(&c, a.creatures, a.train_iters)).and_then(|r| r));
+            match r {
+                Ok(ips) if a.json => println!(
+                    "{}",
+                    serde_json::json!({"backend": label, "train_creatures": a.creatures, "train_real_iters_per_s": ips, "creature": a.real, "device": device_name})
+                ),
+                Ok(ips) => println!(
+                    "  training   real, {} side by side (each on its share of the cores): {ips:.3} iterations/s summed",
+                    a.creatures
                 ),
                 Err(e) => report_failure(a.json, label, None, &e),
             }

@@ -138,11 +138,9 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The queue on the CPU, `size` creatures at a time, each on its own share of the cores (a
-/// thread pool of its own): one training spreads over two cores at 1.8x one core's rate, two
-/// side by side at 2.0x (`docs/BENCHMARKS.md`), and on many cores one training's grids are too
-/// few to fill them. A creature's result does not depend on how many threads it had. The first
-/// failure stops the others with their checkpoints written, as Ctrl-C does.
+/// The queue on the CPU, `size` creatures at a time, side by side (`lanes`): each on its own
+/// share of the cores, where one training alone leaves cores idle. The first failure stops the
+/// others with their checkpoints written, as Ctrl-C does.
 fn train_side_by_side(
     size: usize,
     queue: Vec<(Start, PathBuf, PathBuf)>,
@@ -151,13 +149,8 @@ fn train_side_by_side(
 ) -> Result<ExitCode, String> {
     use morphogen::train::session::Stop;
     let lanes = size.min(queue.len()).max(1);
-    let threads = (rayon::current_num_threads() / lanes).max(1);
     let queue = std::sync::Mutex::new(queue.into_iter());
-    let lane = || -> Result<ExitCode, String> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| format!("cannot start a thread pool: {e}"))?;
+    let results = morphogen::lanes::side_by_side(lanes, |_| {
         loop {
             let Some((start, out, ckpt)) = queue.lock().map_err(|_| "the training queue failed")?.next() else {
                 return Ok(ExitCode::SUCCESS);
@@ -165,17 +158,12 @@ fn train_side_by_side(
             if control.stop_requested() != Stop::No {
                 return Ok(ExitCode::from(130));
             }
-            let job = TrainJob { start, out, ckpt, control: control.clone(), alongside: lanes };
-            let code = pool.install(|| run_job(on, job));
+            let code = run_job(on, TrainJob { start, out, ckpt, control: control.clone(), alongside: lanes });
             if !matches!(code, Ok(ExitCode::SUCCESS)) {
                 control.stop(Stop::Checkpoint);
                 return code;
             }
         }
-    };
-    let results: Vec<Result<ExitCode, String>> = std::thread::scope(|s| {
-        let running: Vec<_> = (0..lanes).map(|_| s.spawn(lane)).collect();
-        running.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a training thread panicked".into()))).collect()
     });
     let mut code = ExitCode::SUCCESS;
     for r in results {

@@ -200,3 +200,42 @@ fn the_host_gradient_equals_burns_autodiff() {
         }
     }
 }
+
+/// One training, as the zoo runs it on any machine: the same losses and weights on one thread,
+/// on a share of the cores beside another training (`lanes`, `zoo train --group`), and on more
+/// threads than cores. The pool holds grown-looking creatures (the target's silhouette, hidden
+/// channels at 0.5), so that a grid's working cells fill several blocks of rows.
+#[test]
+fn training_gives_the_same_creature_on_any_number_of_threads() {
+    let target = disc_target(40, 16);
+    let train = || {
+        let mut t = Trainer::<CpuAd>::new("t", small(Mode::Regenerate), target.clone(), dev())
+            .unwrap()
+            .with_step_mode(StepMode::Host);
+        let c = t.cfg.spec().channels;
+        let mut grown = vec![0.0f32; target.width * target.height * c];
+        for (cell, px) in grown.chunks_exact_mut(c).zip(target.rgba.chunks_exact(4)) {
+            if px[3] > 0.1 {
+                cell[..4].copy_from_slice(px);
+                cell[4..].fill(0.5);
+            }
+        }
+        t.fill_pool(&grown, 1).unwrap();
+        for _ in 0..3 {
+            t.iterate().unwrap();
+        }
+        (t.history.clone(), t.weights())
+    };
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(train);
+    let beside: Vec<_> = morphogen::lanes::side_by_side(2, |_| Ok((rayon::current_num_threads(), train())))
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    let three = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap().install(train);
+    assert!(one.0.iter().all(|l| l.is_finite()) && one.0.len() == 3);
+    for (threads, r) in &beside {
+        assert_eq!(*threads, (rayon::current_num_threads() / 2).max(1), "each lane on its share of the cores");
+        assert_eq!(*r, one);
+    }
+    assert_eq!(three, one);
+}
