@@ -106,8 +106,8 @@ pub struct TrainConfig {
     pub seed: u64,
     pub checkpoint_every: u64,
     /// Creatures: when above 0, from the first drop of the learning rate on, the creature is
-    /// graded against the zoo's bar (`zoo::misses`, 8 trials) every this many iterations, and the
-    /// training finishes as soon as it passes. 0: train every iteration.
+    /// graded against the zoo's bar (`zoo::misses`, 8 trials) every this many iterations and at
+    /// its last, and the training finishes as soon as it passes. 0: train every iteration.
     pub grade_every: u64,
 }
 
@@ -170,10 +170,13 @@ impl TrainConfig {
         self.model.unwrap_or(self.mode.spec())
     }
 
-    /// Whether the creature is graded after `iteration` iterations (see `grade_every`).
+    /// Whether the creature is graded after `iteration` iterations (see `grade_every`). The last
+    /// iteration is graded too, so that a creature that meets the bar there says so.
     pub fn grades_at(&self, iteration: u64) -> bool {
         let from = self.lr_schedule.first().map_or(0, |s| s.at);
-        self.grade_every > 0 && iteration >= from && iteration.is_multiple_of(self.grade_every)
+        self.grade_every > 0
+            && iteration >= from
+            && (iteration.is_multiple_of(self.grade_every) || iteration == self.iterations)
     }
 
     pub fn lr_at(&self, iteration: u64) -> f32 {

@@ -119,7 +119,7 @@ pub fn run(
                 say(&t.name, format!("non-finite values at iteration {failed}; back to iteration {back_to}"));
                 continue;
             }
-            if t.cfg.grades_at(t.iteration) && !t.done() {
+            if t.cfg.grades_at(t.iteration) {
                 let (_, misses) = crate::zoo::grade::<Wgpu>(&t.creature(), 8, t.step_mode, &t.device());
                 say(&t.name, format!("graded at iteration {}: {}", t.iteration, verdict(&misses)));
                 if misses.is_empty() {

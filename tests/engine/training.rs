@@ -239,3 +239,29 @@ fn training_gives_the_same_creature_on_any_number_of_threads() {
     }
     assert_eq!(three, one);
 }
+
+/// A graded training is graded against the zoo's bar every `grade_every` iterations from the
+/// first drop of the learning rate, and at its last iteration, so that its end says where it
+/// stands; one that never meets the bar runs to its end and says it missed.
+#[test]
+fn a_graded_training_is_graded_on_schedule_and_at_its_end() {
+    use morphogen::train::session::{self, Control, Event, Outcome};
+    let cfg = TrainConfig {
+        iterations: 6,
+        grade_every: 4,
+        lr_schedule: vec![LrStep { at: 2, lr: 2e-4 }],
+        ..small(Mode::Regenerate)
+    };
+    let mut t = Trainer::<CpuAd>::new("g", cfg, disc_target(8, 4), dev()).unwrap().with_step_mode(StepMode::Host);
+    let ckpt = tmpdir("graded").join("g.ckpt");
+    let mut graded = Vec::new();
+    let out = session::run(&mut t, &ckpt, &Control::default(), |_, e| {
+        if let Event::Graded { iteration, misses } = e {
+            graded.push((iteration, misses.is_empty()));
+        }
+    })
+    .unwrap();
+    assert_eq!(out, Outcome::Finished);
+    assert_eq!(graded, vec![(4, false), (6, false)]);
+    assert!(session::missed_the_bar(&t) && t.graded_at.is_none());
+}
