@@ -101,6 +101,14 @@ pub fn cpu_side_by_side_iters_per_s(
     iters: usize,
 ) -> Result<f64, String> {
     use crate::backend::CpuBackend;
+    // Each holds a pool of its own (340 MB at the paper's settings): more trainings than threads
+    // would only share them, and a large count would exhaust memory before measuring anything.
+    let threads = rayon::current_num_threads();
+    if k == 0 || k > threads {
+        return Err(format!(
+            "{k} trainings side by side: on the CPU at least one and at most one per thread ({threads} here)"
+        ));
+    }
     let rates = crate::lanes::side_by_side(k, |_| {
         train_real_iters_per_s::<burn::backend::Autodiff<CpuBackend>>(
             &Default::default(),

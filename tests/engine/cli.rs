@@ -54,6 +54,32 @@ fn import_info_and_eval_the_distill_lizard() {
     assert!(regrown >= 4, "the ex3 lizard regrows: {r}");
 }
 
+/// `bench --creatures K` on the CPU trains K creatures side by side, each with a pool of its own:
+/// more than one per thread is refused before anything is allocated.
+#[test]
+fn bench_refuses_more_creatures_side_by_side_than_threads() {
+    let o = morphogen(&[
+        "bench",
+        "--backend",
+        "cpu",
+        "--sizes",
+        "8",
+        "--seconds",
+        "0.01",
+        "--world-species",
+        "1",
+        "--train-iters",
+        "1",
+        "--creatures",
+        "100000",
+    ]);
+    assert!(
+        text(&o).contains("100000 trainings side by side: on the CPU at least one and at most one per thread"),
+        "{}",
+        text(&o)
+    );
+}
+
 #[test]
 fn bad_files_fail_with_the_file_named() {
     let dir = tmpdir("cli-bad");
