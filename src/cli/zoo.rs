@@ -101,16 +101,19 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
         // but for its length (more iterations for the others do not undo a creature that is done).
         if !a.force
             && let Ok(c) = Creature::load(&out)
-            && c.meta.train_config.as_ref().is_some_and(|cfg| extends(cfg, &e.config))
+            && c.meta.train_config.as_ref().is_some_and(|cfg| extends(cfg, c.meta.iterations, &e.config))
             && (c.meta.iterations >= e.config.iterations || c.meta.graded_at.is_some())
         {
             eprintln!("{}: up to date ({} iterations)", e.name, c.meta.iterations);
             continue;
         }
         let start = match Checkpoint::load(&ckpt) {
-            Ok(mut ck) if !a.force && extends(&ck.config, &e.config) && ck.iteration < e.config.iterations => {
+            Ok(mut ck)
+                if !a.force && extends(&ck.config, ck.iteration, &e.config) && ck.iteration < e.config.iterations =>
+            {
                 eprintln!("{}: resuming from {} at iteration {}", e.name, ckpt.display(), ck.iteration);
                 ck.config.iterations = e.config.iterations;
+                ck.config.lr_schedule.clone_from(&e.config.lr_schedule);
                 Start::Resume(ck)
             }
             _ => {
@@ -211,10 +214,16 @@ fn same_training(a: &TrainConfig, b: &TrainConfig) -> bool {
     TrainConfig { checkpoint_every: b.checkpoint_every, ..a.clone() } == *b
 }
 
-/// Whether a checkpoint of `a` can carry on as `b`: the same training but for its length (a
-/// creature that missed the bar in its iterations, given more in the manifest).
-fn extends(a: &TrainConfig, b: &TrainConfig) -> bool {
-    same_training(&TrainConfig { iterations: b.iterations, ..a.clone() }, b)
+/// Whether training `a`, stopped at iteration `reached`, can carry on as `b`: the same training
+/// but for its length and for learning-rate steps that `b` adds from `reached` on (a creature
+/// that missed the bar in its iterations, given more and a lower rate in the manifest). What it
+/// has learned is then exactly what `b` from scratch learns by `reached`, so the manifest still
+/// reproduces it.
+fn extends(a: &TrainConfig, reached: u64, b: &TrainConfig) -> bool {
+    let (old, new) = (&a.lr_schedule, &b.lr_schedule);
+    let added_later =
+        new.len() >= old.len() && new[..old.len()] == old[..] && new[old.len()..].iter().all(|s| s.at >= reached);
+    added_later && same_training(&TrainConfig { iterations: b.iterations, lr_schedule: new.clone(), ..a.clone() }, b)
 }
 
 struct EvalJob(Creature, usize);

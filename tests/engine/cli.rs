@@ -193,11 +193,14 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
     let tiny = "batch: 2, pool_size: 8, min_steps: 8, max_steps: 10, damage_n: 1, checkpoint_every: 5, target: (size: 8, padding: 4)";
     let manifest = format!(
         r#"Manifest(creatures: "out", entries: [
-            (name: "dot one", target: "dot.png", config: (mode: regenerate, iterations: ITERS, seed: 1, grade_every: 500, {tiny})),
+            (name: "dot one", target: "dot.png", config: (mode: regenerate, iterations: ITERS, seed: 1, grade_every: 500, lr_schedule: [(at: 4, lr: 1e-3)LATER], {tiny})),
             (name: "dot two", target: "dot.png", config: (mode: grow, iterations: 6, seed: 2, {tiny})),
         ])"#
     );
-    std::fs::write(dir.join("zoo.ron"), manifest.replace("ITERS", "12")).unwrap();
+    let write = |iters: &str, later: &str| {
+        std::fs::write(dir.join("zoo.ron"), manifest.replace("ITERS", iters).replace("LATER", later)).unwrap()
+    };
+    write("12", "");
     let m = dir.join("zoo.ron");
     let m = m.to_str().unwrap();
 
@@ -240,13 +243,17 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
     ]);
     assert!(o.status.success(), "{}", text(&o));
 
-    // Given more iterations in the manifest, it carries on from its checkpoint.
-    std::fs::write(dir.join("zoo.ron"), manifest.replace("ITERS", "16")).unwrap();
+    // Given more iterations and a lower learning rate from where it stopped, it carries on from
+    // its checkpoint, at that rate.
+    let lower = ", (at: 13, lr: 1e-4)";
+    write("16", lower);
     let o = morphogen(&["zoo", "train", "--manifest", m, "--backend", "cpu", "--only", "dot one"]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("dot one: resuming from") && text(&o).contains("at iteration 12"), "{}", text(&o));
     let one = morphogen::creature::Creature::load(&dir.join("out/dot_one.creature")).unwrap();
     assert_eq!(one.meta.iterations, 16);
+    let cfg = one.meta.train_config.clone().unwrap();
+    assert_eq!((cfg.lr_at(12), cfg.lr_at(13)), (1e-3, 1e-4));
 
     // Side by side on the CPU (each on its own share of the cores), a creature comes out as it
     // does alone, and every line says whose it is.
@@ -266,9 +273,15 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
     let mut one = morphogen::creature::Creature::load(&path).unwrap();
     one.meta.graded_at = Some(16);
     one.save(&path).unwrap();
-    std::fs::write(dir.join("zoo.ron"), manifest.replace("ITERS", "20")).unwrap();
+    write("20", lower);
     let o = morphogen(&["zoo", "train", "--manifest", m, "--backend", "cpu", "--only", "dot one"]);
     assert!(o.status.success() && text(&o).contains("dot one: up to date (16 iterations)"), "{}", text(&o));
+    // A rate changed before where it stopped is another training: it starts again.
+    write("20", ", (at: 10, lr: 1e-4)");
+    let o = morphogen(&["zoo", "train", "--manifest", m, "--backend", "cpu", "--only", "dot one"]);
+    assert!(o.status.success() && !text(&o).contains("up to date"), "{}", text(&o));
+    let one = morphogen::creature::Creature::load(&path).unwrap();
+    assert_eq!((one.meta.iterations, one.meta.train_config.unwrap().lr_at(10)), (20, 1e-4));
 
     // Bad manifests name the file and the place.
     std::fs::write(
