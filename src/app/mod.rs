@@ -171,7 +171,9 @@ pub fn run(opts: PlayOptions) -> Result<u8, String> {
     app.insert_resource(lab::LabOptions {
         data_dir: opts.data_dir.clone(),
         backend: crate::backend::BackendChoice::Auto,
-        defaults: Default::default(),
+        // A regenerating creature trained as the zoo's are: healing every wound the game deals,
+        // and done as soon as it meets the bar.
+        defaults: crate::zoo::regime(),
     });
     let challenge_opts =
         challenges::ChallengeOptions { levels_dir: opts.levels_dir.clone(), data_dir: opts.data_dir.clone() };

@@ -265,3 +265,32 @@ fn a_graded_training_is_graded_on_schedule_and_at_its_end() {
     assert_eq!(graded, vec![(4, false), (6, false)]);
     assert!(session::missed_the_bar(&t) && t.graded_at.is_none());
 }
+
+/// The zoo's regime (which the lab's drafts start from) is what the manifest trains every
+/// regenerating creature with: for its seed, and with more iterations and a later drop of the
+/// learning rate where a creature missed the bar and carried on.
+#[test]
+fn every_regenerating_creature_of_the_manifest_trains_in_the_zoos_regime() {
+    let regime = morphogen::zoo::regime();
+    assert_eq!((regime.damage, regime.grade_every), (morphogen::nca::wound::Damage::Mixed, 500));
+    let m = morphogen::zoo::Manifest::load(std::path::Path::new("assets/zoo.ron")).unwrap();
+    let healing: Vec<_> = m.entries.iter().filter(|e| e.config.mode == Mode::Regenerate).collect();
+    assert!(healing.len() >= 12, "{} regenerating creatures", healing.len());
+    for e in healing {
+        let c = &e.config;
+        let same = TrainConfig {
+            seed: 0,
+            iterations: regime.iterations,
+            lr_schedule: regime.lr_schedule.clone(),
+            ..c.clone()
+        };
+        assert_eq!(same, regime, "{}", e.name);
+        let [first, last] = [&regime.lr_schedule[0], &regime.lr_schedule[1]];
+        assert!(c.iterations >= regime.iterations && c.lr_schedule.len() == 2, "{}", e.name);
+        assert!(
+            c.lr_schedule[0] == *first && c.lr_schedule[1].lr == last.lr && c.lr_schedule[1].at >= last.at,
+            "{}",
+            e.name
+        );
+    }
+}

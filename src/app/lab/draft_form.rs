@@ -61,10 +61,16 @@ pub(super) fn draft_form(
             for m in [Mode::Grow, Mode::Persist, Mode::Regenerate] {
                 if ui.selectable_label(cfg.mode == m, m.name()).clicked() {
                     cfg.mode = m;
+                    // The bar is for creatures that heal; one that only grows or persists is
+                    // trained for its iterations.
+                    cfg.grade_every = if m == Mode::Regenerate { crate::zoo::regime().grade_every } else { 0 };
                     changed = true;
                 }
             }
         });
+        if cfg.mode == Mode::Regenerate {
+            changed |= healing_settings(ui, cfg);
+        }
         changed |= ui.add(egui::Slider::new(&mut cfg.target.size, 8..=128).text("target size")).changed();
         changed |= ui.add(egui::Slider::new(&mut cfg.target.padding, 0..=64).text("padding")).changed();
         changed |= ui
@@ -148,6 +154,9 @@ pub(super) fn draft_form(
             }
             _ => {}
         }
+        if d.cfg.grade_every > 0 && d.cfg.mode == Mode::Regenerate {
+            ui.small("that is for every iteration: a creature that meets the bar sooner is done there");
+        }
         let valid = d.prepared.is_ok() && d.cfg.validate().is_ok();
         if let Err(e) = d.cfg.validate() {
             ui.colored_label(egui::Color32::RED, e);
@@ -165,4 +174,29 @@ pub(super) fn draft_form(
             Err(e) => notices.say(format!("cannot train: {e}")),
         }
     }
+}
+
+/// A regenerating creature's wounds in training and whether it stops at the zoo's bar.
+fn healing_settings(ui: &mut egui::Ui, cfg: &mut crate::train::TrainConfig) -> bool {
+    use crate::nca::wound::Damage;
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        ui.label("wounds");
+        for (d, name, tip) in [
+            (Damage::Mixed, "the game's", "discs, half cuts, squares and scalpel lines: heals what a player can do"),
+            (Damage::Disc, "the paper's discs", "random discs only, as the Distill article trained"),
+        ] {
+            if ui.selectable_label(cfg.damage == d, name).on_hover_text(tip).clicked() {
+                cfg.damage = d;
+                changed = true;
+            }
+        }
+    });
+    let mut grade = cfg.grade_every > 0;
+    let tip = "grade it every 500 iterations once the learning rate drops (drift and 7 of 8 regrowths per wound, as the zoo's creatures) and finish as soon as it passes";
+    if ui.checkbox(&mut grade, "stop when it meets the zoo's bar").on_hover_text(tip).changed() {
+        cfg.grade_every = if grade { crate::zoo::regime().grade_every } else { 0 };
+        changed = true;
+    }
+    changed
 }

@@ -19,7 +19,7 @@ pub(super) fn centre<B: WorldBackend>(
 ) {
     let Some(job) = state.shown_job() else {
         ui.heading("Drop an image to train a creature for it");
-        ui.label("The lab resizes it, premultiplies its colours and pads it, then trains a rule that grows it from one cell (the paper's pool and damage regime by default). You can play with the sandbox meanwhile.");
+        ui.label("The lab resizes it, premultiplies its colours and pads it, then trains a rule that grows it from one cell and heals it from the game's wounds (the zoo's regime by default). You can play with the sandbox meanwhile.");
         return;
     };
     let live = job.live();

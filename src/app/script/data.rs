@@ -89,6 +89,10 @@ pub struct LabPatch {
     pub min_steps: Option<usize>,
     pub max_steps: Option<usize>,
     pub damage_n: Option<usize>,
+    /// disc (the paper's) or mixed (the game's wounds).
+    pub damage: Option<crate::nca::wound::Damage>,
+    /// 0: trained for its iterations; else graded against the zoo's bar this often.
+    pub grade_every: Option<u64>,
     pub lr: Option<f32>,
     pub seed: Option<u64>,
     pub checkpoint_every: Option<u64>,
@@ -103,7 +107,8 @@ impl LabPatch {
             ($($f:ident => $($path:ident).+),*) => {$( if let Some(v) = self.$f.clone() { c.$($path).+ = v; } )*};
         }
         set!(mode => mode, size => target.size, padding => target.padding, iterations => iterations, batch => batch,
-             pool_size => pool_size, min_steps => min_steps, max_steps => max_steps, damage_n => damage_n, lr => lr,
+             pool_size => pool_size, min_steps => min_steps, max_steps => max_steps, damage_n => damage_n, damage => damage,
+             grade_every => grade_every, lr => lr,
              seed => seed, checkpoint_every => checkpoint_every);
         if let Some(b) = &self.background {
             c.target.background = b.parse()?;
