@@ -18,6 +18,10 @@ pub struct Entry {
     /// Every training setting (mode, iterations, seed, target size...); left out: the paper's.
     #[serde(default)]
     pub config: TrainConfig,
+    /// The paper's model of the same emoji (a Distill demo model, relative to the manifest), which
+    /// `zoo eval --paper` measures beside it.
+    #[serde(default)]
+    pub paper: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -55,6 +59,10 @@ impl Manifest {
 
     pub fn target_path(&self, e: &Entry) -> PathBuf {
         self.base.join(&e.target)
+    }
+
+    pub fn paper_path(&self, e: &Entry) -> Option<PathBuf> {
+        e.paper.as_ref().map(|p| self.base.join(p))
     }
 
     pub fn creature_path(&self, e: &Entry) -> PathBuf {

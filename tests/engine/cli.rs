@@ -194,8 +194,9 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
     let manifest = format!(
         r#"Manifest(creatures: "out", entries: [
             (name: "dot one", target: "dot.png", config: (mode: regenerate, iterations: ITERS, seed: 1, grade_every: 500, lr_schedule: [(at: 4, lr: 1e-3)LATER], {tiny})),
-            (name: "dot two", target: "dot.png", config: (mode: grow, iterations: 6, seed: 2, {tiny})),
-        ])"#
+            (name: "dot two", target: "dot.png", paper: "{paper}", config: (mode: grow, iterations: 6, seed: 2, {tiny})),
+        ])"#,
+        paper = std::env::current_dir().unwrap().join("assets/distill/ex1_lizard.json").display()
     );
     let write = |iters: &str, later: &str| {
         std::fs::write(dir.join("zoo.ron"), manifest.replace("ITERS", iters).replace("LATER", later)).unwrap()
@@ -240,8 +241,16 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
         "--check",
         "--only",
         "dot two",
+        "--paper",
     ]);
     assert!(o.status.success(), "{}", text(&o));
+    // Each row says how long the creature trained, and on what; the paper's model of the same
+    // emoji is measured under it, and not held to the bar.
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    let rows: Vec<&str> = out.lines().skip(2).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert!(rows[0].starts_with("| dot two | 6 | ") && rows[0].contains(" on CPU"), "{out}");
+    assert!(rows[1].starts_with("| ex1_lizard (the paper's) | - | - |") && rows[1].contains("grow mode"), "{out}");
 
     // Given more iterations and a lower learning rate from where it stopped, it carries on from
     // its checkpoint, at that rate.
