@@ -282,6 +282,12 @@ fn eval(a: EvalArgs) -> Result<ExitCode, String> {
         return Err("--trials must be at least 1".into());
     }
     let m = Manifest::load(&a.manifest)?;
+    // A missing paper's model is found before minutes of measuring, not after.
+    for p in m.select(&a.only)?.into_iter().filter_map(|e| m.paper_path(e)).filter(|_| a.paper) {
+        if !p.is_file() {
+            return Err(format!("{}: the paper's model named in {} is missing", p.display(), a.manifest.display()));
+        }
+    }
     let on = resolve(a.backend.backend)?;
     println!(
         "| creature | iterations | training | growth MSE | alive at 200 | drift at 2000 | disc | left | right | top | bottom | square | meets the bar |"

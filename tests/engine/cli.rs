@@ -251,6 +251,16 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
     assert_eq!(rows.len(), 2, "{out}");
     assert!(rows[0].starts_with("| dot two | 6 | ") && rows[0].contains(" on CPU"), "{out}");
     assert!(rows[1].starts_with("| ex1_lizard (the paper's) | - | - |") && rows[1].contains("grow mode"), "{out}");
+    // A paper's model that is not there is named before anything is measured.
+    let lost = dir.join("lost.ron");
+    std::fs::write(
+        &lost,
+        std::fs::read_to_string(dir.join("zoo.ron")).unwrap().replace("ex1_lizard.json", "gone.json"),
+    )
+    .unwrap();
+    let o = morphogen(&["zoo", "eval", "--manifest", lost.to_str().unwrap(), "--backend", "cpu", "--paper"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("gone.json") && text(&o).contains("missing") && o.stdout.is_empty(), "{}", text(&o));
 
     // Given more iterations and a lower learning rate from where it stopped, it carries on from
     // its checkpoint, at that rate.
