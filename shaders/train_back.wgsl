@@ -1,12 +1,16 @@
 // One step of the backward pass through the network, a tile of one sample per workgroup
-// (dispatch as `train_step`), one invocation per cell. A cell that fired and was kept at this
-// step recomputes its perception and hidden layer from step t's state, takes the gradient of its
+// (dispatch as `train_step`). The cells that fired and were kept at this step run: each
+// recomputes its perception and hidden layer from step t's state, takes the gradient of its
 // update (the gradient of step t+1's state, masked), and runs the transposed network: the
-// gradient of its hidden layer through the ReLU, and of its perception features. It writes one
-// row per cell for the weight gradients, [features, 1 | hidden, out_bias | gradient of hidden |
-// gradient of update], which `train_wgrad` multiplies out, and the features' gradient, which
-// `train_gather` sends back through the transposed perception, and counts itself in its slice
-// of rows. Every other cell writes zeros.
+// gradient of its hidden layer through the ReLU, and of its perception features. It writes a row
+// for the weight gradients, [features, 1 | hidden, out_bias | gradient of hidden | gradient of
+// update], which `train_wgrad` multiplies out, and the features' gradient, which `train_gather`
+// sends back through the transposed perception. Each cell says in `ran` whether it did; one that
+// did not writes nothing else (`train_gather` skips it).
+// Rows are packed: each tile owns TILE x TILE rows, and the cells that ran fill the first of
+// them in the order of their index in the tile, so the products skip the cells that did not (most
+// of a grid: those that did not fire, and all the dead ones) and still add in a fixed order. The
+// tile's count of rows goes to `counts`.
 // The host reference is `train::host_grad` (`backward_block`).
 
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
@@ -16,15 +20,15 @@
 @group(0) @binding(4) var<storage, read_write> rows: array<f32>;
 @group(0) @binding(5) var<storage, read_write> wts: array<vec4<f32>>;
 @group(0) @binding(6) var<storage, read_write> p: TrainParams;
-// Cells that ran the network, per slice of rows of `train_wgrad` (which skips empty slices).
-@group(0) @binding(7) var<storage, read_write> busy: array<atomic<u32>>;
+// Rows each tile wrote this step (`train_wgrad` reads them).
+@group(0) @binding(7) var<storage, read_write> counts: array<u32>;
+// Per cell, 1 where it ran the network this step (and wrote its features' gradient).
+@group(0) @binding(8) var<storage, read_write> ran: array<u32>;
 
-// The weight-gradient slice of a cell of sample s: its creature's slices, in order of its rows.
-fn slice_of(s: u32, cell: u32) -> u32 {
-    let creature = s / p.head.per_creature;
-    let row = cell - creature * p.head.per_creature * p.head.width * p.head.height;
-    return creature * p.head.slices + row / p.head.slice_len;
-}
+// Which cells of the tile run: their rank among those that do is their row.
+var<workgroup> running: array<u32, TILE * TILE>;
+var<workgroup> listed: array<u32, TILE * TILE>;
+var<workgroup> listed_n: u32;
 
 @compute @workgroup_size({{ tile }}, {{ tile }}, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
@@ -35,30 +39,44 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let ty0 = i32(wg.y * TILE);
     let tx0 = i32(wg.x * TILE);
     load_tile(l.base, ty0, tx0, li, w, h, wrap);
-    workgroupBarrier();
-
     let y = ty0 + i32(lid.y);
     let xx = tx0 + i32(lid.x);
-    if (y >= h || xx >= w) { return; }
+    let inside = y < h && xx < w;
     let local = u32(y * w + xx);
     let cell = l.base + local;
-    let row = cell * p.head.row_width;
+    let runs = inside && p.head.step < l.steps && life[cell] != 0u && fires(l.seed, p.head.step, l.stream, local, l.fire_rate);
+    running[li] = select(0u, 1u, runs);
+    workgroupBarrier();
+
+    // The cells that run, listed in the order of their index in the tile: the first invocations
+    // take them, so the network's work is packed into as few subgroups as it fills instead of
+    // spread over all of them.
+    var rank = 0u;
+    for (var k = 0u; k < li; k++) { rank += running[k]; }
+    let tile = (wg.z * p.head.tiles_y + wg.y) * p.head.tiles_x + wg.x;
+    if (runs) { listed[rank] = li; }
+    if (li == TILE * TILE - 1u) {
+        listed_n = rank + running[li];
+        counts[tile] = listed_n;
+    }
+    workgroupBarrier();
+    if (inside) { ran[cell] = running[li]; }
+    if (li >= listed_n) { return; }
+
+    // From here on this invocation works for the li-th listed cell, and writes row li of the tile.
+    let me = listed[li];
+    let my = me / TILE;
+    let mx = me % TILE;
+    let mcell = l.base + u32((ty0 + i32(my)) * w + tx0 + i32(mx));
+    let row = (tile * TILE * TILE + li) * p.head.row_width;
     let c = l.channels;
     let nh = l.hidden;
-    let runs = p.head.step < l.steps && life[cell] != 0u && fires(l.seed, p.head.step, l.stream, local, l.fire_rate);
-    if (!runs) {
-        for (var k = 0u; k < p.head.row_width; k++) { rows[row + k] = 0.0; }
-        for (var k = 0u; k < MAX_F; k++) { gf[cell * MAX_F + k] = 0.0; }
-        return;
-    }
-
-    atomicAdd(&busy[slice_of(wg.z, cell)], 1u);
     var f: array<f32, MAX_F>;
-    let nf = perceive(l, lid.y + 2u, lid.x + 2u, &f);
+    let nf = perceive(l, my + 2u, mx + 2u, &f);
     var gd: array<vec4<f32>, 4>;
     let c4 = c / 4u;
     for (var k = 0u; k < c4; k++) {
-        let b = cell * STRIDE + 4u * k;
+        let b = mcell * STRIDE + 4u * k;
         gd[k] = vec4<f32>(g[b], g[b + 1u], g[b + 2u], g[b + 3u]);
     }
     let h4 = nh / 4u;
@@ -96,9 +114,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     }
     for (var i = 0u; i < nf; i++) {
         rows[row + i] = f[i];
-        gf[cell * MAX_F + i] = gfa[i];
+        gf[mcell * MAX_F + i] = gfa[i];
     }
-    for (var i = nf; i < MAX_F; i++) { gf[cell * MAX_F + i] = 0.0; }
     // The ones that make the biases' gradients rows of the same products, then padding.
     for (var i = nf; i < p.head.h_col; i++) { rows[row + i] = select(0.0, 1.0, i == nf); }
     let ob = select(0.0, 1.0, (l.flags & FLAG_OUT_BIAS) != 0u);

@@ -9,9 +9,8 @@
 @group(0) @binding(2) var<storage, read_write> gf: array<f32>;
 @group(0) @binding(3) var<storage, read_write> gout: array<f32>;
 @group(0) @binding(4) var<storage, read_write> p: TrainParams;
-// `train_back`'s count of busy cells per slice, read by `train_wgrad` before this: cleared here
-// for the step before.
-@group(0) @binding(5) var<storage, read_write> busy: array<u32>;
+// Per cell, whether it ran the network (`train_back`): only those have a features' gradient.
+@group(0) @binding(5) var<storage, read_write> ran: array<u32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -20,9 +19,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let h = p.head.height;
     let per = w * h;
     if (id >= per * p.head.samples) { return; }
-    let creature = (id / per) / p.head.per_creature;
-    let row = id - creature * p.head.per_creature * per;
-    if (row % p.head.slice_len == 0u) { busy[creature * p.head.slices + row / p.head.slice_len] = 0u; }
     let l = p.layers[id / per];
     let local = id % per;
     let y = i32(local / w);
@@ -34,7 +30,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let lap_band = select(1u, 3u, sobel);
     var acc: array<f32, STRIDE>;
     for (var ch = 0u; ch < c; ch++) {
-        acc[ch] = kept * g[id * STRIDE + ch] + gf[id * MAX_F + ch];
+        acc[ch] = kept * g[id * STRIDE + ch];
+        if (ran[id] != 0u) { acc[ch] += gf[id * MAX_F + ch]; }
     }
     // The neighbour j = this cell - (dy, dx) read this cell at offset (dy, dx).
     for (var d = 0; d < 9; d++) {
@@ -42,7 +39,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
         let dx = d % 3 - 1;
         if (dy == 0 && dx == 0 && !lap) { continue; }
         let j = cell_on(y - dy, xx - dx, i32(w), i32(h), p.head.wrap != 0u);
-        if (j < 0) { continue; }
+        if (j < 0 || ran[l.base + u32(j)] == 0u) { continue; }
         let jb = (l.base + u32(j)) * MAX_F;
         var kx = 0.0;
         var ky = 0.0;

@@ -1,58 +1,107 @@
 // The weight gradients of one step: for each creature, C = A^T B over the rows of its cells, where
 // A and B are column ranges of the row buffer `train_back` wrote ([features, 1]^T x gradient of
 // hidden gives w1 and b1; [hidden, out_bias]^T x gradient of update gives w2 and b2). WGSL has no
-// float atomics, so the rows are cut into `slices` and each slice's product goes to a slot of its
-// own, added to what earlier steps left there; `train_reduce` sums the slots in a fixed order, so
-// the result does not depend on scheduling. Dispatch: (16x16 blocks of C, slices, creatures).
+// float atomics, so each creature's tiles are cut into slices of `slice_tiles` and each slice's
+// product goes to a slot of its own, added to what earlier steps left there; `train_reduce` sums
+// the slots in a fixed order, so the result does not depend on scheduling. A tile's rows are
+// packed at the start of its block (`counts` of them): the product runs over the concatenated
+// rows of the slice's tiles, in tile order.
+// A workgroup computes a BM x BN block of C, each invocation 4 x 2 of it, over chunks of BK rows
+// staged in workgroup memory: each value loaded from the rows serves 8 or 16 products instead of
+// one. Dispatch: (blocks of C, slices, creatures).
 
 @group(0) @binding(0) var<storage, read_write> rows: array<f32>;
 @group(0) @binding(1) var<storage, read_write> slots: array<f32>;
 @group(0) @binding(2) var<storage, read_write> p: GemmHeader;
-// Cells of each slice that ran the network this step (`train_back`): a slice without any adds
-// nothing.
-@group(0) @binding(3) var<storage, read_write> busy: array<u32>;
+// Rows of each tile (`train_back`).
+@group(0) @binding(3) var<storage, read_write> counts: array<u32>;
 
-var<workgroup> a_t: array<f32, 256>;
-var<workgroup> b_t: array<f32, 256>;
-var<workgroup> busy_n: u32;
+const MAX_SLICE_TILES: u32 = 64u;
+const BM: u32 = {{ gemm_bm }}u;
+const BN: u32 = {{ gemm_bn }}u;
+const BK: u32 = 16u;
+const NONE: u32 = 0xffffffffu;
+
+var<workgroup> a_t: array<f32, BK * BM>;
+var<workgroup> b_t: array<f32, BK * BN>;
+// Where each row of the chunk starts in `rows` (NONE past the slice's last).
+var<workgroup> at: array<u32, BK>;
+// Where each tile's rows start in the slice's concatenation, and their total.
+var<workgroup> starts: array<u32, MAX_SLICE_TILES>;
+var<workgroup> total: u32;
 
 @compute @workgroup_size(16, 16, 1)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-    let blocks_n = (p.n + 15u) / 16u;
-    let bi = (wg.x / blocks_n) * 16u;
-    let bj = (wg.x % blocks_n) * 16u;
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+    let blocks_n = (p.n + BN - 1u) / BN;
+    let bi = (wg.x / blocks_n) * BM;
+    let bj = (wg.x % blocks_n) * BN;
     let slice = wg.y;
     let creature = wg.z;
-    let first = creature * p.rows_per_creature + slice * p.slice_len;
-    let end = min(first + p.slice_len, (creature + 1u) * p.rows_per_creature);
-    let ty = lid.y;
-    let tx = lid.x;
-    let i = bi + ty;
-    let j = bj + tx;
-    let o = ((creature * p.slices + slice) * p.m + i) * p.n + j;
-    if (ty == 0u && tx == 0u) { busy_n = busy[creature * p.slices + slice]; }
-    if (workgroupUniformLoad(&busy_n) == 0u) {
-        if (p.accumulate == 0u && i < p.m && j < p.n) { slots[o] = 0.0; }
-        return;
-    }
-    var acc = 0.0;
-    for (var r0 = first; r0 < end; r0 += 16u) {
-        let r = r0 + ty;
-        var av = 0.0;
-        var bv = 0.0;
-        if (r < end) {
-            if (bi + tx < p.m) { av = rows[r * p.row_width + p.a_col + bi + tx]; }
-            if (bj + tx < p.n) { bv = rows[r * p.row_width + p.b_col + bj + tx]; }
+    let first = creature * p.tiles_per_creature + slice * p.slice_tiles;
+    let tiles = min(p.slice_tiles, (creature + 1u) * p.tiles_per_creature - first);
+    // This invocation's outputs: rows i0 .. i0 + 3, columns j0, j0 + 1 of C.
+    let i0 = bi + 4u * lid.y;
+    let j0 = bj + 2u * lid.x;
+    let slot = (creature * p.slices + slice) * p.m;
+    if (li == 0u) {
+        var n = 0u;
+        for (var k = 0u; k < tiles; k++) {
+            starts[k] = n;
+            n += counts[first + k];
         }
-        a_t[ty * 16u + tx] = av;
-        b_t[ty * 16u + tx] = bv;
+        total = n;
+    }
+    let n = workgroupUniformLoad(&total);
+    var acc: array<vec2<f32>, 4>;
+    // The tile holding this invocation's row of the chunk (the first BK invocations find the
+    // rows), found by walking forward.
+    var tk = 0u;
+    for (var r0 = 0u; r0 < n; r0 += BK) {
+        if (li < BK) {
+            let r = r0 + li;
+            var o = NONE;
+            if (r < n) {
+                while (tk + 1u < tiles && starts[tk + 1u] <= r) { tk += 1u; }
+                o = ((first + tk) * p.tile_rows + r - starts[tk]) * p.row_width;
+            }
+            at[li] = o;
+        }
         workgroupBarrier();
-        for (var k = 0u; k < 16u; k++) {
-            acc += a_t[k * 16u + ty] * b_t[k * 16u + tx];
+        for (var e = li; e < BK * BM; e += 256u) {
+            let o = at[e / BM];
+            let col = bi + e % BM;
+            var v = 0.0;
+            if (o != NONE && col < p.m) { v = rows[o + p.a_col + col]; }
+            a_t[e] = v;
+        }
+        for (var e = li; e < BK * BN; e += 256u) {
+            let o = at[e / BN];
+            let col = bj + e % BN;
+            var v = 0.0;
+            if (o != NONE && col < p.n) { v = rows[o + p.b_col + col]; }
+            b_t[e] = v;
+        }
+        workgroupBarrier();
+        for (var k = 0u; k < BK; k++) {
+            let a = k * BM + 4u * lid.y;
+            let b = vec2<f32>(b_t[k * BN + 2u * lid.x], b_t[k * BN + 2u * lid.x + 1u]);
+            acc[0] += a_t[a] * b;
+            acc[1] += a_t[a + 1u] * b;
+            acc[2] += a_t[a + 2u] * b;
+            acc[3] += a_t[a + 3u] * b;
         }
         workgroupBarrier();
     }
-    if (i < p.m && j < p.n) {
-        if (p.accumulate != 0u) { slots[o] += acc; } else { slots[o] = acc; }
+    // A slice where nothing ran adds nothing (and its slot starts at zero).
+    if (n == 0u && p.accumulate != 0u) { return; }
+    for (var q = 0u; q < 4u; q++) {
+        for (var s = 0u; s < 2u; s++) {
+            let i = i0 + q;
+            let j = j0 + s;
+            if (i < p.m && j < p.n) {
+                let o = (slot + i) * p.n + j;
+                if (p.accumulate != 0u) { slots[o] += acc[q][s]; } else { slots[o] = acc[q][s]; }
+            }
+        }
     }
 }

@@ -20,15 +20,15 @@ pub struct BenchArgs {
     /// all (every backend available), cpu or gpu.
     #[arg(long, default_value = "all")]
     backend: String,
-    /// Grid sides for the simulation measure.
-    #[arg(long, default_value = "72,256,1024", value_delimiter = ',')]
+    /// Grid sides for the simulation measure (given with no value, skips it).
+    #[arg(long, default_value = "72,256,1024", value_delimiter = ',', num_args = 0..)]
     sizes: Vec<usize>,
     /// Seconds per simulation measure.
     #[arg(long, default_value_t = 3.0)]
     seconds: f64,
     /// Species counts for the sandbox world-kernel measure (the WGSL kernels on a GPU, the host
-    /// kernels on the CPU; empty skips it).
-    #[arg(long, default_value = "1,4", value_delimiter = ',')]
+    /// kernels on the CPU; given with no value, skips it).
+    #[arg(long, default_value = "1,4", value_delimiter = ',', num_args = 0..)]
     world_species: Vec<usize>,
     /// Timed training iterations (after one warm-up); 0 skips training.
     #[arg(long, default_value_t = 3)]

@@ -18,17 +18,20 @@ use burn_wgpu::CubeDim;
 
 use crate::kernels::launch::{Ct, bytes_handle, float, launch, linear_count, wrap_float};
 use crate::kernels::layout::{Layer, STRIDE};
-pub use crate::kernels::train_kernels::{GemmHeader, ReduceHeader, TILE, TrainHeader, TrainKernel};
+pub use crate::kernels::train_kernels::{GEMM_BLOCK, GemmHeader, ReduceHeader, TILE, TrainHeader, TrainKernel};
 use crate::nca::sim::to_host;
 use crate::nca::{FireMasks, ModelSpec, NcaConfig, NcaParams};
 
 /// Features per cell in the feature-gradient buffer: four filters of `STRIDE` channels (`MAX_F`
 /// in `shaders/common.wgsl`).
 const MAX_F: usize = 4 * STRIDE as usize;
-/// Rows of one slot of the weight-gradient products: enough work per workgroup to hide its
-/// write, few enough slots to sum quickly, and fine enough that slices without a living cell
-/// (skipped) are common.
-const SLICE_ROWS: usize = 256;
+/// Tiles of one slot of the weight-gradient products (at most `MAX_SLICE_TILES` in
+/// `shaders/train_wgrad.wgsl`): only the cells that ran have rows, a few dozen per tile of 64 on a
+/// grown creature, so a slice of this many tiles gives each workgroup a few hundred rows, and
+/// keeps the slots few enough to sum quickly.
+const SLICE_TILES: usize = 8;
+/// Rows of a tile's block in the backward pass's row buffer: one per cell.
+const TILE_ROWS: usize = (TILE * TILE) as usize;
 
 /// A batch of samples of one or more creatures of one spec, all on grids of one size.
 #[derive(Clone, Debug)]
@@ -98,15 +101,32 @@ impl Batch {
             gh_col: gh_col as u32,
             gd_col: gd_col as u32,
             per_creature: self.per_creature as u32,
-            slice_len: SLICE_ROWS as u32,
-            slices: self.slices() as u32,
+            tiles_x: self.tiles()[1] as u32,
+            tiles_y: self.tiles()[0] as u32,
             ..Default::default()
         }
     }
 
-    /// Slices of each creature's cells in the weight-gradient products.
+    /// Tiles down and across a grid.
+    fn tiles(&self) -> [usize; 2] {
+        let t = TILE as usize;
+        [self.height.div_ceil(t), self.width.div_ceil(t)]
+    }
+
+    /// Tiles of each creature's samples.
+    fn tiles_per_creature(&self) -> usize {
+        let [ty, tx] = self.tiles();
+        self.per_creature * ty * tx
+    }
+
+    /// Slices of each creature's tiles in the weight-gradient products.
     fn slices(&self) -> usize {
-        (self.per_creature * self.cells()).div_ceil(SLICE_ROWS)
+        self.tiles_per_creature().div_ceil(SLICE_TILES)
+    }
+
+    /// Rows of the backward pass's row buffer: a block per tile.
+    fn rows(&self) -> usize {
+        self.creatures * self.tiles_per_creature() * TILE_ROWS
     }
 
     /// The parameter block of step `step`: the header, then a layer per sample.
@@ -155,9 +175,9 @@ impl Batch {
 fn fits(b: &Batch, max_buffer: u64) -> Result<(), String> {
     let cells = (b.samples() * b.cells()) as u64;
     let (.., row_width) = b.columns();
-    let rows = cells * row_width as u64 * 4;
+    let rows = (b.rows() * row_width * 4) as u64;
     let states = cells * STRIDE as u64 * 4;
-    let total = states * (b.steps as u64 + 3) + rows + cells * (4 * b.steps as u64 + MAX_F as u64 * 4);
+    let total = states * (b.steps as u64 + 3) + rows + cells * (4 * b.steps as u64 + MAX_F as u64 * 4 + 4);
     let mib = |v: u64| v as f64 / (1 << 20) as f64;
     if rows.max(states) > max_buffer {
         return Err(format!(
@@ -270,12 +290,12 @@ pub fn rollout_grad(
     // gradient), the weight-gradient products, then through perception to the step before.
     let s = b.spec;
     let (h_col, gh_col, gd_col, row_width) = b.columns();
-    let rows = client.empty(cells * row_width * 4);
+    let rows = client.empty(b.rows() * row_width * 4);
     let gf = client.empty(cells * MAX_F * 4);
-    let rows_per_creature = b.per_creature * h * w;
     let slices = b.slices();
-    // Busy cells per slice: zero before the first step back, then cleared by each gather.
-    let busy = client.create_from_slice(bytemuck::cast_slice(&vec![0u32; b.creatures * slices]));
+    // Rows per tile, and which cells ran, written by every step back before they are read.
+    let counts = client.empty(b.creatures * b.tiles_per_creature() * 4);
+    let ran = client.empty(cells * 4);
     let m1 = s.features() + 4;
     let m2 = s.hidden + 4;
     let slots1 = client.empty(b.creatures * slices * m1 * s.hidden * 4);
@@ -286,9 +306,10 @@ pub fn rollout_grad(
         a_col: a_col as u32,
         b_col: b_col as u32,
         row_width: row_width as u32,
-        rows_per_creature: rows_per_creature as u32,
+        tiles_per_creature: b.tiles_per_creature() as u32,
         slices: slices as u32,
-        slice_len: SLICE_ROWS as u32,
+        slice_tiles: SLICE_TILES as u32,
+        tile_rows: TILE_ROWS as u32,
         accumulate: accumulate as u32,
         ..Default::default()
     };
@@ -302,14 +323,15 @@ pub fn rollout_grad(
             rows.clone(),
             wts.handle.clone(),
             ph.clone(),
-            busy.clone(),
+            counts.clone(),
+            ran.clone(),
         ];
         launch(&x, TrainKernel::Back, tile_dim, tiles.clone(), bufs);
         let acc = t + 1 < b.steps;
         for (head, slots) in
             [(gemm(acc, m1, s.hidden, 0, gh_col), &slots1), (gemm(acc, m2, s.channels, h_col, gd_col), &slots2)]
         {
-            let blocks = head.m.div_ceil(16) * head.n.div_ceil(16);
+            let blocks = head.m.div_ceil(GEMM_BLOCK[0]) * head.n.div_ceil(GEMM_BLOCK[1]);
             let count = CubeCount::Static(blocks, slices as u32, b.creatures as u32);
             let hh = bytes_handle(&x, bytemuck::bytes_of(&head));
             launch(
@@ -317,12 +339,12 @@ pub fn rollout_grad(
                 TrainKernel::Wgrad,
                 CubeDim { x: 16, y: 16, z: 1 },
                 count,
-                vec![rows.clone(), slots.clone(), hh, busy.clone()],
+                vec![rows.clone(), slots.clone(), hh, counts.clone()],
             );
         }
         if t > 0 {
             let next = client.empty(state_len * 4);
-            let bufs = vec![lives[t].clone(), g.clone(), gf.clone(), next.clone(), ph, busy.clone()];
+            let bufs = vec![lives[t].clone(), g.clone(), gf.clone(), next.clone(), ph, ran.clone()];
             launch(&x, TrainKernel::Gather, lin, linear_count(cells, 256), bufs);
             g = next;
         }

@@ -12,6 +12,10 @@ use crate::kernels::layout::wgsl_prelude;
 /// 16 KiB of workgroup memory, so that every adapter runs them).
 pub const TILE: u32 = 8;
 
+/// The block of a weight-gradient product one workgroup of `train_wgrad` computes (rows of
+/// features or hidden units by columns of hidden units or channels): 256 invocations of 4 x 2.
+pub const GEMM_BLOCK: [u32; 2] = [64, 32];
+
 gpu_struct!(
     /// A training batch as the kernels see it.
     TrainHeader {
@@ -29,9 +33,9 @@ gpu_struct!(
         gd_col: u32,
         /// Samples per creature: sample s trains creature s / per_creature.
         per_creature: u32,
-        /// The weight-gradient products cut each creature's cells into `slices` of `slice_len`.
-        slice_len: u32,
-        slices: u32,
+        /// Tiles across and down a grid: the backward pass's rows are packed per tile.
+        tiles_x: u32,
+        tiles_y: u32,
         _pad0: u32,
         _pad1: u32,
         _pad2: u32,
@@ -47,14 +51,16 @@ gpu_struct!(
         a_col: u32,
         b_col: u32,
         row_width: u32,
-        rows_per_creature: u32,
+        /// Each creature's tiles, cut into `slices` of `slice_tiles`; a tile's block of rows holds
+        /// `tile_rows`, the first of them written (as many as its count).
+        tiles_per_creature: u32,
         slices: u32,
-        slice_len: u32,
+        slice_tiles: u32,
+        tile_rows: u32,
         /// 0: the first step back writes its slots; later steps add to them.
         accumulate: u32,
         _pad0: u32,
         _pad1: u32,
-        _pad2: u32,
     }
 );
 
@@ -105,7 +111,10 @@ impl KernelSource for TrainKernel {
         for f in files {
             t = t.add_template(*f);
         }
-        t.add_template(own).register("tile", TILE.to_string())
+        t.add_template(own)
+            .register("tile", TILE.to_string())
+            .register("gemm_bm", GEMM_BLOCK[0].to_string())
+            .register("gemm_bn", GEMM_BLOCK[1].to_string())
     }
 
     fn id(&self) -> KernelId {

@@ -8,6 +8,7 @@ pub mod group;
 pub mod host_grad;
 pub mod objective;
 pub mod outcome;
+pub mod pool;
 pub mod rollout;
 pub mod session;
 pub mod swd;

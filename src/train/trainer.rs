@@ -1,8 +1,7 @@
 //! One training run: the pool, the rollout, the loss, the update, and the rollback when a step
 //! goes non-finite.
 
-use burn::tensor::IndexingUpdateOp;
-use burn::tensor::{ElementConversion, Int, Tensor, TensorData, backend::AutodiffBackend};
+use burn::tensor::{ElementConversion, Tensor, TensorData, backend::AutodiffBackend};
 use rand::{Rng, RngCore, SeedableRng, rngs::StdRng};
 
 use super::adam::{self, AdamHyper, AdamState};
@@ -11,6 +10,7 @@ use super::config::{Mode, TrainConfig, mix};
 use super::objective::Objective;
 use super::outcome::MAX_ROLLBACKS;
 pub use super::outcome::{BatchView, IterReport, TrainError};
+use super::pool::StatePool;
 use super::rollout::{Outcome, Rollout};
 use crate::creature::{Creature, CreatureMeta};
 use crate::nca::sim::{seed_state, state_tensor, to_host};
@@ -23,7 +23,7 @@ type Inner<B> = <B as AutodiffBackend>::InnerBackend;
 /// masks, the texture loss's seed.
 pub struct Drawn<B: AutodiffBackend> {
     pub x0: Tensor<Inner<B>, 4>,
-    idx: Vec<i64>,
+    idx: Vec<usize>,
     wounded: Vec<bool>,
     pub steps: usize,
     pub fire: FireMasks,
@@ -63,7 +63,7 @@ pub struct Trainer<B: AutodiffBackend> {
     pub(super) objective: Objective,
     pub(super) params: NcaParams<Inner<B>>,
     adam: AdamState<Inner<B>>,
-    pool: Option<Tensor<Inner<B>, 4>>,
+    pool: Option<StatePool<Inner<B>>>,
     good: GoodState,
     /// Rollbacks since the last good snapshot.
     rollbacks_in_a_row: u32,
@@ -79,11 +79,7 @@ impl<B: AutodiffBackend> Trainer<B> {
         let [h, w] = Objective::grid(&cfg, &target);
         let spec = cfg.spec();
         let pool = (cfg.mode != Mode::Grow).then(|| {
-            state_tensor::<Inner<B>>(
-                seed_state(&spec, cfg.pool_size, h, w),
-                [cfg.pool_size, h, w, spec.channels],
-                &device,
-            )
+            StatePool::new(seed_state(&spec, cfg.pool_size, h, w), [cfg.pool_size, h, w, spec.channels], &device)
         });
         let target_t =
             Tensor::from_data(TensorData::new(target.rgba.clone(), [1, target.height, target.width, 4]), &device);
@@ -131,7 +127,7 @@ impl<B: AutodiffBackend> Trainer<B> {
         }
         let n = self.cfg.pool_size;
         let data: Vec<f32> = (0..n).flat_map(|i| states[(i % k) * per..(i % k + 1) * per].iter().copied()).collect();
-        self.pool = Some(state_tensor(data, [n, h, w, c], &self.device));
+        self.pool = Some(StatePool::new(data, [n, h, w, c], &self.device));
         Ok(())
     }
 
@@ -168,7 +164,7 @@ impl<B: AutodiffBackend> Trainer<B> {
     }
 
     /// Draws the batch for this iteration: (states, pool indices, wounded flags).
-    fn draw_batch(&self, rng: &mut StdRng) -> (Tensor<Inner<B>, 4>, Vec<i64>, Vec<bool>) {
+    fn draw_batch(&self, rng: &mut StdRng) -> (Tensor<Inner<B>, 4>, Vec<usize>, Vec<bool>) {
         let [h, w] = self.dims();
         let n = self.cfg.batch;
         let spec = self.cfg.spec();
@@ -177,24 +173,21 @@ impl<B: AutodiffBackend> Trainer<B> {
         let Some(pool) = &self.pool else {
             return (seeds(n), vec![], vec![false; n]);
         };
-        let mut idx: Vec<i64> =
-            rand::seq::index::sample(rng, self.cfg.pool_size, n).into_iter().map(|i| i as i64).collect();
-        let idx_t =
-            |v: &[i64]| Tensor::<Inner<B>, 1, Int>::from_data(TensorData::new(v.to_vec(), [v.len()]), &self.device);
+        let mut idx: Vec<usize> = rand::seq::index::sample(rng, self.cfg.pool_size, n).into_vec();
         if self.cfg.mode == Mode::Texture {
             // The notebooks' regime: random samples, one of them back to the seed now and then.
-            let mut x = pool.clone().select(0, idx_t(&idx));
+            let mut x = pool.select(&idx);
             if self.iteration.is_multiple_of(self.cfg.reset_every) {
                 x = x.slice_assign([0..1, 0..h, 0..w, 0..c], seeds(1));
             }
             return (x, idx, vec![false; n]);
         }
         // Worst first: the worst is reseeded, the best are wounded (the paper's order).
-        let losses = self.per_sample_loss(&pool.clone().select(0, idx_t(&idx)));
+        let losses = self.per_sample_loss(&pool.select(&idx));
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&a, &b| losses[b].total_cmp(&losses[a]));
         idx = order.iter().map(|&i| idx[i]).collect();
-        let mut x = pool.clone().select(0, idx_t(&idx));
+        let mut x = pool.select(&idx);
         x = x.slice_assign([0..1, 0..h, 0..w, 0..c], seeds(1));
         let mut wounded = vec![false; n];
         if self.cfg.mode == Mode::Regenerate && self.cfg.damage_n > 0 {
@@ -271,11 +264,8 @@ impl<B: AutodiffBackend> Trainer<B> {
             let rgba = |t: &Tensor<Inner<B>, 4>| crate::nca::sim::rgba_view(&spec, &to_host(t));
             self.last_batch = Some(BatchView { dims: [n, h, w], before: rgba(&x0), after: rgba(&xf), wounded });
         }
-        if let Some(pool) = self.pool.take() {
-            let idx_t = Tensor::<Inner<B>, 1, Int>::from_data(TensorData::new(idx.clone(), [n]), &self.device);
-            // Indices are distinct, so adding the change writes the new states back exactly.
-            let delta = xf - pool.clone().select(0, idx_t.clone());
-            self.pool = Some(pool.select_assign(0, idx_t, delta, IndexingUpdateOp::Add));
+        if let Some(pool) = &mut self.pool {
+            pool.write(&idx, xf);
         }
         self.params = next;
         self.adam = adam_next;
@@ -346,7 +336,7 @@ impl<B: AutodiffBackend> Trainer<B> {
             adam_t: self.adam.t,
             pool: self.pool.as_ref().map(|p| {
                 let [n, h, w, _] = p.dims();
-                Pool { dims: [n, h, w], data: to_host(p) }
+                Pool { dims: [n, h, w], data: p.to_host() }
             }),
         }
     }
@@ -372,7 +362,7 @@ impl<B: AutodiffBackend> Trainer<B> {
             if n != t.cfg.pool_size || [h, w] != t.dims() {
                 return Err(bad("pool shape does not match its config"));
             }
-            t.pool = Some(state_tensor(p.data, [n, h, w, spec.channels], &t.device));
+            t.pool = Some(StatePool::new(p.data, [n, h, w, spec.channels], &t.device));
         }
         t.good = GoodState { iteration: t.iteration, weights: ck.weights, m: ck.adam_m, v: ck.adam_v, t: ck.adam_t };
         Ok(t)

@@ -40,7 +40,9 @@ fn close(what: &str, got: &[f32], want: &[f32], rel: f32) {
 /// rollout; each is held to the host gradient of its own batch.
 fn check(spec: ModelSpec, creatures: usize, border: Border, gpu_loss: bool) {
     let gdev = WgpuDevice::DefaultDevice;
-    let (per, h, w, steps) = (2, 14, 13, 7);
+    // 3 x 2 tiles a grid, 12 a creature: two slices of the weight-gradient products, the second
+    // partly filled, and tiles cut by the grid's edges.
+    let (per, h, w, steps) = (2, 20, 13, 7);
     let c = spec.channels;
     let cfg = NcaConfig { border, angle: 0.6, fire_rate: 0.5 };
     let fire = FireMasks::new(3, 0.5);
@@ -244,4 +246,42 @@ fn a_simulation_on_the_forward_kernel_steps_like_the_host() {
 
 fn tensor4_of(v: Vec<f32>, dims: [usize; 4]) -> Tensor<Cpu, 4> {
     Tensor::from_data(TensorData::new(v, dims), &dev())
+}
+
+/// The training pool in chunks (what a GPU needs when the pool is over one buffer binding, as the
+/// paper's 324 MiB pool is on lavapipe) gathers and writes back the same states as in one.
+#[test]
+fn a_pool_in_chunks_draws_and_keeps_what_one_buffer_would() {
+    use morphogen::train::pool::StatePool;
+    if !gpu_or_skip() {
+        return;
+    }
+    let gdev = WgpuDevice::DefaultDevice;
+    let dims = [10, 5, 4, 3];
+    let per = 5 * 4 * 3;
+    let host: Vec<f32> = (0..10 * per).map(|i| i as f32).collect();
+    // The device's own limit: far above this pool, so one chunk.
+    let one = StatePool::<Wgpu>::new(host.clone(), dims, &gdev);
+    assert_eq!(one.chunks(), 1);
+    // Three states a chunk: four chunks, the last holding one.
+    let mut chunked = StatePool::<Wgpu>::in_chunks_of(host.clone(), dims, &gdev, Some(3 * per as u64 * 4));
+    assert_eq!(chunked.chunks(), 4);
+    let mut one = one;
+    let idx = [9, 0, 4, 3, 7];
+    let got = to_vec(chunked.select(&idx));
+    assert_eq!(got, to_vec(one.select(&idx)));
+    assert_eq!(got[..per], host[9 * per..10 * per], "the first drawn is state 9");
+    // New states for the drawn ones, written back: the same pool either way, the rest untouched.
+    let new: Vec<f32> = (0..idx.len() * per).map(|i| -(i as f32)).collect();
+    let t = || Tensor::<Wgpu, 4>::from_data(TensorData::new(new.clone(), [idx.len(), 5, 4, 3]), &gdev);
+    chunked.write(&idx, t());
+    one.write(&idx, t());
+    let after = chunked.to_host();
+    assert_eq!(after, one.to_host());
+    assert_eq!(after[3 * per..4 * per], new[3 * per..4 * per], "state 3 was the fourth drawn");
+    assert_eq!(after[per..2 * per], host[per..2 * per], "state 1 was not drawn");
+}
+
+fn to_vec(t: Tensor<Wgpu, 4>) -> Vec<f32> {
+    t.into_data().convert::<f32>().into_vec::<f32>().unwrap()
 }

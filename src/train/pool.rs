@@ -1,0 +1,104 @@
+//! The training pool on the training's device: the states that persist and regenerate trainings
+//! draw their batches from and write them back to. A GPU binds at most so many bytes in one
+//! buffer (lavapipe 128 MiB, wgpu's default limits the same) and the paper's pool of 1,024 states
+//! of 72x72x16 is 324 MiB, so on wgpu the pool is kept in chunks that each fit one binding; a
+//! batch is gathered from them in the order it was drawn, so a training draws the same batches
+//! whatever the chunking.
+
+use burn::tensor::backend::Backend;
+use burn::tensor::{IndexingUpdateOp, Int, Tensor, TensorData};
+
+use crate::nca::sim::{state_tensor, to_host};
+
+pub struct StatePool<B: Backend> {
+    chunks: Vec<Tensor<B, 4>>,
+    /// States per chunk (the last may hold fewer).
+    per_chunk: usize,
+    /// `[states, h, w, channels]`.
+    dims: [usize; 4],
+    device: B::Device,
+}
+
+impl<B: Backend> StatePool<B> {
+    /// A pool of the states in `host` (`dims`: `[states, h, w, channels]`), in chunks of at most
+    /// the bytes one buffer may hold on `device`.
+    pub fn new(host: Vec<f32>, dims: [usize; 4], device: &B::Device) -> Self {
+        Self::in_chunks_of(host, dims, device, crate::kernels::launch::max_buffer_bytes::<B>(device))
+    }
+
+    /// The same in chunks of at most `max_bytes` (`None`: one chunk; a state more than the
+    /// limit still gets a chunk of its own).
+    pub fn in_chunks_of(host: Vec<f32>, dims: [usize; 4], device: &B::Device, max_bytes: Option<u64>) -> Self {
+        let [n, h, w, c] = dims;
+        let per = (h * w * c).max(1);
+        let state_bytes = (per * 4) as u64;
+        let per_chunk = max_bytes.map_or(n, |m| (m / state_bytes) as usize).clamp(1, n.max(1));
+        let chunks = host
+            .chunks(per_chunk * per)
+            .map(|part| state_tensor(part.to_vec(), [part.len() / per, h, w, c], device))
+            .collect();
+        Self { chunks, per_chunk, dims, device: device.clone() }
+    }
+
+    pub fn dims(&self) -> [usize; 4] {
+        self.dims
+    }
+
+    /// Chunks the pool is kept in (one, unless one buffer cannot hold it).
+    pub fn chunks(&self) -> usize {
+        self.chunks.len()
+    }
+
+    fn ints(&self, v: &[usize]) -> Tensor<B, 1, Int> {
+        let v: Vec<i64> = v.iter().map(|&i| i as i64).collect();
+        Tensor::from_data(TensorData::new(v.clone(), [v.len()]), &self.device)
+    }
+
+    /// For each chunk that holds some of `idx`: the chunk, the positions in `idx` it holds and
+    /// their indices within it.
+    fn split(&self, idx: &[usize]) -> Vec<(usize, Vec<usize>, Vec<usize>)> {
+        (0..self.chunks.len())
+            .filter_map(|k| {
+                let at: Vec<usize> = (0..idx.len()).filter(|&p| idx[p] / self.per_chunk == k).collect();
+                let local = at.iter().map(|&p| idx[p] - k * self.per_chunk).collect();
+                (!at.is_empty()).then_some((k, at, local))
+            })
+            .collect()
+    }
+
+    /// The states at `idx`, in that order (`[idx.len(), h, w, channels]`).
+    pub fn select(&self, idx: &[usize]) -> Tensor<B, 4> {
+        if self.chunks.len() == 1 {
+            return self.chunks[0].clone().select(0, self.ints(idx));
+        }
+        let parts = self.split(idx);
+        // Row j of the concatenation holds idx[order[j]].
+        let order: Vec<usize> = parts.iter().flat_map(|(_, at, _)| at.iter().copied()).collect();
+        let gathered = Tensor::cat(
+            parts.into_iter().map(|(k, _, local)| self.chunks[k].clone().select(0, self.ints(&local))).collect(),
+            0,
+        );
+        let mut row_of = vec![0; idx.len()];
+        for (j, &p) in order.iter().enumerate() {
+            row_of[p] = j;
+        }
+        gathered.select(0, self.ints(&row_of))
+    }
+
+    /// Writes `states` back at `idx` (distinct indices).
+    pub fn write(&mut self, idx: &[usize], states: Tensor<B, 4>) {
+        for (k, at, local) in self.split(idx) {
+            let new = if self.chunks.len() == 1 { states.clone() } else { states.clone().select(0, self.ints(&at)) };
+            let local = self.ints(&local);
+            let chunk = self.chunks[k].clone();
+            // Distinct indices: adding the change writes the new states exactly.
+            let delta = new - chunk.clone().select(0, local.clone());
+            self.chunks[k] = chunk.select_assign(0, local, delta, IndexingUpdateOp::Add);
+        }
+    }
+
+    /// Every state, on the host, in order.
+    pub fn to_host(&self) -> Vec<f32> {
+        self.chunks.iter().flat_map(|c| to_host(c)).collect()
+    }
+}
