@@ -30,6 +30,14 @@ var<workgroup> at: array<u32, BK>;
 var<workgroup> starts: array<u32, MAX_SLICE_TILES>;
 var<workgroup> total: u32;
 
+// Column `col` (of `cols`) of the range at `first` of the chunk's row k, or zero past the rows or
+// the columns.
+fn staged(k: u32, first: u32, col: u32, cols: u32) -> f32 {
+    let o = at[k];
+    if (o == NONE || col >= cols) { return 0.0; }
+    return rows[o + first + col];
+}
+
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
     let blocks_n = (p.n + BN - 1u) / BN;
@@ -67,20 +75,8 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
             at[li] = o;
         }
         workgroupBarrier();
-        for (var e = li; e < BK * BM; e += 256u) {
-            let o = at[e / BM];
-            let col = bi + e % BM;
-            var v = 0.0;
-            if (o != NONE && col < p.m) { v = rows[o + p.a_col + col]; }
-            a_t[e] = v;
-        }
-        for (var e = li; e < BK * BN; e += 256u) {
-            let o = at[e / BN];
-            let col = bj + e % BN;
-            var v = 0.0;
-            if (o != NONE && col < p.n) { v = rows[o + p.b_col + col]; }
-            b_t[e] = v;
-        }
+        for (var e = li; e < BK * BM; e += 256u) { a_t[e] = staged(e / BM, p.a_col, bi + e % BM, p.m); }
+        for (var e = li; e < BK * BN; e += 256u) { b_t[e] = staged(e / BN, p.b_col, bj + e % BN, p.n); }
         workgroupBarrier();
         for (var k = 0u; k < BK; k++) {
             let a = k * BM + 4u * lid.y;
