@@ -40,9 +40,9 @@ fn close(what: &str, got: &[f32], want: &[f32], rel: f32) {
 /// rollout; each is held to the host gradient of its own batch.
 fn check(spec: ModelSpec, creatures: usize, border: Border, gpu_loss: bool) {
     let gdev = WgpuDevice::DefaultDevice;
-    // 3 x 2 tiles a grid, 12 a creature: two slices of the weight-gradient products, the second
-    // partly filled, and tiles cut by the grid's edges.
-    let (per, h, w, steps) = (2, 20, 13, 7);
+    // 5 x 5 tiles a grid, 50 a creature: two slices of the weight-gradient products (32 tiles
+    // each), the second partly filled, and tiles cut by the grid's right edge.
+    let (per, h, w, steps) = (2, 40, 33, 7);
     let c = spec.channels;
     let cfg = NcaConfig { border, angle: 0.6, fire_rate: 0.5 };
     let fire = FireMasks::new(3, 0.5);
