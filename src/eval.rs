@@ -49,16 +49,27 @@ pub struct Regrowth {
     pub square: [usize; 2],
 }
 
+/// The wounds of the report card, in its order.
+pub const WOUNDS: [&str; 6] = ["disc", "left", "right", "top", "bottom", "square"];
+
+/// The wound of the report card named `name`, as [`evaluate`] deals it (a disc is drawn, as its
+/// discs are); None for a name not on the card.
+pub fn wound_of(name: &str, rng: &mut impl rand::Rng) -> Option<Wound> {
+    Some(match name {
+        "disc" => Wound::random_disc(rng),
+        "left" => Wound::Left,
+        "right" => Wound::Right,
+        "top" => Wound::Top,
+        "bottom" => Wound::Bottom,
+        "square" => Wound::Square { size: 16 },
+        _ => return None,
+    })
+}
+
 impl Regrowth {
     pub fn entries(&self) -> [(&'static str, [usize; 2]); 6] {
-        [
-            ("disc", self.disc),
-            ("left", self.left),
-            ("right", self.right),
-            ("top", self.top),
-            ("bottom", self.bottom),
-            ("square", self.square),
-        ]
+        let r = [self.disc, self.left, self.right, self.top, self.bottom, self.square];
+        std::array::from_fn(|k| (WOUNDS[k], r[k]))
     }
 }
 
@@ -107,15 +118,13 @@ pub fn evaluate<B: Backend>(c: &Creature, opts: &EvalOptions, device: &B::Device
         let err = rgba_mse(&s.state(), &settled);
         [err.iter().filter(|&&e| e < REGROWN_MSE).count(), n]
     };
-    let discs: Vec<Wound> = (0..n).map(|_| Wound::random_disc(&mut rng)).collect();
-    let regrowth = Regrowth {
-        disc: trial(1, discs),
-        left: trial(2, vec![Wound::Left; n]),
-        right: trial(3, vec![Wound::Right; n]),
-        top: trial(4, vec![Wound::Top; n]),
-        bottom: trial(5, vec![Wound::Bottom; n]),
-        square: trial(6, vec![Wound::Square { size: 16 }; n]),
-    };
+    let r: Vec<[usize; 2]> = (WOUNDS.iter().enumerate())
+        .map(|(k, name)| {
+            let wounds = (0..n).map(|_| wound_of(name, &mut rng).expect("a wound of the card")).collect();
+            trial(k as u64 + 1, wounds)
+        })
+        .collect();
+    let regrowth = Regrowth { disc: r[0], left: r[1], right: r[2], top: r[3], bottom: r[4], square: r[5] };
     Report { growth_mse, alive_cells_at_200, drift: Drift { at_500, at_2000 }, regrowth }
 }
 

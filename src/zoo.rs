@@ -130,9 +130,18 @@ pub fn misses(r: &Report) -> Vec<String> {
         out.push(format!("drift {:.2e} at 2000 steps (bar {DRIFT_MAX:.0e})", r.drift.at_2000));
     }
     for (name, [ok, n]) in r.regrowth.entries() {
-        if ok * 8 < REGROWN_MIN * n {
+        if missed(ok, n) {
             out.push(format!("{name} regrown {ok}/{n}"));
         }
     }
     out
+}
+
+/// The wounds of the report card whose regrowth misses the bar.
+pub fn missed_wounds(r: &Report) -> Vec<String> {
+    r.regrowth.entries().into_iter().filter(|(_, [ok, n])| missed(*ok, *n)).map(|(name, _)| name.to_string()).collect()
+}
+
+fn missed(ok: usize, n: usize) -> bool {
+    ok * 8 < REGROWN_MIN * n
 }

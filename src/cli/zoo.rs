@@ -118,6 +118,7 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
                 eprintln!("{}: resuming from {} at iteration {}", e.name, ckpt.display(), ck.iteration);
                 ck.config.iterations = e.config.iterations;
                 ck.config.lr_schedule.clone_from(&e.config.lr_schedule);
+                ck.config.focus = e.config.focus;
                 Start::Resume(ck)
             }
             _ => {
@@ -219,15 +220,17 @@ fn same_training(a: &TrainConfig, b: &TrainConfig) -> bool {
 }
 
 /// Whether training `a`, stopped at iteration `reached`, can carry on as `b`: the same training
-/// but for its length and for learning-rate steps that `b` adds from `reached` on (a creature
-/// that missed the bar in its iterations, given more and a lower rate in the manifest). What it
-/// has learned is then exactly what `b` from scratch learns by `reached`, so the manifest still
-/// reproduces it.
+/// but for its length, for learning-rate steps that `b` adds from `reached` on, and for a focus
+/// (`train::focus`) that `b` adds from `reached` on (a creature that missed the bar in its
+/// iterations, given more, a lower rate or a focus in the manifest). What it has learned is then
+/// exactly what `b` from scratch learns by `reached`, so the manifest still reproduces it.
 fn extends(a: &TrainConfig, reached: u64, b: &TrainConfig) -> bool {
     let (old, new) = (&a.lr_schedule, &b.lr_schedule);
     let added_later =
         new.len() >= old.len() && new[..old.len()] == old[..] && new[old.len()..].iter().all(|s| s.at >= reached);
-    added_later && same_training(&TrainConfig { iterations: b.iterations, lr_schedule: new.clone(), ..a.clone() }, b)
+    let focus_later = a.focus == b.focus || (a.focus.is_none() && b.focus.is_some_and(|f| f.from >= reached));
+    let carried = TrainConfig { iterations: b.iterations, lr_schedule: new.clone(), focus: b.focus, ..a.clone() };
+    added_later && focus_later && same_training(&carried, b)
 }
 
 struct EvalJob(Creature, usize);

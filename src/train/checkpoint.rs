@@ -39,6 +39,9 @@ pub struct Checkpoint {
     pub adam_v: Vec<f32>,
     pub adam_t: u64,
     pub pool: Option<Pool>,
+    /// The report card's wounds the last grading missed (`train::focus`); None: not graded yet, or
+    /// a checkpoint written before this was kept.
+    pub missed: Option<Vec<String>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -55,6 +58,8 @@ struct Header {
     pool_live: u64,
     #[serde(default)]
     pool_dense: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    missed: Option<Vec<String>>,
 }
 
 /// A header larger than this is not a checkpoint's (guards the allocation).
@@ -70,6 +75,9 @@ impl Header {
         within("iteration", self.iteration, 0, l::MAX_ITERATIONS).map_err(e)?;
         if self.history.len() > l::MAX_HISTORY {
             return Err(e(format!("history: {} entries, over the limit of {}", self.history.len(), l::MAX_HISTORY)));
+        }
+        if let Some(m) = &self.missed {
+            super::focus::validate_missed(m).map_err(e)?;
         }
         if !(self.train_secs >= 0.0 && self.train_secs.is_finite()) {
             return Err(e(format!("train_secs: {} is not a duration", self.train_secs)));
@@ -162,6 +170,7 @@ impl Checkpoint {
             pool_dims: self.pool.as_ref().map(|p| p.dims),
             pool_live: live.len() as u64,
             pool_dense: dense,
+            missed: self.missed.clone(),
         };
         let header = serde_json::to_vec(&header).expect("header serialises");
         let mut out = Vec::new();
@@ -264,6 +273,7 @@ impl Checkpoint {
             adam_v,
             adam_t: header.adam_t,
             pool,
+            missed: header.missed,
         })
     }
 
@@ -293,6 +303,7 @@ impl Checkpoint {
             adam_v: zeros,
             adam_t: 0,
             pool: None,
+            missed: None,
         }
     }
 

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::focus::Focus;
 use crate::nca::{Border, Damage, ModelSpec, Weights};
 use crate::target::{Background, TargetOptions};
 
@@ -60,7 +61,7 @@ pub struct LrStep {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(from = "Partial")]
+#[serde(from = "super::config_file::Partial")]
 pub struct TrainConfig {
     pub mode: Mode,
     /// The model's shape; None: the mode's (the paper's creature, or the texture model).
@@ -109,6 +110,10 @@ pub struct TrainConfig {
     /// graded against the zoo's bar (`zoo::misses`, 8 trials) every this many iterations and at
     /// its last, and the training finishes as soon as it passes. 0: train every iteration.
     pub grade_every: u64,
+    /// Creatures graded against the bar: after a grading that misses wounds, train more on those
+    /// (`train::focus`). None: the mix `damage` says, always.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub focus: Option<Focus>,
 }
 
 impl TrainConfig {
@@ -144,6 +149,7 @@ impl TrainConfig {
             seed: 0,
             checkpoint_every: 100,
             grade_every: 0,
+            focus: None,
         };
         match mode {
             Mode::Texture => TrainConfig {
@@ -222,6 +228,12 @@ impl TrainConfig {
         self.validate_sizes().map_err(|e| format!("training config: {e}"))?;
         if self.grade_every > 0 && self.mode == Mode::Texture {
             return bad("grade_every grades creatures (regrowth after wounds); a texture has no bar");
+        }
+        if let Some(f) = self.focus {
+            if self.mode != Mode::Regenerate || self.grade_every == 0 {
+                return bad("focus trains on the wounds a grading missed: regenerate mode with grade_every");
+            }
+            f.validate().map_err(|e| format!("training config: focus: {e}"))?;
         }
         if self.mode == Mode::Texture {
             if self.grid < 8 {
@@ -320,82 +332,5 @@ pub(crate) fn mix(seed: u64, iteration: u64, attempt: u64) -> u64 {
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig::defaults(Mode::Regenerate)
-    }
-}
-
-/// What a file says: any field, the rest from its mode's defaults. `lr_after` and `lr_drop_at`
-/// are the one-drop schedule of earlier versions, still read from old checkpoints.
-#[derive(Deserialize, Default)]
-#[serde(default, deny_unknown_fields)]
-struct Partial {
-    mode: Option<Mode>,
-    model: Option<ModelSpec>,
-    iterations: Option<u64>,
-    batch: Option<usize>,
-    pool_size: Option<usize>,
-    min_steps: Option<usize>,
-    max_steps: Option<usize>,
-    lr: Option<f32>,
-    lr_schedule: Option<Vec<LrStep>>,
-    lr_after: Option<f32>,
-    lr_drop_at: Option<u64>,
-    beta1: Option<f32>,
-    beta2: Option<f32>,
-    adam_eps: Option<f32>,
-    grad_norm_eps: Option<f32>,
-    damage_n: Option<usize>,
-    damage: Option<Damage>,
-    fire_rate: Option<f32>,
-    angle: Option<f32>,
-    border: Option<Border>,
-    target: Option<TargetOptions>,
-    grid: Option<usize>,
-    reset_every: Option<u64>,
-    overflow_weight: Option<f32>,
-    swd_levels: Option<usize>,
-    swd_patch: Option<usize>,
-    swd_projections: Option<usize>,
-    seed: Option<u64>,
-    checkpoint_every: Option<u64>,
-    grade_every: Option<u64>,
-}
-
-impl From<Partial> for TrainConfig {
-    fn from(p: Partial) -> Self {
-        let d = TrainConfig::defaults(p.mode.unwrap_or_default());
-        let legacy = (p.lr_after.is_some() || p.lr_drop_at.is_some()).then(|| {
-            let first = d.lr_schedule.first().copied().unwrap_or(LrStep { at: 2000, lr: 2e-4 });
-            vec![LrStep { at: p.lr_drop_at.unwrap_or(first.at), lr: p.lr_after.unwrap_or(first.lr) }]
-        });
-        TrainConfig {
-            mode: d.mode,
-            model: p.model.or(d.model),
-            iterations: p.iterations.unwrap_or(d.iterations),
-            batch: p.batch.unwrap_or(d.batch),
-            pool_size: p.pool_size.unwrap_or(d.pool_size),
-            min_steps: p.min_steps.unwrap_or(d.min_steps),
-            max_steps: p.max_steps.unwrap_or(d.max_steps),
-            lr: p.lr.unwrap_or(d.lr),
-            lr_schedule: p.lr_schedule.or(legacy).unwrap_or(d.lr_schedule),
-            beta1: p.beta1.unwrap_or(d.beta1),
-            beta2: p.beta2.unwrap_or(d.beta2),
-            adam_eps: p.adam_eps.unwrap_or(d.adam_eps),
-            grad_norm_eps: p.grad_norm_eps.unwrap_or(d.grad_norm_eps),
-            damage_n: p.damage_n.unwrap_or(d.damage_n),
-            damage: p.damage.unwrap_or(d.damage),
-            fire_rate: p.fire_rate.unwrap_or(d.fire_rate),
-            angle: p.angle.unwrap_or(d.angle),
-            border: p.border.unwrap_or(d.border),
-            target: p.target.unwrap_or(d.target),
-            grid: p.grid.unwrap_or(d.grid),
-            reset_every: p.reset_every.unwrap_or(d.reset_every),
-            overflow_weight: p.overflow_weight.unwrap_or(d.overflow_weight),
-            swd_levels: p.swd_levels.unwrap_or(d.swd_levels),
-            swd_patch: p.swd_patch.unwrap_or(d.swd_patch),
-            swd_projections: p.swd_projections.unwrap_or(d.swd_projections),
-            seed: p.seed.unwrap_or(d.seed),
-            checkpoint_every: p.checkpoint_every.unwrap_or(d.checkpoint_every),
-            grade_every: p.grade_every.unwrap_or(d.grade_every),
-        }
     }
 }

@@ -90,7 +90,11 @@ pub fn run(
     loop {
         while members.len() < size.max(1) {
             match next() {
-                Some(m) => members.push(m?),
+                Some(m) => {
+                    let mut m = m?;
+                    m.trainer.recall_grading();
+                    members.push(m);
+                }
                 None => break,
             }
         }
@@ -120,7 +124,7 @@ pub fn run(
                 continue;
             }
             if t.cfg.grades_at(t.iteration) {
-                let (_, misses) = crate::zoo::grade::<Wgpu>(&t.creature(), 8, t.step_mode, &t.device());
+                let (_, misses) = t.grade();
                 say(&t.name, format!("graded at iteration {}: {}", t.iteration, verdict(&misses)));
                 if misses.is_empty() {
                     t.graded_at = Some(t.iteration);

@@ -4,6 +4,8 @@
 pub mod adam;
 pub mod checkpoint;
 pub mod config;
+mod config_file;
+pub mod focus;
 pub mod group;
 pub mod host_grad;
 pub mod objective;

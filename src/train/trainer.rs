@@ -53,6 +53,9 @@ pub struct Trainer<B: AutodiffBackend> {
     pub trained_on: String,
     /// Set when it met the zoo's bar at a grading and its training finished there.
     pub graded_at: Option<u64>,
+    /// The report card's wounds the last grading missed: with a focus (`train::focus`), the
+    /// wounds dealt more often until the next grading. None: not graded yet.
+    pub missed: Option<Vec<String>>,
     pub step_mode: StepMode,
     /// Keep a host copy of each batch before/after (costs a read-back per iteration).
     pub keep_batch_view: bool,
@@ -96,6 +99,7 @@ impl<B: AutodiffBackend> Trainer<B> {
             train_secs: 0.0,
             trained_on: String::new(),
             graded_at: None,
+            missed: None,
             step_mode: StepMode::Dense,
             keep_batch_view: false,
             last_batch: None,
@@ -192,8 +196,10 @@ impl<B: AutodiffBackend> Trainer<B> {
         let mut wounded = vec![false; n];
         if self.cfg.mode == Mode::Regenerate && self.cfg.damage_n > 0 {
             let mut keep = vec![1.0f32; n * h * w];
+            let missed = self.missed.as_deref().unwrap_or_default();
             for b in n - self.cfg.damage_n..n {
-                let mask = self.cfg.damage.draw(rng).keep_mask(h, w);
+                let focused = self.cfg.focus.and_then(|f| f.draw(self.iteration, missed, rng));
+                let mask = focused.unwrap_or_else(|| self.cfg.damage.draw(rng)).keep_mask(h, w);
                 keep[b * h * w..(b + 1) * h * w].copy_from_slice(&mask);
                 wounded[b] = true;
             }
@@ -338,6 +344,7 @@ impl<B: AutodiffBackend> Trainer<B> {
                 let [n, h, w, _] = p.dims();
                 Pool { dims: [n, h, w], data: p.to_host() }
             }),
+            missed: self.missed.clone(),
         }
     }
 
@@ -357,6 +364,7 @@ impl<B: AutodiffBackend> Trainer<B> {
         t.iteration = ck.iteration;
         t.history = ck.history;
         t.train_secs = ck.train_secs;
+        t.missed = ck.missed;
         if let (Some(p), Some(_)) = (ck.pool, &t.pool) {
             let [n, h, w] = p.dims;
             if n != t.cfg.pool_size || [h, w] != t.dims() {

@@ -301,6 +301,25 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
     assert!(o.status.success() && !text(&o).contains("up to date"), "{}", text(&o));
     let one = morphogen::creature::Creature::load(&path).unwrap();
     assert_eq!((one.meta.iterations, one.meta.train_config.unwrap().lr_at(10)), (20, 1e-4));
+    // A focus (`train::focus`) added from where it stopped carries on from its checkpoint; one
+    // from before is another training.
+    let focus = |from: u64| {
+        let with = format!("seed: 1, focus: (from: {from}, share: 1.0),");
+        let text = manifest.replace("ITERS", "22").replace("LATER", ", (at: 10, lr: 1e-4)").replace("seed: 1,", &with);
+        std::fs::write(dir.join("zoo.ron"), text).unwrap()
+    };
+    focus(20);
+    let o = morphogen(&["zoo", "train", "--manifest", m, "--backend", "cpu", "--only", "dot one"]);
+    assert!(
+        o.status.success() && text(&o).contains("resuming from") && text(&o).contains("at iteration 20"),
+        "{}",
+        text(&o)
+    );
+    let cfg = morphogen::creature::Creature::load(&path).unwrap().meta.train_config.unwrap();
+    assert_eq!(cfg.focus, Some(morphogen::train::focus::Focus { from: 20, share: 1.0 }));
+    focus(5);
+    let o = morphogen(&["zoo", "train", "--manifest", m, "--backend", "cpu", "--only", "dot one"]);
+    assert!(o.status.success() && !text(&o).contains("resuming from"), "{}", text(&o));
 
     // Bad manifests name the file and the place.
     std::fs::write(

@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod creature_file;
 mod distill;
+mod focus;
 mod fused;
 mod gpu;
 mod hostile;

@@ -9,7 +9,7 @@ use morphogen::train::{Mode, TrainConfig, Trainer};
 
 use crate::common::*;
 
-fn disc_target(size: u32, padding: u32) -> Target {
+pub(crate) fn disc_target(size: u32, padding: u32) -> Target {
     let img = RgbaImage::from_fn(32, 32, |x, y| {
         let d = ((x as f32 - 15.5).powi(2) + (y as f32 - 15.5).powi(2)).sqrt();
         if d < 14.0 { Rgba([230, 60 + (y * 5) as u8, 20, 255]) } else { Rgba([0, 0, 0, 0]) }
@@ -17,7 +17,7 @@ fn disc_target(size: u32, padding: u32) -> Target {
     Target::from_image(&DynamicImage::ImageRgba8(img), &TargetOptions { size, padding, ..Default::default() }).unwrap()
 }
 
-fn small(mode: Mode) -> TrainConfig {
+pub(crate) fn small(mode: Mode) -> TrainConfig {
     TrainConfig {
         mode,
         batch: 4,
@@ -267,8 +267,8 @@ fn a_graded_training_is_graded_on_schedule_and_at_its_end() {
 }
 
 /// The zoo's regime (which the lab's drafts start from) is what the manifest trains every
-/// regenerating creature with: for its seed, and with more iterations and a later drop of the
-/// learning rate where a creature missed the bar and carried on.
+/// regenerating creature with: for its seed, and with more iterations, a later drop of the
+/// learning rate and a focus on the wounds it missed where a creature missed the bar and carried on.
 #[test]
 fn every_regenerating_creature_of_the_manifest_trains_in_the_zoos_regime() {
     let regime = morphogen::zoo::regime();
@@ -282,8 +282,10 @@ fn every_regenerating_creature_of_the_manifest_trains_in_the_zoos_regime() {
             seed: 0,
             iterations: regime.iterations,
             lr_schedule: regime.lr_schedule.clone(),
+            focus: None,
             ..c.clone()
         };
+        assert!(c.focus.is_none_or(|f| f.from >= regime.iterations), "{}: a focus from past the regime's end", e.name);
         assert_eq!(same, regime, "{}", e.name);
         let [first, last] = [&regime.lr_schedule[0], &regime.lr_schedule[1]];
         assert!(c.iterations >= regime.iterations && c.lr_schedule.len() == 2, "{}", e.name);
