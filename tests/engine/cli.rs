@@ -339,7 +339,18 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
 /// each draws its strip of pictures.
 #[test]
 fn the_shipped_zoo_meets_the_bar_and_draws_its_strips() {
-    let shipped = ["lizard", "ladybug", "butterfly", "crab", "eye", "collision", "pretzel", "christmas tree"];
+    let shipped = [
+        "lizard",
+        "ladybug",
+        "butterfly",
+        "crab",
+        "eye",
+        "collision",
+        "pretzel",
+        "christmas tree",
+        "mushroom",
+        "tropical fish",
+    ];
     let mut args = vec!["zoo", "eval", "--backend", "cpu", "--trials", "8", "--check"];
     for n in shipped {
         args.extend(["--only", n]);
