@@ -9,6 +9,7 @@ mod play;
 mod progress;
 mod train;
 mod zoo;
+mod zoo_carry;
 
 use std::process::ExitCode;
 

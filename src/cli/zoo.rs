@@ -9,13 +9,12 @@ use morphogen::backend::{Resolved, resolve, run_job};
 use morphogen::creature::Creature;
 use morphogen::eval::{EvalOptions, Report};
 use morphogen::target::Target;
-use morphogen::train::TrainConfig;
-use morphogen::train::checkpoint::Checkpoint;
 use morphogen::train::config::Mode;
 use morphogen::zoo::{Manifest, misses};
 
 use super::BackendArg;
 use super::train::{Start, TrainJob, checkpoint_beside, ctrl_c};
+use super::zoo_carry::{CarryArgs, carry, extends, resume_point};
 
 #[derive(clap::Subcommand)]
 pub enum ZooCommand {
@@ -26,6 +25,9 @@ pub enum ZooCommand {
     /// Draw each creature's strip for docs/ZOO.md: grown, then wounded and regrown for a disc,
     /// the right half and the centre square (PNG files named after the creatures).
     Strips(StripArgs),
+    /// Write each creature's checkpoint without its pool into the manifest's carry folder, to
+    /// be committed: a training carried to another machine resumes from it (see `zoo carry --help`).
+    Carry(CarryArgs),
 }
 
 #[derive(clap::Args)]
@@ -90,6 +92,7 @@ pub fn run(c: ZooCommand) -> Result<ExitCode, String> {
         ZooCommand::Train(a) => train(a),
         ZooCommand::Eval(a) => eval(a),
         ZooCommand::Strips(a) => strips(a),
+        ZooCommand::Carry(a) => carry(a),
     }
 }
 
@@ -111,17 +114,23 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
             eprintln!("{}: up to date ({} iterations)", e.name, c.meta.iterations);
             continue;
         }
-        let start = match Checkpoint::load(&ckpt) {
-            Ok(mut ck)
-                if !a.force && extends(&ck.config, ck.iteration, &e.config) && ck.iteration < e.config.iterations =>
-            {
-                eprintln!("{}: resuming from {} at iteration {}", e.name, ckpt.display(), ck.iteration);
+        let start = match resume_point(&[&ckpt, &m.carry_path(e)], &e.config).filter(|_| !a.force) {
+            Some((from, mut ck)) => {
+                eprintln!("{}: resuming from {} at iteration {}", e.name, from.display(), ck.iteration);
                 ck.config.iterations = e.config.iterations;
                 ck.config.lr_schedule.clone_from(&e.config.lr_schedule);
                 ck.config.focus = e.config.focus;
+                ck.config.pool_resets.clone_from(&e.config.pool_resets);
                 Start::Resume(ck)
             }
-            _ => {
+            None => {
+                if !a.force && m.carry_path(e).exists() {
+                    eprintln!(
+                        "{}: {} is not the manifest's training (does its entry lack the pool_resets `zoo carry` named?); training from the start",
+                        e.name,
+                        m.carry_path(e).display()
+                    );
+                }
                 let target = Target::from_file_for(&m.target_path(e), &e.config)?;
                 Start::Fresh { name: e.name.clone(), cfg: e.config.clone(), target }
             }
@@ -212,25 +221,6 @@ fn train_group(
         morphogen::train::session::Outcome::Finished => Ok(ExitCode::SUCCESS),
         _ => Ok(ExitCode::from(130)),
     }
-}
-
-/// Whether two configs train the same creature (the checkpoint interval changes nothing).
-fn same_training(a: &TrainConfig, b: &TrainConfig) -> bool {
-    TrainConfig { checkpoint_every: b.checkpoint_every, ..a.clone() } == *b
-}
-
-/// Whether training `a`, stopped at iteration `reached`, can carry on as `b`: the same training
-/// but for its length, for learning-rate steps that `b` adds from `reached` on, and for a focus
-/// (`train::focus`) that `b` adds from `reached` on (a creature that missed the bar in its
-/// iterations, given more, a lower rate or a focus in the manifest). What it has learned is then
-/// exactly what `b` from scratch learns by `reached`, so the manifest still reproduces it.
-fn extends(a: &TrainConfig, reached: u64, b: &TrainConfig) -> bool {
-    let (old, new) = (&a.lr_schedule, &b.lr_schedule);
-    let added_later =
-        new.len() >= old.len() && new[..old.len()] == old[..] && new[old.len()..].iter().all(|s| s.at >= reached);
-    let focus_later = a.focus == b.focus || (a.focus.is_none() && b.focus.is_some_and(|f| f.from >= reached));
-    let carried = TrainConfig { iterations: b.iterations, lr_schedule: new.clone(), focus: b.focus, ..a.clone() };
-    added_later && focus_later && same_training(&carried, b)
 }
 
 struct EvalJob(Creature, usize);

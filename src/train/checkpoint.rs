@@ -144,6 +144,16 @@ fn push_f32s(out: &mut Vec<u8>, v: &[f32]) {
 }
 
 impl Checkpoint {
+    /// The checkpoint without its pool (a few hundred kilobytes instead of a hundred megabytes),
+    /// to carry a training to another machine: its config starts the pool again from seeds at its
+    /// iteration, so it resumes exactly as that config trains from scratch.
+    pub fn without_pool(mut self) -> Self {
+        if self.pool.take().is_some() && self.iteration > 0 && !self.config.pool_resets.contains(&self.iteration) {
+            self.config.pool_resets.push(self.iteration);
+        }
+        self
+    }
+
     pub fn to_bytes(&self) -> Vec<u8> {
         let c = self.config.spec().channels;
         // A pool that is mostly alive is cheaper whole than as indexed cells.

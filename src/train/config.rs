@@ -114,6 +114,12 @@ pub struct TrainConfig {
     /// (`train::focus`). None: the mix `damage` says, always.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub focus: Option<Focus>,
+    /// Pool trainings: after these iterations (ascending) the pool starts again from seeds. A
+    /// training carried to another machine without its pool (`zoo carry`: the pool is a hundred
+    /// megabytes, the rest a few hundred kilobytes) resumes with seeds there; the reset in its
+    /// config makes that exact, so that the manifest still reproduces the creature.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pool_resets: Vec<u64>,
 }
 
 impl TrainConfig {
@@ -150,6 +156,7 @@ impl TrainConfig {
             checkpoint_every: 100,
             grade_every: 0,
             focus: None,
+            pool_resets: Vec::new(),
         };
         match mode {
             Mode::Texture => TrainConfig {
@@ -234,6 +241,16 @@ impl TrainConfig {
                 return bad("focus trains on the wounds a grading missed: regenerate mode with grade_every");
             }
             f.validate().map_err(|e| format!("training config: focus: {e}"))?;
+        }
+        if !self.pool_resets.is_empty() {
+            if self.mode == Mode::Grow {
+                return bad("pool_resets: a grow training has no pool");
+            }
+            let ascending = self.pool_resets.windows(2).all(|p| p[0] < p[1]);
+            let last = *self.pool_resets.last().unwrap_or(&0);
+            if !ascending || self.pool_resets[0] == 0 || last > crate::limits::MAX_ITERATIONS {
+                return bad("pool_resets must be ascending iterations from 1 up to the iteration limit");
+            }
         }
         if self.mode == Mode::Texture {
             if self.grid < 8 {

@@ -43,6 +43,7 @@ pub(super) struct Partial {
     checkpoint_every: Option<u64>,
     grade_every: Option<u64>,
     focus: Option<Focus>,
+    pool_resets: Option<Vec<u64>>,
 }
 
 impl From<Partial> for TrainConfig {
@@ -82,6 +83,7 @@ impl From<Partial> for TrainConfig {
             checkpoint_every: p.checkpoint_every.unwrap_or(d.checkpoint_every),
             grade_every: p.grade_every.unwrap_or(d.grade_every),
             focus: p.focus.or(d.focus),
+            pool_resets: p.pool_resets.unwrap_or(d.pool_resets),
         }
     }
 }

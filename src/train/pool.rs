@@ -8,6 +8,8 @@
 use burn::tensor::backend::Backend;
 use burn::tensor::{IndexingUpdateOp, Int, Tensor, TensorData};
 
+use super::checkpoint::Pool;
+use super::config::{Mode, TrainConfig};
 use crate::nca::sim::{state_tensor, to_host};
 
 pub struct StatePool<B: Backend> {
@@ -24,6 +26,32 @@ impl<B: Backend> StatePool<B> {
     /// the bytes one buffer may hold on `device`.
     pub fn new(host: Vec<f32>, dims: [usize; 4], device: &B::Device) -> Self {
         Self::in_chunks_of(host, dims, device, crate::kernels::launch::max_buffer_bytes::<B>(device))
+    }
+
+    /// A pool of `n` seeds of `h` x `w` (what every pool training starts from).
+    pub fn seeds(spec: &crate::nca::ModelSpec, [n, h, w]: [usize; 3], device: &B::Device) -> Self {
+        Self::new(crate::nca::sim::seed_state(spec, n, h, w), [n, h, w, spec.channels], device)
+    }
+
+    /// A resumed training's pool: the checkpoint's, or seeds where its config starts the pool
+    /// again at the checkpoint's iteration (a checkpoint carried without its pool, `zoo carry`).
+    pub fn resume(
+        saved: Option<Pool>,
+        cfg: &TrainConfig,
+        iteration: u64,
+        [h, w]: [usize; 2],
+        device: &B::Device,
+    ) -> Result<Option<Self>, String> {
+        let spec = cfg.spec();
+        match saved {
+            _ if cfg.mode == Mode::Grow => Ok(None),
+            None if iteration == 0 || cfg.pool_resets.contains(&iteration) => {
+                Ok(Some(Self::seeds(&spec, [cfg.pool_size, h, w], device)))
+            }
+            None => Err(format!("no pool, and its config does not start the pool again from seeds at {iteration}")),
+            Some(p) if p.dims != [cfg.pool_size, h, w] => Err("pool shape does not match its config".into()),
+            Some(p) => Ok(Some(Self::new(p.data, [cfg.pool_size, h, w, spec.channels], device))),
+        }
     }
 
     /// The same in chunks of at most `max_bytes` (`None`: one chunk; a state more than the

@@ -80,10 +80,7 @@ impl<B: AutodiffBackend> Trainer<B> {
         let params = weights.to_device::<Inner<B>>(&device);
         let adam = AdamState::new(&params);
         let [h, w] = Objective::grid(&cfg, &target);
-        let spec = cfg.spec();
-        let pool = (cfg.mode != Mode::Grow).then(|| {
-            StatePool::new(seed_state(&spec, cfg.pool_size, h, w), [cfg.pool_size, h, w, spec.channels], &device)
-        });
+        let pool = (cfg.mode != Mode::Grow).then(|| StatePool::seeds(&cfg.spec(), [cfg.pool_size, h, w], &device));
         let target_t =
             Tensor::from_data(TensorData::new(target.rgba.clone(), [1, target.height, target.width, 4]), &device);
         let objective = Objective::new(&cfg, &target);
@@ -272,6 +269,9 @@ impl<B: AutodiffBackend> Trainer<B> {
         }
         if let Some(pool) = &mut self.pool {
             pool.write(&idx, xf);
+            if self.cfg.pool_resets.contains(&(i + 1)) {
+                *pool = StatePool::seeds(&self.cfg.spec(), [self.cfg.pool_size, h, w], &self.device);
+            }
         }
         self.params = next;
         self.adam = adam_next;
@@ -365,13 +365,7 @@ impl<B: AutodiffBackend> Trainer<B> {
         t.history = ck.history;
         t.train_secs = ck.train_secs;
         t.missed = ck.missed;
-        if let (Some(p), Some(_)) = (ck.pool, &t.pool) {
-            let [n, h, w] = p.dims;
-            if n != t.cfg.pool_size || [h, w] != t.dims() {
-                return Err(bad("pool shape does not match its config"));
-            }
-            t.pool = Some(StatePool::new(p.data, [n, h, w, spec.channels], &t.device));
-        }
+        t.pool = StatePool::resume(ck.pool, &t.cfg, t.iteration, t.dims(), &t.device).map_err(|e| bad(&e))?;
         t.good = GoodState { iteration: t.iteration, weights: ck.weights, m: ck.adam_m, v: ck.adam_v, t: ck.adam_t };
         Ok(t)
     }

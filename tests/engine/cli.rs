@@ -5,11 +5,11 @@ use std::process::{Command, Output};
 
 use crate::common::*;
 
-fn morphogen(args: &[&str]) -> Output {
+pub(crate) fn morphogen(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_morphogen")).args(args).output().expect("run morphogen")
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
@@ -111,7 +111,7 @@ fn bad_files_fail_with_the_file_named() {
     assert!(!o.status.success() && text(&o).contains("model.json"), "{}", text(&o));
 }
 
-fn write_target(dir: &Path) -> std::path::PathBuf {
+pub(crate) fn write_target(dir: &Path) -> std::path::PathBuf {
     let img = image::RgbaImage::from_fn(16, 16, |x, y| {
         if (x as i32 - 8).pow(2) + (y as i32 - 8).pow(2) < 40 {
             image::Rgba([200, 30, 30, 255])

@@ -1,6 +1,7 @@
 //! The engine's tests, in one binary (each test binary costs CI a link of burn).
 
 mod bounds;
+mod carry;
 mod cli;
 mod common;
 mod creature_file;

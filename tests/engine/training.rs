@@ -268,7 +268,9 @@ fn a_graded_training_is_graded_on_schedule_and_at_its_end() {
 
 /// The zoo's regime (which the lab's drafts start from) is what the manifest trains every
 /// regenerating creature with: for its seed, and with more iterations, a later drop of the
-/// learning rate and a focus on the wounds it missed where a creature missed the bar and carried on.
+/// learning rate where a creature missed the bar and carried on, and the regime's focus on the
+/// wounds a grading missed (or, for a creature done before the regime had one, none), and pool
+/// resets where a training was carried to another machine (`zoo carry`).
 #[test]
 fn every_regenerating_creature_of_the_manifest_trains_in_the_zoos_regime() {
     let regime = morphogen::zoo::regime();
@@ -282,10 +284,18 @@ fn every_regenerating_creature_of_the_manifest_trains_in_the_zoos_regime() {
             seed: 0,
             iterations: regime.iterations,
             lr_schedule: regime.lr_schedule.clone(),
-            focus: None,
+            focus: regime.focus,
+            pool_resets: vec![],
             ..c.clone()
         };
-        assert!(c.focus.is_none_or(|f| f.from >= regime.iterations), "{}: a focus from past the regime's end", e.name);
+        // A creature done before the regime had a focus keeps its entry; one that carried on
+        // took it up from where it stopped.
+        let focus = regime.focus.unwrap();
+        assert!(
+            c.focus.is_none_or(|f| f.from >= focus.from && f.share == focus.share),
+            "{}: not the regime's focus",
+            e.name
+        );
         assert_eq!(same, regime, "{}", e.name);
         let [first, last] = [&regime.lr_schedule[0], &regime.lr_schedule[1]];
         assert!(c.iterations >= regime.iterations && c.lr_schedule.len() == 2, "{}", e.name);

@@ -63,7 +63,7 @@ pub(super) fn draft_form(
                     cfg.mode = m;
                     // The bar is for creatures that heal; one that only grows or persists is
                     // trained for its iterations.
-                    cfg.grade_every = if m == Mode::Regenerate { crate::zoo::regime().grade_every } else { 0 };
+                    crate::zoo::set_graded(cfg, true);
                     changed = true;
                 }
             }
@@ -195,7 +195,7 @@ fn healing_settings(ui: &mut egui::Ui, cfg: &mut crate::train::TrainConfig) -> b
     let mut grade = cfg.grade_every > 0;
     let tip = "grade it every 500 iterations once the learning rate drops (drift and 7 of 8 regrowths per wound, as the zoo's creatures) and finish as soon as it passes";
     if ui.checkbox(&mut grade, "stop when it meets the zoo's bar").on_hover_text(tip).changed() {
-        cfg.grade_every = if grade { crate::zoo::regime().grade_every } else { 0 };
+        crate::zoo::set_graded(cfg, grade);
         changed = true;
     }
     changed

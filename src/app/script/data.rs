@@ -113,6 +113,10 @@ impl LabPatch {
         if let Some(b) = &self.background {
             c.target.background = b.parse()?;
         }
+        // The focus is on what a grading missed: none for a training that is not graded.
+        if c.grade_every == 0 || c.mode != crate::train::Mode::Regenerate {
+            c.focus = None;
+        }
         c.validate()
     }
 }
