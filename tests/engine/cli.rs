@@ -350,6 +350,7 @@ fn the_shipped_zoo_meets_the_bar_and_draws_its_strips() {
         "christmas tree",
         "mushroom",
         "tropical fish",
+        "spider web",
     ];
     let mut args = vec!["zoo", "eval", "--backend", "cpu", "--trials", "8", "--check"];
     for n in shipped {
