@@ -352,6 +352,7 @@ fn the_shipped_zoo_meets_the_bar_and_draws_its_strips() {
         "tropical fish",
         "spider web",
         "octopus",
+        "cactus",
     ];
     let mut args = vec!["zoo", "eval", "--backend", "cpu", "--trials", "8", "--check"];
     for n in shipped {
