@@ -114,7 +114,11 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
             eprintln!("{}: up to date ({} iterations)", e.name, c.meta.iterations);
             continue;
         }
-        let start = match resume_point(&[&ckpt, &m.carry_path(e)], &e.config).filter(|_| !a.force) {
+        let (point, passed_over) = resume_point(&[&ckpt, &m.carry_path(e)], &e.config);
+        for why in passed_over.iter().filter(|_| !a.force) {
+            eprintln!("{}: {why}", e.name);
+        }
+        let start = match point.filter(|_| !a.force) {
             Some((from, mut ck)) => {
                 eprintln!("{}: resuming from {} at iteration {}", e.name, from.display(), ck.iteration);
                 ck.config.iterations = e.config.iterations;
@@ -124,12 +128,8 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
                 Start::Resume(ck)
             }
             None => {
-                if !a.force && m.carry_path(e).exists() {
-                    eprintln!(
-                        "{}: {} is not the manifest's training (does its entry lack the pool_resets `zoo carry` named?); training from the start",
-                        e.name,
-                        m.carry_path(e).display()
-                    );
+                if !a.force && !passed_over.is_empty() {
+                    eprintln!("{}: training from the start", e.name);
                 }
                 let target = Target::from_file_for(&m.target_path(e), &e.config)?;
                 Start::Fresh { name: e.name.clone(), cfg: e.config.clone(), target }

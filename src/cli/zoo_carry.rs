@@ -56,13 +56,28 @@ pub fn carry(a: CarryArgs) -> Result<ExitCode, String> {
 }
 
 /// The checkpoint a creature's training resumes from: of those at `paths` that train as `cfg`
-/// (`extends`) and have iterations left, the one furthest on, with its path.
-pub fn resume_point(paths: &[&Path], cfg: &TrainConfig) -> Option<(PathBuf, Checkpoint)> {
-    paths
-        .iter()
-        .filter_map(|p| Checkpoint::load(p).ok().map(|ck| (p.to_path_buf(), ck)))
-        .filter(|(_, ck)| extends(&ck.config, ck.iteration, cfg) && ck.iteration < cfg.iterations)
-        .max_by_key(|(_, ck)| ck.iteration)
+/// (`extends`) and have iterations left, the one furthest on, with its path; and a line for each
+/// other that exists but cannot be read or is another training, so that a corrupt or stale file
+/// is named rather than passed over in silence.
+pub fn resume_point(paths: &[&Path], cfg: &TrainConfig) -> (Option<(PathBuf, Checkpoint)>, Vec<String>) {
+    let mut best: Option<(PathBuf, Checkpoint)> = None;
+    let mut passed_over = Vec::new();
+    for p in paths.iter().filter(|p| p.exists()) {
+        match Checkpoint::load(p) {
+            Err(e) => passed_over.push(format!("cannot resume from {e}")),
+            Ok(ck) if !extends(&ck.config, ck.iteration, cfg) => passed_over.push(format!(
+                "{} is not the manifest's training (a carried one needs the pool_resets `zoo carry` named in its entry)",
+                p.display()
+            )),
+            Ok(ck) if ck.iteration >= cfg.iterations => {}
+            Ok(ck) => {
+                if best.as_ref().is_none_or(|(_, b)| ck.iteration > b.iteration) {
+                    best = Some((p.to_path_buf(), ck));
+                }
+            }
+        }
+    }
+    (best, passed_over)
 }
 
 /// Whether two configs train the same creature (the checkpoint interval changes nothing).

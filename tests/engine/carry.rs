@@ -89,4 +89,18 @@ fn the_zoo_carries_a_training_to_a_fresh_machine_and_the_manifest_reproduces_it(
     let scratch = Creature::load(&dir.join("out/dot.creature")).unwrap();
     assert_eq!(scratch.weights.flatten(), carried_on.weights.flatten());
     assert_eq!(scratch.meta.train_config.unwrap().pool_resets, vec![8]);
+    // A carried checkpoint cut short in its copy is named with its fault, and left as it is.
+    let bytes = std::fs::read(&carried).unwrap();
+    std::fs::write(&carried, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::remove_file(dir.join("out/dot.creature")).unwrap();
+    std::fs::remove_file(dir.join("out/dot.creature.ckpt")).ok();
+    let o = zoo(&["train", "--backend", "cpu"]);
+    let said = text(&o);
+    assert!(
+        o.status.success()
+            && said.contains(&format!("cannot resume from {}: checkpoint is truncated", carried.display())),
+        "{said}"
+    );
+    assert!(said.contains("training from the start") && !said.contains("not the manifest's training"), "{said}");
+    assert_eq!(std::fs::read(&carried).unwrap().len(), bytes.len() / 2);
 }
