@@ -1,12 +1,12 @@
 // The tiled NCA step, shared by the world's step kernel and the training kernels. A workgroup owns
 // a TILE x TILE block of one layer (a species, or a sample of a batch) and copies the block with a
-// halo of two cells into workgroup memory: enough to perceive every cell within one of the tile,
-// whose updated alpha decides the tile's alive-after mask. Weights are read four at a time from
+// halo of two cells into workgroup memory: enough to tell which cells within one of the tile were
+// alive before (a tile cell next to one runs the network). Weights are read four at a time from
 // `wts` (array<vec4<f32>>); every invocation of a workgroup reads the same weight at the same time,
 // so the reads broadcast. The caller declares `wts` and the Layer struct.
 
 const TILE: u32 = {{ tile }}u;
-// The loaded region (halo 2) and the region whose updates are computed (halo 1).
+// The loaded region (halo 2) and the region marked alive or not before the step (halo 1).
 const R: u32 = TILE + 4u;
 const Q: u32 = TILE + 2u;
 
@@ -84,15 +84,18 @@ fn lane(d: ptr<function, array<vec4<f32>, 4>>, ch: u32) -> f32 {
 
 // The phases of a forward step, shared by the world's step kernel and the training's. Between
 // them the caller puts a workgroupBarrier. The caller declares `x` (the states) and `wts`.
+// Only the tile's own cells run the network: whether a creature's cell lives on depends on the
+// updated alpha of its neighbours, some in other tiles, so the step kernel writes every cell's
+// updated alpha (`post`) and a second kernel (`keep.wgsl`) kills the cells with none over the
+// threshold around them. Computing the halo's updates in each tile instead did the network on
+// 100 cells per 64 at TILE 8: two rounds of the workgroup's invocations where one suffices.
 
 // Per cell of the Q region: alive before the step (or in a texture's territory).
 var<workgroup> pre: array<u32, Q * Q>;
-// Per cell of the Q region: alpha after the update.
-var<workgroup> after: array<f32, Q * Q>;
 // The update of each tile cell.
 var<workgroup> dxs: array<f32, TILE * TILE * STRIDE>;
-// Q-region cells that run the network this step.
-var<workgroup> work: array<u32, Q * Q>;
+// Tile cells that run the network this step.
+var<workgroup> work: array<u32, TILE * TILE>;
 var<workgroup> work_n: atomic<u32>;
 
 // The tile and its halo of two into workgroup memory from the layer at cell `base` of `x` (zeros
@@ -124,58 +127,39 @@ fn mark_alive(l: Layer, li: u32, territory: bool) {
             alive = xs_at(qy, qx, STRIDE - 1u) > ALIVE;
         }
         pre[k] = select(0u, 1u, alive);
-        after[k] = xs_at(qy, qx, ALPHA);
     }
 }
 
-// The cells that run the network (none when `idle`): a creature's cells that fire next to a tile
-// cell alive before (their updated alpha decides its fate), a texture's tile cells alive before
-// that fire. Clears the updates.
+// The tile cells that run the network (none when `idle`): a creature's cells that fire next to
+// a cell alive before (their updated alpha decides its fate, in this tile or the next), a
+// texture's cells alive before that fire. Clears the updates.
 fn list_work(l: Layer, li: u32, ty0: i32, tx0: i32, w: i32, h: i32, wrap: bool, seed: u32, step: u32, idle: bool) {
-    for (var k = li; k < Q * Q; k += TILE * TILE) {
-        let qy = i32(k / Q);
-        let qx = i32(k % Q);
-        let c = cell_on(ty0 - 1 + qy, tx0 - 1 + qx, w, h, wrap);
-        if (idle || c < 0 || !fires(seed, step, l.stream, u32(c), l.fire_rate)) { continue; }
-        var needed = false;
+    let qy = li / TILE + 1u;
+    let qx = li % TILE + 1u;
+    let c = cell_on(ty0 + i32(li / TILE), tx0 + i32(li % TILE), w, h, wrap);
+    if (!idle && c >= 0 && fires(seed, step, l.stream, u32(c), l.fire_rate)) {
+        var needed = pre[qy * Q + qx] != 0u;
         if ((l.flags & FLAG_MASKING) != 0u) {
-            for (var d = 0; d < 9; d++) {
-                let ny = qy + d / 3 - 1;
-                let nx = qx + d % 3 - 1;
-                if (ny >= 1 && nx >= 1 && ny <= i32(TILE) && nx <= i32(TILE) && pre[u32(ny) * Q + u32(nx)] != 0u) { needed = true; }
-            }
-        } else {
-            needed = qy >= 1 && qx >= 1 && qy <= i32(TILE) && qx <= i32(TILE) && pre[k] != 0u;
+            for (var d = 0u; d < 9u; d++) { needed = needed || pre[(qy + d / 3u - 1u) * Q + qx + d % 3u - 1u] != 0u; }
         }
-        if (needed) { work[atomicAdd(&work_n, 1u)] = k; }
+        if (needed) { work[atomicAdd(&work_n, 1u)] = li; }
     }
     for (var k = li; k < TILE * TILE * STRIDE; k += TILE * TILE) { dxs[k] = 0.0; }
 }
 
-// The network on the listed cells: the tile cells' updates into `dxs`, every listed cell's
-// updated alpha into `after`.
+// The network on the listed tile cells, their updates into `dxs`.
 fn run_work(l: Layer, li: u32) {
-    let n = atomicLoad(&work_n);
-    for (var k = li; k < n; k += TILE * TILE) {
-        let q = work[k];
-        let qy = q / Q;
-        let qx = q % Q;
+    if (li < atomicLoad(&work_n)) {
+        let t = work[li];
         var f: array<f32, MAX_F>;
         var d: array<vec4<f32>, 4>;
-        let nf = perceive(l, qy + 1u, qx + 1u, &f);
+        let nf = perceive(l, t / TILE + 2u, t % TILE + 2u, &f);
         mlp(l, nf, &f, &d);
-        after[q] = xs_at(qy + 1u, qx + 1u, ALPHA) + lane(&d, ALPHA);
-        if (qy >= 1u && qx >= 1u && qy <= TILE && qx <= TILE) {
-            let t = (qy - 1u) * TILE + qx - 1u;
-            for (var ch = 0u; ch < l.channels; ch++) { dxs[t * STRIDE + ch] = lane(&d, ch); }
-        }
+        for (var ch = 0u; ch < l.channels; ch++) { dxs[t * STRIDE + ch] = lane(&d, ch); }
     }
 }
 
-// The 3x3 maximum of the updated alpha around tile cell (ly, lx): over the threshold, the cell
-// lives on.
-fn alive_after(ly: u32, lx: u32) -> bool {
-    var post = 0.0;
-    for (var d = 0u; d < 9u; d++) { post = max(post, after[(ly + d / 3u) * Q + lx + d % 3u]); }
-    return post > ALIVE;
+// Tile cell (ly, lx)'s state after the step, unmasked: its channel `ch`.
+fn updated(ly: u32, lx: u32, ch: u32) -> f32 {
+    return xs_at(ly + 2u, lx + 2u, ch) + dxs[(ly * TILE + lx) * STRIDE + ch];
 }

@@ -2,13 +2,16 @@
 // tiles in y, samples). Each sample is a layer with its own rule (several creatures train in one
 // dispatch). It reads step t's state and writes step t+1's, and the mask of cells kept (1) or
 // killed (0) at this step, which the backward pass needs; the fire mask is not kept, it is a hash
-// the backward pass draws again. The host reference is `nca::host_kernel::step_grid`.
+// the backward pass draws again. A creature's cells alive before are kept here and `train_keep`
+// then kills those with no updated alpha over the threshold around them (`post`, this step's
+// updated alpha of every cell, unmasked). The host reference is `nca::host_kernel::step_grid`.
 
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read_write> life: array<u32>;
 @group(0) @binding(3) var<storage, read_write> wts: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> p: TrainParams;
+@group(0) @binding(5) var<storage, read_write> post: array<f32>;
 
 @compute @workgroup_size({{ tile }}, {{ tile }}, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
@@ -35,17 +38,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let xx = tx0 + i32(lid.x);
     if (y >= h || xx >= w) { return; }
     let cell = l.base + u32(y * w + xx);
-    let qy = lid.y + 1u;
-    let qx = lid.x + 1u;
-    let t = lid.y * TILE + lid.x;
-    var keep = true;
-    if (masking && !still) {
-        keep = pre[qy * Q + qx] != 0u && alive_after(lid.y, lid.x);
-    }
+    let keep = !masking || still || pre[(lid.y + 1u) * Q + lid.x + 1u] != 0u;
     for (var ch = 0u; ch < STRIDE; ch++) {
-        var v = 0.0;
-        if (keep) { v = xs_at(qy + 1u, qx + 1u, ch) + dxs[t * STRIDE + ch]; }
-        out[cell * STRIDE + ch] = v;
+        out[cell * STRIDE + ch] = select(0.0, updated(lid.y, lid.x, ch), keep);
     }
+    post[cell] = updated(lid.y, lid.x, ALPHA);
     life[cell] = select(0u, 1u, keep);
 }

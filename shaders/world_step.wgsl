@@ -3,7 +3,9 @@
 // those alive before and after; a texture updates the cells of its territory that fire, and the
 // territory spreads to neighbours that fire. A cell alive for another species (3x3 maximum of its
 // alpha, or of a texture's territory, over the threshold) or a wall keeps nothing. The host
-// reference is `world::host::step`.
+// reference is `world::host::step`. A creature's cells are kept here on what the step itself
+// tells (alive before, no wall, no other species); `world_keep` then kills those with no updated
+// alpha over the threshold around them (`post`: every cell's, unmasked, written here).
 
 struct WorldParams {
     head: WorldHeader,
@@ -15,6 +17,7 @@ struct WorldParams {
 @group(0) @binding(2) var<storage, read_write> aux: array<f32>;
 @group(0) @binding(3) var<storage, read_write> wts: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> p: WorldParams;
+@group(0) @binding(5) var<storage, read_write> post: array<f32>;
 
 fn grid_cell(y: i32, xx: i32) -> i32 {
     return cell_on(y, xx, i32(p.head.width), i32(p.head.height), p.head.wrap != 0u);
@@ -66,10 +69,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let cell = u32(y * w + xx);
     let qy = lid.y + 1u;
     let qx = lid.x + 1u;
-    let t = lid.y * TILE + lid.x;
     var keep = aux[cell * 2u] == 0.0;
     if (masking) {
-        keep = keep && pre[qy * Q + qx] != 0u && alive_after(lid.y, lid.x);
+        keep = keep && pre[qy * Q + qx] != 0u;
+        post[l.base + cell] = updated(lid.y, lid.x, ALPHA);
     } else {
         var reach = false;
         for (var d = 0u; d < 9u; d++) { reach = reach || pre[(qy + d / 3u - 1u) * Q + qx + d % 3u - 1u] != 0u; }
@@ -78,10 +81,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     }
     keep = keep && !closed(s, y, xx);
     let o = (l.base + cell) * STRIDE;
-    for (var ch = 0u; ch < STRIDE; ch++) {
-        var v = 0.0;
-        if (keep) { v = xs_at(qy + 1u, qx + 1u, ch) + dxs[t * STRIDE + ch]; }
-        out[o + ch] = v;
-    }
+    for (var ch = 0u; ch < STRIDE; ch++) { out[o + ch] = select(0.0, updated(lid.y, lid.x, ch), keep); }
     if (keep && !masking) { out[o + STRIDE - 1u] = 1.0; }
 }

@@ -16,7 +16,7 @@ use burn_cubecl::cubecl::CubeCount;
 use burn_cubecl::cubecl::server::Handle;
 use burn_wgpu::CubeDim;
 
-use crate::kernels::launch::{Ct, bytes_handle, float, launch, linear_count, wrap_float};
+use crate::kernels::launch::{Ct, bytes_handle, float, launch, layered_count, linear_count, wrap_float};
 use crate::kernels::layout::{Layer, STRIDE};
 pub use crate::kernels::train_kernels::{GEMM_BLOCK, GemmHeader, ReduceHeader, TILE, TrainHeader, TrainKernel};
 use crate::nca::sim::to_host;
@@ -179,7 +179,7 @@ fn fits(b: &Batch, max_buffer: u64) -> Result<(), String> {
     let (.., row_width) = b.columns();
     let rows = (b.rows() * row_width * 4) as u64;
     let states = cells * STRIDE as u64 * 4;
-    let total = states * (b.steps as u64 + 3) + rows + cells * (4 * b.steps as u64 + MAX_F as u64 * 4 + 4);
+    let total = states * (b.steps as u64 + 3) + rows + cells * (4 * b.steps as u64 + MAX_F as u64 * 4 + 8);
     let mib = |v: u64| v as f64 / (1 << 20) as f64;
     if rows.max(states) > max_buffer {
         return Err(format!(
@@ -255,12 +255,9 @@ pub fn rollout_grad(
     // Forward: every step's state and kept-cell mask.
     let mut states: Vec<Handle> = vec![x.handle.clone()];
     let mut lives: Vec<Handle> = Vec::with_capacity(b.steps);
+    let post = client.empty(cells * 4);
     for t in 0..b.steps {
-        let out = client.empty(state_len * 4);
-        let life = client.empty(cells * 4);
-        let ph = bytes_handle(&x, &b.params(t));
-        let bufs = vec![states[t].clone(), out.clone(), life.clone(), wts.handle.clone(), ph];
-        launch(&x, TrainKernel::Step, tile_dim, tiles.clone(), bufs);
+        let (out, life) = forward(&x, states[t].clone(), &wts, b, t, &post);
         states.push(out);
         lives.push(life);
     }
@@ -383,15 +380,27 @@ pub fn forward_step(x: Tensor<Wgpu, 4>, weights: Tensor<Wgpu, 1>, b: &Batch, ste
     let b = &Batch { steps: step + 1, each: None, ..b.clone() };
     let [n, h, w, c] = x.dims();
     let x = padded(x);
-    let wts = float(weights);
-    let cells = n * h * w;
-    let out = x.client.empty(cells * STRIDE as usize * 4);
-    let life = x.client.empty(cells * 4);
-    let tiles = CubeCount::Static((w as u32).div_ceil(TILE), (h as u32).div_ceil(TILE), n as u32);
-    let ph = bytes_handle(&x, &b.params(step));
-    let bufs = vec![x.handle.clone(), out.clone(), life, wts.handle.clone(), ph];
-    launch(&x, TrainKernel::Step, CubeDim { x: TILE, y: TILE, z: 1 }, tiles, bufs);
+    let post = x.client.empty(n * h * w * 4);
+    let (out, _) = forward(&x, x.handle.clone(), &float(weights), b, step, &post);
     final_tensor(&x, out, [n, h, w, c])
+}
+
+/// Step `t` of the batch from the states at `from`: the next states and the mask of cells kept.
+/// Two dispatches, the step then the keep kernel, with every cell's updated alpha in `post`
+/// between them.
+fn forward(like: &Ct, from: Handle, wts: &Ct, b: &Batch, t: usize, post: &Handle) -> (Handle, Handle) {
+    let cells = b.samples() * b.cells();
+    let out = like.client.empty(cells * STRIDE as usize * 4);
+    let life = like.client.empty(cells * 4);
+    let ph = bytes_handle(like, &b.params(t));
+    let tiles =
+        CubeCount::Static((b.width as u32).div_ceil(TILE), (b.height as u32).div_ceil(TILE), b.samples() as u32);
+    let bufs = vec![from, out.clone(), life.clone(), wts.handle.clone(), ph.clone(), post.clone()];
+    launch(like, TrainKernel::Step, CubeDim { x: TILE, y: TILE, z: 1 }, tiles, bufs);
+    let count = layered_count(b.cells(), 256, b.samples() as u32);
+    let bufs = vec![out.clone(), life.clone(), post.clone(), ph];
+    launch(like, TrainKernel::Keep, CubeDim { x: 256, y: 1, z: 1 }, count, bufs);
+    (out, life)
 }
 
 /// The final states as `[n, h, w, c]`, without the padding channels.

@@ -29,12 +29,18 @@ pub fn bytes_handle(like: &Ct, bytes: &[u8]) -> Handle {
 
 /// Workgroups for `n` invocations of `size`, folded into 2D past the 65,535 limit of one axis.
 pub fn linear_count(n: usize, size: usize) -> CubeCount {
+    layered_count(n, size, 1)
+}
+
+/// [`linear_count`] for each of `layers` in z (a species, a sample): the kernel finds its item
+/// as `gid.y * num_workgroups.x * size + gid.x` and its layer as the workgroup's z.
+pub fn layered_count(n: usize, size: usize, layers: u32) -> CubeCount {
     let groups = n.div_ceil(size).max(1) as u32;
     if groups <= 65_535 {
-        CubeCount::Static(groups, 1, 1)
+        CubeCount::Static(groups, 1, layers)
     } else {
         let x = 32_768;
-        CubeCount::Static(x, groups.div_ceil(x), 1)
+        CubeCount::Static(x, groups.div_ceil(x), layers)
     }
 }
 

@@ -82,6 +82,8 @@ gpu_struct!(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TrainKernel {
     Step,
+    /// The second half of a forward step: the cells with no updated alpha around them die.
+    Keep,
     Back,
     Gather,
     Wgrad,
@@ -93,8 +95,10 @@ impl KernelSource for TrainKernel {
     fn source(&self) -> SourceTemplate {
         let common = include_str!("../../shaders/common.wgsl");
         let nca = include_str!("../../shaders/nca.wgsl");
+        let keep = include_str!("../../shaders/keep.wgsl");
         let (files, own): (&[&str], &str) = match self {
             TrainKernel::Step => (&[common, nca], include_str!("../../shaders/train_step.wgsl")),
+            TrainKernel::Keep => (&[common, keep], include_str!("../../shaders/train_keep.wgsl")),
             TrainKernel::Back => (&[common, nca], include_str!("../../shaders/train_back.wgsl")),
             TrainKernel::Gather => (&[common], include_str!("../../shaders/train_gather.wgsl")),
             TrainKernel::Wgrad => (&[], include_str!("../../shaders/train_wgrad.wgsl")),
@@ -105,7 +109,7 @@ impl KernelSource for TrainKernel {
             TrainHeader::WGSL,
             GemmHeader::WGSL,
             ReduceHeader::WGSL,
-            // What the step, backward, gather and loss kernels bind: the header and a layer per sample.
+            // What the step, keep, backward, gather and loss kernels bind: the header and a layer per sample.
             "struct TrainParams {\n    head: TrainHeader,\n    layers: array<Layer>,\n}\n",
         ]));
         for f in files {

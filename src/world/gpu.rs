@@ -14,7 +14,8 @@ use burn_wgpu::{CubeDim, KernelSource, SourceTemplate, WgpuResource};
 use super::backend::{Frame, FrameBuffer, WorldBackend};
 use super::host::op;
 use super::params::{Params, WorldHeader, row_stride};
-use crate::kernels::launch::{Ct, bytes_handle, float, launch, linear_count, wrap_float};
+use crate::kernels::launch::{Ct, bytes_handle, float, launch, layered_count, linear_count, wrap_float};
+use crate::kernels::layout::STRIDE;
 use crate::kernels::layout::wgsl_prelude;
 
 /// Side of a step kernel's tile: 64 invocations, and workgroup memory (the tile with its halo,
@@ -27,6 +28,8 @@ pub const TILE: u32 = 8;
 pub enum WorldKernel {
     /// One step of every species (a tile of one species per workgroup).
     Step,
+    /// The second half of a step: a creature's cells with no updated alpha around them die.
+    Keep,
     /// Seeds, wounds, walls and grafts at listed cells.
     Edit,
     /// The display image.
@@ -39,6 +42,10 @@ impl KernelSource for WorldKernel {
             WorldKernel::Step => (
                 &[include_str!("../../shaders/common.wgsl"), include_str!("../../shaders/nca.wgsl")],
                 include_str!("../../shaders/world_step.wgsl"),
+            ),
+            WorldKernel::Keep => (
+                &[include_str!("../../shaders/common.wgsl"), include_str!("../../shaders/keep.wgsl")],
+                include_str!("../../shaders/world_keep.wgsl"),
             ),
             WorldKernel::Edit => {
                 (&[include_str!("../../shaders/common.wgsl")], include_str!("../../shaders/world_edit.wgsl"))
@@ -81,15 +88,14 @@ impl WorldBackend for Wgpu {
         let w = float(weights.clone());
         let ph = params_handle(&x, p);
         let out = x.client.empty(len * 4);
+        // Every species' updated alpha: its cells' fate, read around each by the keep kernel.
+        let post = x.client.empty(len / STRIDE as usize * 4);
         let count = CubeCount::Static(p.head.width.div_ceil(TILE), p.head.height.div_ceil(TILE), p.head.species);
         let dim = CubeDim { x: TILE, y: TILE, z: 1 };
-        launch(
-            &x,
-            WorldKernel::Step,
-            dim,
-            count,
-            vec![x.handle.clone(), out.clone(), a.handle.clone(), w.handle.clone(), ph],
-        );
+        let bufs = vec![x.handle.clone(), out.clone(), a.handle.clone(), w.handle.clone(), ph.clone(), post.clone()];
+        launch(&x, WorldKernel::Step, dim, count, bufs);
+        let count = layered_count(p.width() * p.height(), 256, p.head.species);
+        launch(&x, WorldKernel::Keep, CubeDim { x: 256, y: 1, z: 1 }, count, vec![out.clone(), post, ph]);
         wrap_float(&x, out, len)
     }
 

@@ -17,9 +17,11 @@ fn check(name: &str, source: String) -> Result<(), String> {
 
 #[test]
 fn every_kernel_parses_and_validates() {
-    let world = [WorldKernel::Step, WorldKernel::Edit, WorldKernel::Pack].map(|k| (format!("{k:?}"), k.source()));
+    let world = [WorldKernel::Step, WorldKernel::Keep, WorldKernel::Edit, WorldKernel::Pack]
+        .map(|k| (format!("{k:?}"), k.source()));
     let train = [
         TrainKernel::Step,
+        TrainKernel::Keep,
         TrainKernel::Back,
         TrainKernel::Gather,
         TrainKernel::Wgrad,
