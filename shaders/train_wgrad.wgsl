@@ -6,9 +6,10 @@
 // the slots in a fixed order, so the result does not depend on scheduling. A tile's rows are
 // packed at the start of its block (`counts` of them): the product runs over the concatenated
 // rows of the slice's tiles, in tile order.
-// A workgroup computes a BM x BN block of C, each invocation 4 x 2 of it, over chunks of BK rows
-// staged in workgroup memory: each value loaded from the rows serves 8 or 16 products instead of
-// one. Dispatch: (blocks of C, slices, creatures).
+// A workgroup computes a BM x BN block of C, each of its 16 x 16 invocations RI x CJ of it, over
+// chunks of BK rows staged in workgroup memory: each value loaded from the rows serves several
+// products instead of one. The block's shape is the product's (`GemmBlock`). Dispatch: (blocks of
+// C, slices, creatures).
 
 @group(0) @binding(0) var<storage, read_write> rows: array<f32>;
 @group(0) @binding(1) var<storage, read_write> slots: array<f32>;
@@ -19,6 +20,8 @@
 const MAX_SLICE_TILES: u32 = 64u;
 const BM: u32 = {{ gemm_bm }}u;
 const BN: u32 = {{ gemm_bn }}u;
+const RI: u32 = {{ gemm_ri }}u;
+const CJ: u32 = {{ gemm_cj }}u;
 const BK: u32 = 16u;
 const NONE: u32 = 0xffffffffu;
 
@@ -47,9 +50,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let creature = wg.z;
     let first = creature * p.tiles_per_creature + slice * p.slice_tiles;
     let tiles = min(p.slice_tiles, (creature + 1u) * p.tiles_per_creature - first);
-    // This invocation's outputs: rows i0 .. i0 + 3, columns j0, j0 + 1 of C.
-    let i0 = bi + 4u * lid.y;
-    let j0 = bj + 2u * lid.x;
+    // This invocation's outputs: rows i0 .. i0 + RI - 1, columns j0 .. j0 + CJ - 1 of C.
+    let i0 = bi + RI * lid.y;
+    let j0 = bj + CJ * lid.x;
     let slot = (creature * p.slices + slice) * p.m;
     if (li == 0u) {
         var n = 0u;
@@ -60,7 +63,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         total = n;
     }
     let n = workgroupUniformLoad(&total);
-    var acc: array<vec2<f32>, 4>;
+    var acc: array<f32, RI * CJ>;
     // The tile holding this invocation's row of the chunk (the first BK invocations find the
     // rows), found by walking forward.
     var tk = 0u;
@@ -79,24 +82,25 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         for (var e = li; e < BK * BN; e += 256u) { b_t[e] = staged(e / BN, p.b_col, bj + e % BN, p.n); }
         workgroupBarrier();
         for (var k = 0u; k < BK; k++) {
-            let a = k * BM + 4u * lid.y;
-            let b = vec2<f32>(b_t[k * BN + 2u * lid.x], b_t[k * BN + 2u * lid.x + 1u]);
-            acc[0] += a_t[a] * b;
-            acc[1] += a_t[a + 1u] * b;
-            acc[2] += a_t[a + 2u] * b;
-            acc[3] += a_t[a + 3u] * b;
+            var b: array<f32, CJ>;
+            for (var s = 0u; s < CJ; s++) { b[s] = b_t[k * BN + CJ * lid.x + s]; }
+            for (var q = 0u; q < RI; q++) {
+                let a = a_t[k * BM + RI * lid.y + q];
+                for (var s = 0u; s < CJ; s++) { acc[q * CJ + s] += a * b[s]; }
+            }
         }
         workgroupBarrier();
     }
     // A slice where nothing ran adds nothing (and its slot starts at zero).
     if (n == 0u && p.accumulate != 0u) { return; }
-    for (var q = 0u; q < 4u; q++) {
-        for (var s = 0u; s < 2u; s++) {
+    for (var q = 0u; q < RI; q++) {
+        for (var s = 0u; s < CJ; s++) {
             let i = i0 + q;
             let j = j0 + s;
             if (i < p.m && j < p.n) {
                 let o = (slot + i) * p.n + j;
-                if (p.accumulate != 0u) { slots[o] += acc[q][s]; } else { slots[o] = acc[q][s]; }
+                let v = acc[q * CJ + s];
+                if (p.accumulate != 0u) { slots[o] += v; } else { slots[o] = v; }
             }
         }
     }

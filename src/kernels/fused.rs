@@ -18,7 +18,7 @@ use burn_wgpu::CubeDim;
 
 use crate::kernels::launch::{Ct, bytes_handle, float, launch, layered_count, linear_count, wrap_float};
 use crate::kernels::layout::{Layer, STRIDE};
-pub use crate::kernels::train_kernels::{GEMM_BLOCK, GemmHeader, ReduceHeader, TILE, TrainHeader, TrainKernel};
+pub use crate::kernels::train_kernels::{GemmBlock, GemmHeader, ReduceHeader, TILE, TrainHeader, TrainKernel};
 use crate::nca::sim::to_host;
 use crate::nca::{FireMasks, ModelSpec, NcaConfig, NcaParams};
 
@@ -327,19 +327,14 @@ pub fn rollout_grad(
         ];
         launch(&x, TrainKernel::Back, tile_dim, tiles.clone(), bufs);
         let acc = t + 1 < b.steps;
-        for (head, slots) in
-            [(gemm(acc, m1, s.hidden, 0, gh_col), &slots1), (gemm(acc, m2, s.channels, h_col, gd_col), &slots2)]
-        {
-            let blocks = head.m.div_ceil(GEMM_BLOCK[0]) * head.n.div_ceil(GEMM_BLOCK[1]);
-            let count = CubeCount::Static(blocks, slices as u32, b.creatures as u32);
+        for (head, slots, kernel, block) in [
+            (gemm(acc, m1, s.hidden, 0, gh_col), &slots1, TrainKernel::Wgrad, GemmBlock::WIDE),
+            (gemm(acc, m2, s.channels, h_col, gd_col), &slots2, TrainKernel::WgradTall, GemmBlock::TALL),
+        ] {
+            let count = CubeCount::Static(block.blocks(head.m, head.n), slices as u32, b.creatures as u32);
             let hh = bytes_handle(&x, bytemuck::bytes_of(&head));
-            launch(
-                &x,
-                TrainKernel::Wgrad,
-                CubeDim { x: 16, y: 16, z: 1 },
-                count,
-                vec![rows.clone(), slots.clone(), hh, counts.clone()],
-            );
+            let bufs = vec![rows.clone(), slots.clone(), hh, counts.clone()];
+            launch(&x, kernel, CubeDim { x: 16, y: 16, z: 1 }, count, bufs);
         }
         if t > 0 {
             let next = client.empty(state_len * 4);

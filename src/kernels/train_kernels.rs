@@ -13,8 +13,37 @@ use crate::kernels::layout::wgsl_prelude;
 pub const TILE: u32 = 8;
 
 /// The block of a weight-gradient product one workgroup of `train_wgrad` computes (rows of
-/// features or hidden units by columns of hidden units or channels): 256 invocations of 4 x 2.
-pub const GEMM_BLOCK: [u32; 2] = [64, 32];
+/// features or hidden units by columns of hidden units or channels), and each of its 16 x 16
+/// invocations' share of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GemmBlock {
+    pub rows: u32,
+    pub cols: u32,
+    pub per_row: u32,
+    pub per_col: u32,
+}
+
+impl GemmBlock {
+    /// The first product (features x hidden units: 52 x 128 for the paper's creatures): 64 x 32
+    /// blocks of 4 x 2 per invocation, four workgroups a slice.
+    pub const WIDE: GemmBlock = GemmBlock { rows: 64, cols: 32, per_row: 4, per_col: 2 };
+    /// The second (hidden units x channels: 132 x 16): one block of 144 x 16, 9 x 1 per
+    /// invocation. In the first's blocks it took three workgroups, half of every one's columns
+    /// and most of the third's rows past the product.
+    pub const TALL: GemmBlock = GemmBlock { rows: 144, cols: 16, per_row: 9, per_col: 1 };
+
+    /// Workgroups for an `m` x `n` product.
+    pub fn blocks(self, m: u32, n: u32) -> u32 {
+        m.div_ceil(self.rows) * n.div_ceil(self.cols)
+    }
+
+    /// Whether the block is 16 x 16 invocations' shares, as the kernel's workgroup is.
+    const fn fits(self) -> bool {
+        self.rows == 16 * self.per_row && self.cols == 16 * self.per_col
+    }
+}
+
+const _: () = assert!(GemmBlock::WIDE.fits() && GemmBlock::TALL.fits());
 
 gpu_struct!(
     /// A training batch as the kernels see it.
@@ -86,7 +115,9 @@ pub enum TrainKernel {
     Keep,
     Back,
     Gather,
+    /// A weight-gradient product in `GemmBlock::WIDE` blocks, and in `GemmBlock::TALL` ones.
     Wgrad,
+    WgradTall,
     Reduce,
     Loss,
 }
@@ -101,7 +132,7 @@ impl KernelSource for TrainKernel {
             TrainKernel::Keep => (&[common, keep], include_str!("../../shaders/train_keep.wgsl")),
             TrainKernel::Back => (&[common, nca], include_str!("../../shaders/train_back.wgsl")),
             TrainKernel::Gather => (&[common], include_str!("../../shaders/train_gather.wgsl")),
-            TrainKernel::Wgrad => (&[], include_str!("../../shaders/train_wgrad.wgsl")),
+            TrainKernel::Wgrad | TrainKernel::WgradTall => (&[], include_str!("../../shaders/train_wgrad.wgsl")),
             TrainKernel::Reduce => (&[], include_str!("../../shaders/train_reduce.wgsl")),
             TrainKernel::Loss => (&[], include_str!("../../shaders/train_loss.wgsl")),
         };
@@ -115,10 +146,13 @@ impl KernelSource for TrainKernel {
         for f in files {
             t = t.add_template(*f);
         }
+        let g = if *self == TrainKernel::WgradTall { GemmBlock::TALL } else { GemmBlock::WIDE };
         t.add_template(own)
             .register("tile", TILE.to_string())
-            .register("gemm_bm", GEMM_BLOCK[0].to_string())
-            .register("gemm_bn", GEMM_BLOCK[1].to_string())
+            .register("gemm_bm", g.rows.to_string())
+            .register("gemm_bn", g.cols.to_string())
+            .register("gemm_ri", g.per_row.to_string())
+            .register("gemm_cj", g.per_col.to_string())
     }
 
     fn id(&self) -> KernelId {

@@ -25,6 +25,7 @@ fn every_kernel_parses_and_validates() {
         TrainKernel::Back,
         TrainKernel::Gather,
         TrainKernel::Wgrad,
+        TrainKernel::WgradTall,
         TrainKernel::Reduce,
         TrainKernel::Loss,
     ]
