@@ -3,11 +3,6 @@
 // and walls clear every species (wounds are shared); a seed clears the others; a graft moves the
 // state of the species living at the cell to species s.
 
-struct WorldParams {
-    head: WorldHeader,
-    layers: array<Layer>,
-}
-
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> aux: array<f32>;
 @group(0) @binding(2) var<storage, read_write> edits: array<u32>;

@@ -3,11 +3,6 @@
 // changes nothing). Textures have no such rule. Dispatch: cells in x (256 per workgroup, rows of
 // workgroups in y past 65,535 of them), species in z.
 
-struct WorldParams {
-    head: WorldHeader,
-    layers: array<Layer>,
-}
-
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<storage, read_write> post: array<f32>;
 @group(0) @binding(2) var<storage, read_write> p: WorldParams;

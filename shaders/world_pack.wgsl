@@ -3,11 +3,6 @@
 // reference: `world::host::pack`. Views: 0 colour over the light background, 1 alpha, 2 one
 // channel as a blue-white-red heat map.
 
-struct WorldParams {
-    head: WorldHeader,
-    layers: array<Layer>,
-}
-
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> aux: array<f32>;
 @group(0) @binding(2) var<storage, read_write> p: WorldParams;

@@ -7,11 +7,6 @@
 // tells (alive before, no wall, no other species); `world_keep` then kills those with no updated
 // alpha over the threshold around them (`post`: every cell's, unmasked, written here).
 
-struct WorldParams {
-    head: WorldHeader,
-    layers: array<Layer>,
-}
-
 @group(0) @binding(0) var<storage, read_write> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read_write> aux: array<f32>;

@@ -54,7 +54,9 @@ impl KernelSource for WorldKernel {
                 (&[include_str!("../../shaders/common.wgsl")], include_str!("../../shaders/world_pack.wgsl"))
             }
         };
-        let mut t = SourceTemplate::new(wgsl_prelude(&[WorldHeader::WGSL]));
+        // What every world kernel binds: the header and a layer per species.
+        let params = "struct WorldParams {\n    head: WorldHeader,\n    layers: array<Layer>,\n}\n";
+        let mut t = SourceTemplate::new(wgsl_prelude(&[WorldHeader::WGSL, params]));
         for f in files {
             t = t.add_template(*f);
         }
