@@ -353,6 +353,7 @@ fn the_shipped_zoo_meets_the_bar_and_draws_its_strips() {
         "spider web",
         "octopus",
         "cactus",
+        "snail",
     ];
     let mut args = vec!["zoo", "eval", "--backend", "cpu", "--trials", "8", "--check"];
     for n in shipped {

@@ -268,9 +268,10 @@ fn a_graded_training_is_graded_on_schedule_and_at_its_end() {
 
 /// The zoo's regime (which the lab's drafts start from) is what the manifest trains every
 /// regenerating creature with: for its seed, and with more iterations, a later drop of the
-/// learning rate where a creature missed the bar and carried on, and the regime's focus on the
-/// wounds a grading missed (or, for a creature done before the regime had one, none), and pool
-/// resets where a training was carried to another machine (`zoo carry`).
+/// learning rate where a creature missed the bar and carried on (and further drops where it
+/// stopped again), the regime's focus on the wounds a grading missed (or, for a creature done
+/// before the regime had one, none), and pool resets where a training was carried to another
+/// machine (`zoo carry`).
 #[test]
 fn every_regenerating_creature_of_the_manifest_trains_in_the_zoos_regime() {
     let regime = morphogen::zoo::regime();
@@ -298,11 +299,15 @@ fn every_regenerating_creature_of_the_manifest_trains_in_the_zoos_regime() {
         );
         assert_eq!(same, regime, "{}", e.name);
         let [first, last] = [&regime.lr_schedule[0], &regime.lr_schedule[1]];
-        assert!(c.iterations >= regime.iterations && c.lr_schedule.len() == 2, "{}", e.name);
+        assert!(c.iterations >= regime.iterations && c.lr_schedule.len() >= 2, "{}", e.name);
         assert!(
             c.lr_schedule[0] == *first && c.lr_schedule[1].lr == last.lr && c.lr_schedule[1].at >= last.at,
             "{}",
             e.name
         );
+        // Any rate after the regime's is a further drop, from where a training stopped.
+        for w in c.lr_schedule[1..].windows(2) {
+            assert!(w[1].at > w[0].at && w[1].lr < w[0].lr, "{}: {:?}", e.name, c.lr_schedule);
+        }
     }
 }
