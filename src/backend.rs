@@ -1,6 +1,6 @@
 //! Choosing where the model runs: burn's wgpu backend on a GPU, or its ndarray backend on the CPU.
 
-use burn::backend::{Autodiff, NdArray, Wgpu, wgpu::WgpuDevice};
+use burn::backend::{Autodiff, NdArray, Wgpu};
 use burn::tensor::backend::AutodiffBackend;
 
 use crate::nca::StepMode;
@@ -45,9 +45,8 @@ impl std::fmt::Display for GpuInfo {
     }
 }
 
-/// Looks for a wgpu adapter, preferring real GPUs. Cheap; creates no device.
-pub fn probe_gpu() -> Result<GpuInfo, String> {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+/// The adapter GPU work runs on: real GPUs first, a software driver last.
+pub fn best_adapter(instance: &wgpu::Instance) -> Option<wgpu::Adapter> {
     let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
     let rank = |t: wgpu::DeviceType| match t {
         wgpu::DeviceType::DiscreteGpu => 0,
@@ -56,19 +55,25 @@ pub fn probe_gpu() -> Result<GpuInfo, String> {
         wgpu::DeviceType::Other => 3,
         wgpu::DeviceType::Cpu => 4,
     };
-    let best = adapters.iter().map(|a| a.get_info()).min_by_key(|i| rank(i.device_type));
-    match best {
-        Some(i) => Ok(GpuInfo {
-            name: i.name.clone(),
-            device_type: format!("{:?}", i.device_type),
-            api: format!("{:?}", i.backend),
-            software: i.device_type == wgpu::DeviceType::Cpu,
-        }),
-        None => Err("no GPU adapter found (no Vulkan, Metal, DX12 or GL driver). On Debian, \
-                     `apt-get install mesa-vulkan-drivers libvulkan1` provides a software one; \
-                     or use --backend cpu"
-            .into()),
-    }
+    adapters.into_iter().min_by_key(|a| rank(a.get_info().device_type))
+}
+
+pub fn no_adapter() -> String {
+    "no GPU adapter found (no Vulkan, Metal, DX12 or GL driver). On Debian, \
+     `apt-get install mesa-vulkan-drivers libvulkan1` provides a software one; or use --backend cpu"
+        .into()
+}
+
+/// Looks for a wgpu adapter, preferring real GPUs. Cheap; creates no device.
+pub fn probe_gpu() -> Result<GpuInfo, String> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+    let i = best_adapter(&instance).ok_or_else(no_adapter)?.get_info();
+    Ok(GpuInfo {
+        name: i.name.clone(),
+        device_type: format!("{:?}", i.device_type),
+        api: format!("{:?}", i.backend),
+        software: i.device_type == wgpu::DeviceType::Cpu,
+    })
 }
 
 /// Where a job runs once the choice is resolved.
@@ -113,12 +118,18 @@ impl Resolved {
 pub fn resolve(choice: BackendChoice) -> Result<Resolved, String> {
     match choice {
         BackendChoice::Cpu => Ok(Resolved::Cpu),
-        BackendChoice::Gpu => probe_gpu().map(Resolved::Gpu),
-        BackendChoice::Auto => Ok(match probe_gpu() {
-            Ok(g) if !g.software => Resolved::Gpu(g),
-            _ => Resolved::Cpu,
-        }),
+        BackendChoice::Gpu => gpu_opened(probe_gpu()?),
+        BackendChoice::Auto => match probe_gpu() {
+            Ok(g) if !g.software => gpu_opened(g),
+            _ => Ok(Resolved::Cpu),
+        },
     }
+}
+
+/// The GPU, once its device is open: a device that cannot be had is said here, before any job.
+fn gpu_opened(g: GpuInfo) -> Result<Resolved, String> {
+    crate::gpu_device::gpu()?;
+    Ok(Resolved::Gpu(g))
 }
 
 /// Work generic over the backend, run by [`run_job`] on the resolved one.
@@ -130,6 +141,6 @@ pub trait BackendJob {
 pub fn run_job<J: BackendJob>(on: &Resolved, job: J) -> J::Output {
     match on {
         Resolved::Cpu => job.run::<Autodiff<CpuBackend>>(Default::default(), on),
-        Resolved::Gpu(_) => job.run::<Autodiff<GpuBackend>>(WgpuDevice::DefaultDevice, on),
+        Resolved::Gpu(_) => job.run::<Autodiff<GpuBackend>>(crate::gpu_device::shared(), on),
     }
 }

@@ -85,7 +85,8 @@ fn mean(v: &[f32]) -> f32 {
     v.iter().sum::<f32>() / v.len().max(1) as f32
 }
 
-pub fn evaluate<B: Backend>(c: &Creature, opts: &EvalOptions, device: &B::Device) -> Report {
+/// A creature's report card. Errors: the GPU failed while it ran (its figures would mean nothing).
+pub fn evaluate<B: Backend>(c: &Creature, opts: &EvalOptions, device: &B::Device) -> Result<Report, String> {
     let [gh, gw] = c.meta.grid;
     let (h, w) = opts.grid.map(|g| (g, g)).unwrap_or((gh, gw));
     let n = opts.trials.max(1);
@@ -125,7 +126,13 @@ pub fn evaluate<B: Backend>(c: &Creature, opts: &EvalOptions, device: &B::Device
         })
         .collect();
     let regrowth = Regrowth { disc: r[0], left: r[1], right: r[2], top: r[3], bottom: r[4], square: r[5] };
-    Report { growth_mse, alive_cells_at_200, drift: Drift { at_500, at_2000 }, regrowth }
+    device_ok(device)?;
+    Ok(Report { growth_mse, alive_cells_at_200, drift: Drift { at_500, at_2000 }, regrowth })
+}
+
+/// Whether the device ran everything asked of it (always, but on a GPU that reported an error).
+fn device_ok<D: Clone + 'static>(device: &D) -> Result<(), String> {
+    crate::gpu_device::fault(device).map_or(Ok(()), |e| Err(format!("the evaluation failed on the GPU: {e}")))
 }
 
 /// The report card of a texture: how close it comes to its example, whether it holds there, and
@@ -191,5 +198,6 @@ pub fn evaluate_texture<B: Backend>(
             break;
         }
     }
+    device_ok(device)?;
     Ok(TextureReport { loss_grown: mean(&grown), loss_held: mean(&held), heal_steps })
 }

@@ -11,6 +11,7 @@ pub mod creature;
 pub mod distill;
 pub mod eval;
 pub mod fsio;
+pub mod gpu_device;
 pub mod kernels;
 pub mod lab;
 pub mod lanes;

@@ -132,11 +132,11 @@ pub fn grade<B: burn::tensor::backend::Backend>(
     trials: usize,
     mode: crate::nca::StepMode,
     device: &B::Device,
-) -> (Report, Vec<String>) {
+) -> Result<(Report, Vec<String>), String> {
     let opts = crate::eval::EvalOptions { trials, step_mode: mode, ..Default::default() };
-    let r = crate::eval::evaluate::<B>(c, &opts, device);
+    let r = crate::eval::evaluate::<B>(c, &opts, device)?;
     let m = misses(&r);
-    (r, m)
+    Ok((r, m))
 }
 
 /// What a report misses of the bar; empty when it meets it. Regrowth is judged for the disc,

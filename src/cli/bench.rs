@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-use burn::backend::wgpu::WgpuDevice;
 use burn::tensor::backend::AutodiffBackend;
 use morphogen::backend::{BackendChoice, BackendJob, GpuBackend, Resolved, resolve, run_job};
 use morphogen::bench::{
@@ -102,7 +101,7 @@ impl BackendJob for BenchJob<'_> {
                     // step it on a software renderer.
                     let r = catch(|| match on {
                         Resolved::Gpu(_) => {
-                            world_cell_updates_per_s::<GpuBackend>(&WgpuDevice::DefaultDevice, g, s, a.seconds)
+                            world_cell_updates_per_s::<GpuBackend>(&morphogen::gpu_device::shared(), g, s, a.seconds)
                         }
                         Resolved::Cpu => world_cell_updates_per_s::<morphogen::backend::CpuBackend>(
                             &Default::default(),
@@ -169,7 +168,7 @@ impl BackendJob for BenchJob<'_> {
             }
         }
         if a.creatures > 0 && matches!(on, Resolved::Gpu(_)) {
-            let dev = WgpuDevice::DefaultDevice;
+            let dev = morphogen::gpu_device::shared();
             let iters = a.train_iters.max(1);
             match catch(|| fused_creatures_iters_per_s(&dev, a.creatures, iters)).and_then(|r| r) {
                 Ok(ips) if a.json => println!(

@@ -44,7 +44,7 @@ impl BackendJob for EvalJob {
     fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
         let opts = EvalOptions { step_mode: on.step_mode(), ..self.1 };
         if self.0.weights.spec.alive_masking {
-            Ok(Card::Creature(evaluate::<B::InnerBackend>(&self.0, &opts, &device)))
+            evaluate::<B::InnerBackend>(&self.0, &opts, &device).map(Card::Creature)
         } else {
             evaluate_texture::<B::InnerBackend>(&self.0, &opts, &device).map(Card::Texture)
         }

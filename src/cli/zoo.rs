@@ -199,13 +199,12 @@ fn train_group(
     on: &Resolved,
     control: &morphogen::train::session::Control,
 ) -> Result<ExitCode, String> {
-    use burn::backend::wgpu::WgpuDevice;
     use morphogen::nca::StepMode;
     use morphogen::train::group::{self, GpuTrainer, Member};
     let mut queue = queue.into_iter();
     let next = || {
         let (start, out, ckpt) = queue.next()?;
-        let device = WgpuDevice::DefaultDevice;
+        let device = morphogen::gpu_device::shared();
         let t = match start {
             Start::Fresh { name, cfg, target } => GpuTrainer::new(&name, cfg, target, device),
             Start::Resume(ck) => GpuTrainer::resume(ck, device),
@@ -226,12 +225,12 @@ fn train_group(
 struct EvalJob(Creature, usize);
 
 impl morphogen::backend::BackendJob for EvalJob {
-    type Output = Report;
+    type Output = Result<Report, String>;
     fn run<B: burn::tensor::backend::AutodiffBackend>(
         self,
         device: B::Device,
         on: &morphogen::backend::Resolved,
-    ) -> Report {
+    ) -> Result<Report, String> {
         let opts = EvalOptions { trials: self.1, step_mode: on.step_mode(), ..Default::default() };
         morphogen::eval::evaluate::<B::InnerBackend>(&self.0, &opts, &device)
     }
@@ -291,7 +290,7 @@ fn eval(a: EvalArgs) -> Result<ExitCode, String> {
     let compare = |path: &std::path::Path, label: &str, free: Option<Mode>| -> Result<(), String> {
         let c = super::load_creature(path)?;
         let name = format!("{} ({label})", c.meta.name);
-        println!("{}", row(&name, None, &run_job(&on, EvalJob(c, a.trials)), free));
+        println!("{}", row(&name, None, &run_job(&on, EvalJob(c, a.trials))?, free));
         Ok(())
     };
     if let Some(r) = &a.reference {
@@ -301,7 +300,7 @@ fn eval(a: EvalArgs) -> Result<ExitCode, String> {
         let free = (e.config.mode != Mode::Regenerate).then_some(e.config.mode);
         match Creature::load(&m.creature_path(e)) {
             Ok(c) => {
-                let r = run_job(&on, EvalJob(c.clone(), a.trials));
+                let r = run_job(&on, EvalJob(c.clone(), a.trials))?;
                 ok &= free.is_some() || misses(&r).is_empty();
                 println!("{}", row(&e.name, Some(&c), &r, free));
             }

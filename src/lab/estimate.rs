@@ -64,7 +64,7 @@ pub fn gpu(target: &Target, cfg: &TrainConfig) -> Result<Estimate, String> {
     }
     let (h, w) = (target.height, target.width);
     let (x0, weights, rule, fire) = probe(target, cfg);
-    let device = burn::backend::wgpu::WgpuDevice::DefaultDevice;
+    let device = crate::gpu_device::shared();
     let spec = weights.spec;
     let x = Tensor::<Wgpu, 4>::from_data(TensorData::new(x0, [cfg.batch, h, w, spec.channels]), &device);
     let tg = Tensor::<Wgpu, 1>::from_data(TensorData::new(target.rgba.clone(), [target.rgba.len()]), &device);

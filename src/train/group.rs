@@ -92,7 +92,7 @@ pub fn run(
             match next() {
                 Some(m) => {
                     let mut m = m?;
-                    m.trainer.recall_grading();
+                    m.trainer.recall_grading().map_err(|e| format!("{}: {e}", m.trainer.name))?;
                     members.push(m);
                 }
                 None => break,
@@ -124,7 +124,7 @@ pub fn run(
                 continue;
             }
             if t.cfg.grades_at(t.iteration) {
-                let (_, misses) = t.grade();
+                let (_, misses) = t.grade().map_err(|e| format!("{}: {e}", t.name))?;
                 say(&t.name, format!("graded at iteration {}: {}", t.iteration, verdict(&misses)));
                 if misses.is_empty() {
                     t.graded_at = Some(t.iteration);

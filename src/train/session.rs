@@ -93,7 +93,7 @@ pub fn run<B: AutodiffBackend>(
         on(t, Event::Checkpointed(t.iteration));
         Ok(())
     };
-    t.recall_grading();
+    t.recall_grading().map_err(|e| e.to_string())?;
     loop {
         match control.stop_requested() {
             Stop::No => {}
@@ -127,7 +127,7 @@ pub fn run<B: AutodiffBackend>(
         }
         on(t, Event::Iteration(&r));
         if t.cfg.grades_at(t.iteration) {
-            let (_, misses) = t.grade();
+            let (_, misses) = t.grade().map_err(|e| e.to_string())?;
             let passed = misses.is_empty();
             on(t, Event::Graded { iteration: t.iteration, misses });
             if passed {

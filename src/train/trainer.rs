@@ -259,6 +259,11 @@ impl<B: AutodiffBackend> Trainer<B> {
 
         let state_max: f32 = xf.clone().abs().max().into_scalar().elem();
         let next_weights = next.to_weights();
+        // After the read-backs above, every command of this iteration has reached the device: an
+        // error on it (out of memory) makes the figures meaningless, and is no divergence.
+        if let Some(e) = crate::gpu_device::fault(&self.device) {
+            return Err(TrainError::Device(e));
+        }
         if !loss_v.is_finite() || !state_max.is_finite() || next_weights.validate().is_err() {
             return self.roll_back(i);
         }

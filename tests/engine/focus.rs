@@ -87,7 +87,7 @@ fn what_a_grading_missed_survives_a_checkpoint_and_is_recalled_on_resume() {
         t.iterate().unwrap();
     }
     assert_eq!(t.missed, None);
-    let (report, _) = t.grade();
+    let (report, _) = t.grade().unwrap();
     let missed = t.missed.clone().expect("graded");
     assert_eq!(missed, morphogen::zoo::missed_wounds(&report));
     let ck = t.checkpoint();
@@ -99,7 +99,7 @@ fn what_a_grading_missed_survives_a_checkpoint_and_is_recalled_on_resume() {
     let mut old = back.clone();
     old.missed = None;
     let mut r = Trainer::<CpuAd>::resume(old, dev()).unwrap().with_step_mode(StepMode::Host);
-    r.recall_grading();
+    r.recall_grading().unwrap();
     assert_eq!(r.missed.as_ref(), Some(&missed), "graded again at iteration 4");
 
     let bytes = Checkpoint { missed: Some(names(&["elbow"])), ..back }.to_bytes();

@@ -2,8 +2,8 @@
 //! (`train::host_grad`): the same fire masks, so the same rollout and the same gradient.
 
 use burn::backend::Wgpu;
-use burn::backend::wgpu::WgpuDevice;
 use burn::tensor::{Tensor, TensorData};
+use morphogen::gpu_device::shared;
 use morphogen::kernels::fused::{self, Batch, Loss};
 use morphogen::nca::{Border, FireMasks, ModelSpec, NcaConfig, Weights};
 use morphogen::train::host_grad::{self, rgba_mse};
@@ -39,7 +39,7 @@ fn close(what: &str, got: &[f32], want: &[f32], rel: f32) {
 /// K creatures of one spec, each with its own weights, target and samples, in one fused
 /// rollout; each is held to the host gradient of its own batch.
 fn check(spec: ModelSpec, creatures: usize, border: Border, gpu_loss: bool) {
-    let gdev = WgpuDevice::DefaultDevice;
+    let gdev = shared();
     // 5 x 5 tiles a grid, 50 a creature: two slices of the weight-gradient products (32 tiles
     // each), the second partly filled, and tiles cut by the grid's right edge.
     let (per, h, w, steps) = (2, 40, 33, 7);
@@ -112,6 +112,15 @@ fn the_fused_gpu_gradient_equals_the_host_gradient() {
 
 /// A small regenerating training on the GPU's fused path.
 fn small_trainer(name: &str, seed: u64, phase: f32) -> morphogen::train::group::GpuTrainer {
+    small_trainer_on(name, seed, phase, shared())
+}
+
+fn small_trainer_on(
+    name: &str,
+    seed: u64,
+    phase: f32,
+    device: burn::backend::wgpu::WgpuDevice,
+) -> morphogen::train::group::GpuTrainer {
     use morphogen::train::{Mode, TrainConfig};
     let cfg = TrainConfig {
         mode: Mode::Regenerate,
@@ -127,7 +136,7 @@ fn small_trainer(name: &str, seed: u64, phase: f32) -> morphogen::train::group::
     };
     let rgba = target(16, 16, phase);
     let target = morphogen::target::Target { width: 16, height: 16, rgba };
-    morphogen::train::group::GpuTrainer::new(name, cfg, target, WgpuDevice::DefaultDevice)
+    morphogen::train::group::GpuTrainer::new(name, cfg, target, device)
         .unwrap()
         .with_step_mode(morphogen::nca::StepMode::Fused)
 }
@@ -190,7 +199,7 @@ fn a_rollout_too_big_for_the_gpu_is_refused_as_such() {
     if !gpu_or_skip() {
         return;
     }
-    let gdev = WgpuDevice::DefaultDevice;
+    let gdev = shared();
     let x = Tensor::<Wgpu, 4>::zeros([1, 8, 8, 16], &gdev);
     let ct: burn_cubecl::tensor::CubeTensor<burn_wgpu::WgpuRuntime> = x.into_primitive().tensor();
     let limit = ct.client.properties().memory.max_page_size;
@@ -222,6 +231,35 @@ fn a_rollout_too_big_for_the_gpu_is_refused_as_such() {
     assert!(e.contains("out of GPU memory") && e.contains("MiB"), "{e}");
 }
 
+/// An error on the device a training runs on stops the training with that error, neither counted
+/// as an iteration nor rolled back as a divergence. wgpu hands an out-of-memory in a buffer cubecl
+/// allocates to the device's handler, as it does the command the device refuses here.
+#[test]
+fn an_error_on_the_gpu_stops_training_as_such() {
+    use morphogen::train::outcome::TrainError;
+    if !gpu_or_skip() {
+        return;
+    }
+    // A device of its own: the jobs beside this test on the shared one are not told of its error.
+    let own = morphogen::gpu_device::open().unwrap();
+    let mut t = small_trainer_on("fault", 5, 0.2, own.burn.clone());
+    t.iterate().unwrap();
+    // A storage buffer the host can map: refused (the device was not asked for that feature).
+    let usage = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::STORAGE;
+    let _ =
+        own.wgpu.create_buffer(&wgpu::BufferDescriptor { label: None, size: 256, usage, mapped_at_creation: false });
+    match t.iterate() {
+        Err(TrainError::Device(m)) => assert!(m.contains("the GPU refused a command"), "{m}"),
+        other => panic!("expected the device's error, got {other:?}"),
+    }
+    assert_eq!(t.iteration, 1, "the failed iteration is not counted");
+    // Said once: the error was the test's, and the next iteration runs.
+    assert_eq!(t.iterate().unwrap().iteration, 2);
+    let oom = wgpu::Error::OutOfMemory { source: Box::new(std::io::Error::other("no room")) };
+    let said = morphogen::gpu_device::describe(&oom);
+    assert!(said.starts_with("the GPU ran out of memory (no room)"), "{said}");
+}
+
 #[test]
 fn a_simulation_on_the_forward_kernel_steps_like_the_host() {
     use morphogen::nca::{Simulation, StepMode};
@@ -234,7 +272,7 @@ fn a_simulation_on_the_forward_kernel_steps_like_the_host() {
         let (n, h, w) = (2, 19, 21);
         let x0 = state(n, h, w, spec.channels, 9);
         let dims = [n, h, w, spec.channels];
-        let gpu_state = Tensor::<Wgpu, 4>::from_data(TensorData::new(x0.clone(), dims), &WgpuDevice::DefaultDevice);
+        let gpu_state = Tensor::<Wgpu, 4>::from_data(TensorData::new(x0.clone(), dims), &shared());
         let mut g = Simulation::from_state(&wt, cfg, gpu_state, 4).with_mode(StepMode::Fused);
         let mut c = Simulation::from_state(&wt, cfg, tensor4_of(x0, dims), 4).with_mode(StepMode::Host);
         g.run(6);
@@ -256,7 +294,7 @@ fn a_pool_in_chunks_draws_and_keeps_what_one_buffer_would() {
     if !gpu_or_skip() {
         return;
     }
-    let gdev = WgpuDevice::DefaultDevice;
+    let gdev = shared();
     let dims = [10, 5, 4, 3];
     let per = 5 * 4 * 3;
     let host: Vec<f32> = (0..10 * per).map(|i| i as f32).collect();

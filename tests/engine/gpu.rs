@@ -1,6 +1,5 @@
 //! The wgpu path (a software Vulkan driver in CI). Few and small: shader compilation is slow there.
 
-use burn::backend::wgpu::WgpuDevice;
 use burn::backend::{Autodiff, Wgpu};
 use burn::tensor::{Tensor, TensorData};
 use morphogen::nca::{CHANNELS, FireMasks, NcaConfig, StepMode, nca_step};
@@ -13,7 +12,7 @@ fn the_wgpu_backend_steps_like_the_cpu_and_trains() {
     if !gpu_or_skip() {
         return;
     }
-    let gdev = WgpuDevice::DefaultDevice;
+    let gdev = morphogen::gpu_device::shared();
     let (n, h, w) = (2, 20, 20);
     let weights = random_weights(4);
     let x = blob_state(n, h, w, 6);

@@ -2,7 +2,6 @@
 //! between species and walls, brushes, and the WGSL kernels against the host ones.
 
 use burn::backend::Wgpu;
-use burn::backend::wgpu::WgpuDevice;
 use morphogen::nca::{Border, CHANNELS, NcaConfig, StepMode, nca_step};
 use morphogen::world::{EditOp, Shape, SpeciesRule, ViewMode, World, WorldBackend, WorldSize};
 
@@ -122,7 +121,7 @@ fn the_wgsl_world_matches_the_host_world() {
     if !gpu_or_skip() {
         return;
     }
-    let gdev = WgpuDevice::DefaultDevice;
+    let gdev = morphogen::gpu_device::shared();
     let size = WorldSize::new(40, 36, true).unwrap();
     let mut cpu = World::<Cpu>::new(size, 9, &dev());
     let mut gpu = World::<Wgpu>::new(size, 9, &gdev);

@@ -1,0 +1,92 @@
+//! The wgpu device burn runs on outside the game, created here rather than by burn's default so
+//! that its errors are ours to report. wgpu hands an error it was not asked to catch (an
+//! out-of-memory in a buffer cubecl allocates, for one) to the device's handler, and the default
+//! handler panics, on whichever thread made the call. Ours records the first error; the trainer
+//! checks it every iteration (`fault`), so a training on a GPU that ran out of memory stops with
+//! that said and its last checkpoint intact, instead of panicking or rolling back as "diverged".
+//! The game keeps Bevy's device and Bevy's own handler (`app::gpu`).
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use burn::backend::wgpu::WgpuDevice;
+use burn_wgpu::{RuntimeOptions, WgpuSetup, init_device};
+
+/// What a device's handler recorded: the first error since the last `fault` took one.
+type Slot = Arc<Mutex<Option<String>>>;
+
+/// A device of our own: burn's handle to it, and wgpu's.
+#[derive(Clone, Debug)]
+pub struct OwnDevice {
+    pub burn: WgpuDevice,
+    pub wgpu: wgpu::Device,
+}
+
+/// Every device created here, with where its handler writes.
+static SLOTS: Mutex<Vec<(WgpuDevice, Slot)>> = Mutex::new(Vec::new());
+
+/// The device every GPU job of this process shares, created on first use on the best adapter
+/// (`backend::probe_gpu`'s choice) with the adapter's own limits.
+pub fn gpu() -> Result<WgpuDevice, String> {
+    static SHARED: OnceLock<Result<WgpuDevice, String>> = OnceLock::new();
+    SHARED.get_or_init(|| open().map(|d| d.burn)).clone()
+}
+
+/// The shared device where a caller has already been told whether it opens (`backend::resolve`);
+/// were it somehow not there, burn's default device is tried, which fails as it fails.
+pub fn shared() -> WgpuDevice {
+    gpu().unwrap_or_default()
+}
+
+/// A new device, apart from the shared one (a test that provokes an error uses one of its own, so
+/// the jobs beside it on the shared device are not the ones told).
+pub fn open() -> Result<OwnDevice, String> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+    let adapter = crate::backend::best_adapter(&instance).ok_or_else(crate::backend::no_adapter)?;
+    // As burn's default asks: the adapter's features and real limits (not wgpu's defaults), and
+    // allocations sized to use less memory, cubecl pooling them itself. Less the experimental
+    // features, which need an unsafe opt-in and which none of our kernels use.
+    let unwanted = wgpu::Features::MAPPABLE_PRIMARY_BUFFERS | wgpu::Features::all_experimental_mask();
+    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+        label: Some("morphogen"),
+        required_features: adapter.features().difference(unwanted),
+        required_limits: adapter.limits(),
+        memory_hints: wgpu::MemoryHints::MemoryUsage,
+        ..Default::default()
+    }))
+    .map_err(|e| format!("cannot open the GPU {}: {e}", adapter.get_info().name))?;
+    let slot: Slot = Arc::default();
+    let handler_slot = slot.clone();
+    device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+        let said = describe(&e);
+        eprintln!("GPU error: {said}");
+        let mut s = handler_slot.lock().unwrap_or_else(|p| p.into_inner());
+        // The first error is the cause; what follows it is usually its consequence.
+        s.get_or_insert(said);
+    }));
+    let backend = adapter.get_info().backend;
+    let setup = WgpuSetup { instance, adapter, device: device.clone(), queue, backend };
+    let burn = init_device(setup, RuntimeOptions::default());
+    SLOTS.lock().unwrap_or_else(|p| p.into_inner()).push((burn.clone(), slot));
+    Ok(OwnDevice { burn, wgpu: device })
+}
+
+/// An error as the user should read it: an out-of-memory said as such, with what would help.
+pub fn describe(e: &wgpu::Error) -> String {
+    match e {
+        wgpu::Error::OutOfMemory { source } => format!(
+            "the GPU ran out of memory ({source}); train a smaller batch, grid or group of creatures, \
+             or use --backend cpu"
+        ),
+        wgpu::Error::Validation { description, .. } => format!("the GPU refused a command: {description}"),
+        wgpu::Error::Internal { description, .. } => format!("the GPU driver failed: {description}"),
+    }
+}
+
+/// Takes the error recorded on `device` since the last call, if any. Any backend's device may be
+/// asked: only one created here can have one.
+pub fn fault<D: Clone + 'static>(device: &D) -> Option<String> {
+    let d: WgpuDevice = crate::kernels::launch::same_type(device.clone())?;
+    let slots = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
+    let (_, slot) = slots.iter().find(|(k, _)| *k == d)?;
+    slot.lock().unwrap_or_else(|p| p.into_inner()).take()
+}
