@@ -3,6 +3,7 @@
 //! buffers (`launch`). Every kernel is a variant of an enum; its source is the prelude, the shared
 //! WGSL files and its own, with `{{ name }}` values registered through burn's `SourceTemplate`.
 
+pub mod batch;
 pub mod fused;
 pub mod launch;
 pub mod layout;

@@ -122,6 +122,20 @@ pub enum TrainKernel {
     Loss,
 }
 
+impl TrainKernel {
+    /// Every training kernel (the shader test compiles each).
+    pub const ALL: [TrainKernel; 8] = [
+        TrainKernel::Step,
+        TrainKernel::Keep,
+        TrainKernel::Back,
+        TrainKernel::Gather,
+        TrainKernel::Wgrad,
+        TrainKernel::WgradTall,
+        TrainKernel::Reduce,
+        TrainKernel::Loss,
+    ];
+}
+
 impl KernelSource for TrainKernel {
     fn source(&self) -> SourceTemplate {
         let common = include_str!("../../shaders/common.wgsl");

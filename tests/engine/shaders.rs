@@ -19,17 +19,7 @@ fn check(name: &str, source: String) -> Result<(), String> {
 fn every_kernel_parses_and_validates() {
     let world = [WorldKernel::Step, WorldKernel::Keep, WorldKernel::Edit, WorldKernel::Pack]
         .map(|k| (format!("{k:?}"), k.source()));
-    let train = [
-        TrainKernel::Step,
-        TrainKernel::Keep,
-        TrainKernel::Back,
-        TrainKernel::Gather,
-        TrainKernel::Wgrad,
-        TrainKernel::WgradTall,
-        TrainKernel::Reduce,
-        TrainKernel::Loss,
-    ]
-    .map(|k| (format!("train {k:?}"), k.source()));
+    let train = TrainKernel::ALL.map(|k| (format!("train {k:?}"), k.source()));
     let errors: Vec<String> =
         world.into_iter().chain(train).filter_map(|(name, src)| check(&name, src.complete()).err()).collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
