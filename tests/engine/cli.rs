@@ -354,6 +354,7 @@ fn the_shipped_zoo_meets_the_bar_and_draws_its_strips() {
         "octopus",
         "cactus",
         "snail",
+        "smiley",
     ];
     let mut args = vec!["zoo", "eval", "--backend", "cpu", "--trials", "8", "--check"];
     for n in shipped {
