@@ -9,6 +9,7 @@ mod distill;
 mod focus;
 mod fused;
 mod gpu;
+mod held_out;
 mod hostile;
 mod lab;
 mod layers;
