@@ -310,10 +310,14 @@ fn the_game_opens_on_a_grown_lizard_that_a_drag_wounds_and_a_double_click_plants
         xdotool windowfocus "$wid"; xdotool windowraise "$wid"
         shot() { xdotool key F12; sleep 4; }
         shot
+        # Space pauses the world for the drag and its shot, so that what the stroke took is not
+        # regrown by however many steps a loaded machine happened to run in between.
+        xdotool key space; sleep 0.5
         xdotool mousemove 700 400; sleep 0.3; xdotool mousedown 1
         for x in 720 740 760 780 800 820 840 860 880; do sleep 0.15; xdotool mousemove $x 400; done
         sleep 0.1; xdotool mouseup 1; sleep 0.2
         shot
+        xdotool key space; sleep 0.5
         xdotool mousemove 440 190; sleep 0.3; xdotool click --repeat 2 --delay 80 1
         sleep 25
         shot
@@ -351,6 +355,7 @@ fn the_game_opens_on_a_grown_lizard_that_a_drag_wounds_and_a_double_click_plants
     let planted = (green(&img[0], beside), green(&img[2], beside));
     eprintln!("creature pixels: grown {grown}; in the stroke {before}, after the drag {wounded}; beside: {planted:?}");
     assert!(grown > 15_000, "a grown lizard fills the middle of the first screenshot: {grown}");
-    assert!((wounded as f32) < 0.6 * before as f32, "the drag wounds it: {wounded} vs {before}");
+    // Paused, nothing regrows: the stroke's band is wiped but for a brush's rounded ends.
+    assert!((wounded as f32) < 0.1 * before as f32, "the drag wounds it: {wounded} vs {before}");
     assert!(planted.0 < 50 && planted.1 > 200, "the double click plants a second one: {planted:?}");
 }
