@@ -6,6 +6,7 @@ use std::time::Instant;
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
+use crate::kernels::profile::measured;
 use crate::nca::sim::state_tensor;
 use crate::nca::{CHANNELS, ModelSpec, NcaConfig, Simulation, StepMode, Weights};
 use crate::target::Target;
@@ -31,14 +32,16 @@ pub fn sim_cell_updates_per_s<B: Backend>(device: &B::Device, grid: usize, secon
     let mut sim = Simulation::from_state(&bench_weights(), NcaConfig::default(), state, 1).with_mode(mode);
     sim.run(3);
     sim.sync();
-    let t0 = Instant::now();
-    let mut steps = 0u64;
-    while t0.elapsed().as_secs_f64() < seconds {
-        sim.run(5);
-        sim.sync();
-        steps += 5;
-    }
-    steps as f64 * (grid * grid) as f64 / t0.elapsed().as_secs_f64()
+    measured(|| {
+        let t0 = Instant::now();
+        let mut steps = 0u64;
+        while t0.elapsed().as_secs_f64() < seconds {
+            sim.run(5);
+            sim.sync();
+            steps += 5;
+        }
+        steps as f64 * (grid * grid) as f64 / t0.elapsed().as_secs_f64()
+    })
 }
 
 /// Training iterations per second for the paper's configuration: batch 8, 72x72, 80 steps, from
@@ -57,11 +60,13 @@ pub fn train_iters_per_s<B: AutodiffBackend>(device: &B::Device, iters: usize, m
     let mut t = Trainer::<B>::new("bench", cfg, target, device.clone()).expect("bench config").with_step_mode(mode);
     t.set_weights(&bench_weights());
     t.iterate().expect("warm-up iteration");
-    let t0 = Instant::now();
-    for _ in 0..iters {
-        t.iterate().expect("bench iteration");
-    }
-    iters as f64 / t0.elapsed().as_secs_f64()
+    measured(|| {
+        let t0 = Instant::now();
+        for _ in 0..iters {
+            t.iterate().expect("bench iteration");
+        }
+        iters as f64 / t0.elapsed().as_secs_f64()
+    })
 }
 
 /// Training iterations per second in real conditions: the paper's regenerate settings on the
@@ -85,11 +90,13 @@ pub fn train_real_iters_per_s<B: AutodiffBackend>(
     sim.run(200);
     t.fill_pool(&sim.host_state(), 8)?;
     t.iterate().map_err(|e| e.to_string())?;
-    let t0 = Instant::now();
-    for _ in 0..iters {
-        t.iterate().map_err(|e| e.to_string())?;
-    }
-    Ok(iters as f64 / t0.elapsed().as_secs_f64())
+    measured(|| {
+        let t0 = Instant::now();
+        for _ in 0..iters {
+            t.iterate().map_err(|e| e.to_string())?;
+        }
+        Ok(iters as f64 / t0.elapsed().as_secs_f64())
+    })
 }
 
 /// Real-training iterations per second summed over `k` trainings side by side on the CPU, each
@@ -155,16 +162,18 @@ pub fn world_cell_updates_per_s<B: crate::world::WorldBackend>(
         world.step();
     }
     world.sync();
-    let t0 = Instant::now();
-    let mut steps = 0u64;
-    while t0.elapsed().as_secs_f64() < seconds {
-        for _ in 0..10 {
-            world.step();
+    let cups = measured(|| {
+        let t0 = Instant::now();
+        let mut steps = 0u64;
+        while t0.elapsed().as_secs_f64() < seconds {
+            for _ in 0..10 {
+                world.step();
+            }
+            world.sync();
+            steps += 10;
         }
-        world.sync();
-        steps += 10;
-    }
-    let cups = steps as f64 * cells as f64 / t0.elapsed().as_secs_f64();
+        steps as f64 * cells as f64 / t0.elapsed().as_secs_f64()
+    });
     let alive = world.alive_cells().iter().sum::<usize>() as f64 / cells as f64;
     Ok((cups, alive))
 }
@@ -204,11 +213,13 @@ pub fn fused_creatures_iters_per_s(
         rollout_grad(x0.clone(), flat_weights(&params), &batch, Loss::Rgba(Box::new(targets.clone()))).map(|o| o.loss)
     };
     one(0)?;
-    let t0 = Instant::now();
-    for i in 0..iters {
-        one(i as u64 + 1)?;
-    }
-    Ok((k * iters) as f64 / t0.elapsed().as_secs_f64())
+    measured(|| {
+        let t0 = Instant::now();
+        for i in 0..iters {
+            one(i as u64 + 1)?;
+        }
+        Ok((k * iters) as f64 / t0.elapsed().as_secs_f64())
+    })
 }
 
 /// How long the paper's regenerate training of `target` takes to meet the zoo's bar (drift and

@@ -8,6 +8,7 @@ use morphogen::bench::{
     cpu_side_by_side_iters_per_s, fused_creatures_iters_per_s, sim_cell_updates_per_s, time_to_grade,
     train_iters_per_s, train_real_iters_per_s, world_cell_updates_per_s,
 };
+use morphogen::kernels::profile::{KernelTime, measure_parts};
 use morphogen::target::Target;
 use morphogen::train::{Mode, TrainConfig};
 
@@ -44,6 +45,11 @@ pub struct BenchArgs {
     /// fused rollout; on the CPU the real training side by side, each on its share of the cores.
     #[arg(long, default_value_t = 0)]
     creatures: usize,
+    /// Also time every GPU kernel of each measure's timed part on its own (device timestamps
+    /// where the adapter has them) and print each kernel's dispatches and share after the
+    /// measure's figure, which timing them lowers: run it apart from the figures you report.
+    #[arg(long)]
+    kernel_times: bool,
 }
 
 struct BenchJob<'a> {
@@ -73,8 +79,12 @@ impl BackendJob for BenchJob<'_> {
             println!("{device_name}");
         }
         for &g in &a.sizes {
-            let measured = catch(|| sim_cell_updates_per_s::<B::InnerBackend>(&device, g, a.seconds, on.step_mode()));
-            let cups = match measured {
+            let measured = catch(|| {
+                measure_parts(a.kernel_times, || {
+                    sim_cell_updates_per_s::<B::InnerBackend>(&device, g, a.seconds, on.step_mode())
+                })
+            });
+            let (cups, kernels) = match measured {
                 Ok(v) => v,
                 Err(e) => {
                     report_failure(a.json, label, Some(g), &e);
@@ -93,42 +103,57 @@ impl BackendJob for BenchJob<'_> {
                     cups / (g * g) as f64
                 );
             }
+            print_kernels(a.json, label, &format!("simulation {g}"), &kernels, &device_name);
         }
         {
             for &g in &a.sizes {
                 for &s in &a.world_species {
                     // The sandbox's world on this backend: the WGSL kernels, or the host kernels that
                     // step it on a software renderer.
-                    let r = catch(|| match on {
-                        Resolved::Gpu(_) => {
-                            world_cell_updates_per_s::<GpuBackend>(&morphogen::gpu_device::shared(), g, s, a.seconds)
-                        }
-                        Resolved::Cpu => world_cell_updates_per_s::<morphogen::backend::CpuBackend>(
-                            &Default::default(),
-                            g,
-                            s,
-                            a.seconds,
-                        ),
+                    let r = catch(|| {
+                        measure_parts(a.kernel_times, || match on {
+                            Resolved::Gpu(_) => world_cell_updates_per_s::<GpuBackend>(
+                                &morphogen::gpu_device::shared(),
+                                g,
+                                s,
+                                a.seconds,
+                            ),
+                            Resolved::Cpu => world_cell_updates_per_s::<morphogen::backend::CpuBackend>(
+                                &Default::default(),
+                                g,
+                                s,
+                                a.seconds,
+                            ),
+                        })
                     })
-                    .and_then(|r| r);
+                    .and_then(|(r, kernels)| r.map(|r| (r, kernels)));
                     match r {
-                        Ok((cups, alive)) if a.json => println!(
-                            "{}",
-                            serde_json::json!({"backend": label, "world": g, "species": s, "cell_updates_per_s": cups, "steps_per_s": cups / (g * g) as f64, "alive_at_end": alive, "device": device_name})
-                        ),
-                        Ok((cups, alive)) => println!(
-                            "  world      {g:>5}x{g:<5} {s} species {:>10.3} M cell updates/s ({:.1} steps/s, {:.0}% alive at the end)",
-                            cups / 1e6,
-                            cups / (g * g) as f64,
-                            alive * 100.0
-                        ),
+                        Ok(((cups, alive), kernels)) => {
+                            if a.json {
+                                println!(
+                                    "{}",
+                                    serde_json::json!({"backend": label, "world": g, "species": s, "cell_updates_per_s": cups, "steps_per_s": cups / (g * g) as f64, "alive_at_end": alive, "device": device_name})
+                                );
+                            } else {
+                                println!(
+                                    "  world      {g:>5}x{g:<5} {s} species {:>10.3} M cell updates/s ({:.1} steps/s, {:.0}% alive at the end)",
+                                    cups / 1e6,
+                                    cups / (g * g) as f64,
+                                    alive * 100.0
+                                );
+                            }
+                            print_kernels(a.json, label, &format!("world {g} {s} species"), &kernels, &device_name);
+                        }
                         Err(e) => report_failure(a.json, "world", Some(g), &e),
                     }
                 }
             }
         }
         if a.train_iters > 0 {
-            let ips = match catch(|| train_iters_per_s::<B>(&device, a.train_iters, on.step_mode())) {
+            let measured = catch(|| {
+                measure_parts(a.kernel_times, || train_iters_per_s::<B>(&device, a.train_iters, on.step_mode()))
+            });
+            let (ips, kernels) = match measured {
                 Ok(v) => v,
                 Err(e) => return report_failure(a.json, label, None, &e),
             };
@@ -137,17 +162,29 @@ impl BackendJob for BenchJob<'_> {
             } else {
                 println!("  training   batch 8, 72x72, 80 steps: {ips:.3} iterations/s");
             }
+            print_kernels(a.json, label, "training from the seed", &kernels, &device_name);
             match morphogen::creature::Creature::load(&a.real).map_err(|e| e.to_string()).and_then(|c| {
-                catch(|| train_real_iters_per_s::<B>(&device, &c, a.train_iters, on.step_mode())).and_then(|r| r)
+                catch(|| {
+                    measure_parts(a.kernel_times, || {
+                        train_real_iters_per_s::<B>(&device, &c, a.train_iters, on.step_mode())
+                    })
+                })
+                .and_then(|(r, kernels)| r.map(|r| (r, kernels)))
             }) {
-                Ok(ips) if a.json => println!(
-                    "{}",
-                    serde_json::json!({"backend": label, "train_real_iters_per_s": ips, "creature": a.real, "device": device_name})
-                ),
-                Ok(ips) => println!(
-                    "  training   real: {} (the paper's regenerate settings, a pool of grown creatures): {ips:.3} iterations/s",
-                    a.real.display()
-                ),
+                Ok((ips, kernels)) => {
+                    if a.json {
+                        println!(
+                            "{}",
+                            serde_json::json!({"backend": label, "train_real_iters_per_s": ips, "creature": a.real, "device": device_name})
+                        );
+                    } else {
+                        println!(
+                            "  training   real: {} (the paper's regenerate settings, a pool of grown creatures): {ips:.3} iterations/s",
+                            a.real.display()
+                        );
+                    }
+                    print_kernels(a.json, label, "training real", &kernels, &device_name);
+                }
                 Err(e) => report_failure(a.json, label, None, &e),
             }
         }
@@ -170,12 +207,26 @@ impl BackendJob for BenchJob<'_> {
         if a.creatures > 0 && matches!(on, Resolved::Gpu(_)) {
             let dev = morphogen::gpu_device::shared();
             let iters = a.train_iters.max(1);
-            match catch(|| fused_creatures_iters_per_s(&dev, a.creatures, iters)).and_then(|r| r) {
-                Ok(ips) if a.json => println!(
-                    "{}",
-                    serde_json::json!({"backend": label, "train_creatures": a.creatures, "train_iters_per_s": ips, "device": device_name})
-                ),
-                Ok(ips) => println!("  training   {} creatures at once: {ips:.3} iterations/s summed", a.creatures),
+            let r = catch(|| measure_parts(a.kernel_times, || fused_creatures_iters_per_s(&dev, a.creatures, iters)))
+                .and_then(|(r, kernels)| r.map(|r| (r, kernels)));
+            match r {
+                Ok((ips, kernels)) => {
+                    if a.json {
+                        println!(
+                            "{}",
+                            serde_json::json!({"backend": label, "train_creatures": a.creatures, "train_iters_per_s": ips, "device": device_name})
+                        );
+                    } else {
+                        println!("  training   {} creatures at once: {ips:.3} iterations/s summed", a.creatures);
+                    }
+                    print_kernels(
+                        a.json,
+                        label,
+                        &format!("training {} creatures", a.creatures),
+                        &kernels,
+                        &device_name,
+                    );
+                }
                 Err(e) => report_failure(a.json, label, None, &e),
             }
         }
@@ -190,6 +241,37 @@ fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
             .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "panic".into())
     })
+}
+
+/// Each kernel's dispatches and share of a measure's recorded GPU time (`--kernel-times`);
+/// nothing for a measure that ran no kernel of ours (the CPU, or the option off).
+fn print_kernels(json: bool, backend: &str, measure: &str, rows: &[KernelTime], device: &str) {
+    let total: f64 = rows.iter().map(|r| r.seconds).sum();
+    if rows.is_empty() || total <= 0.0 {
+        return;
+    }
+    if !json {
+        let how = if rows.iter().all(|r| r.device_timed) { "device timestamps" } else { "host clock, waiting" };
+        println!("    kernels of {measure} ({how}), {:.1} ms in all:", total * 1e3);
+    }
+    for r in rows {
+        let share = r.seconds / total;
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({"backend": backend, "kernel_times": measure, "kernel": r.kernel, "dispatches": r.dispatches, "seconds": r.seconds, "share": share, "device_timed": r.device_timed, "device": device})
+            );
+        } else {
+            println!(
+                "      {:<10} {:>7} dispatches {:>10.1} ms {:>6.1}% {:>10.1} us each",
+                r.kernel,
+                r.dispatches,
+                r.seconds * 1e3,
+                share * 100.0,
+                r.seconds * 1e6 / r.dispatches as f64
+            );
+        }
+    }
 }
 
 fn report_failure(json: bool, backend: &str, grid: Option<usize>, e: &str) {

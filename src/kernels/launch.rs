@@ -4,9 +4,13 @@
 use burn::backend::Wgpu;
 use burn::tensor::{DType, Shape, Tensor, TensorPrimitive};
 use burn_cubecl::cubecl::CubeCount;
+use burn_cubecl::cubecl::future::block_on;
+use burn_cubecl::cubecl::profile::TimingMethod;
 use burn_cubecl::cubecl::server::{Handle, KernelArguments};
 use burn_cubecl::tensor::CubeTensor;
 use burn_wgpu::{CubeDim, KernelSource, SourceKernel, WgpuRuntime};
+
+use super::profile;
 
 pub type Ct = CubeTensor<WgpuRuntime>;
 
@@ -44,13 +48,33 @@ pub fn layered_count(n: usize, size: usize, layers: u32) -> CubeCount {
     }
 }
 
-/// Queues a kernel on the stream of `like`'s device with the buffers bound in order.
-pub fn launch<K: KernelSource>(like: &Ct, kernel: K, dim: CubeDim, count: CubeCount, buffers: Vec<Handle>) {
+/// Queues a kernel on the stream of `like`'s device with the buffers bound in order (and times it
+/// alone while this thread records: `profile`).
+pub fn launch<K: KernelSource + std::fmt::Debug>(
+    like: &Ct,
+    kernel: K,
+    dim: CubeDim,
+    count: CubeCount,
+    buffers: Vec<Handle>,
+) {
     let mut args = KernelArguments::new();
     for b in buffers {
         args = args.with_buffer(b.binding());
     }
-    like.client.launch(Box::new(SourceKernel::new(kernel, dim)), count, args);
+    if !profile::recording() {
+        like.client.launch(Box::new(SourceKernel::new(kernel, dim)), count, args);
+        return;
+    }
+    let name = format!("{kernel:?}");
+    let client = like.client.clone();
+    let timed =
+        like.client.profile(move || client.launch(Box::new(SourceKernel::new(kernel, dim)), count, args), &name);
+    // A profile that fails (the device lost, say) leaves the kernel untimed, not the run stopped:
+    // the launch itself went through, and its errors surface where the results are read.
+    if let Ok(((), d)) = timed {
+        let device = d.timing_method() == TimingMethod::Device;
+        profile::add(name, block_on(d.resolve()).duration(), device);
+    }
 }
 
 /// `a` as type `B` when the two are the same type (a wgpu tensor seen through a generic backend

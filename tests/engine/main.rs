@@ -11,6 +11,7 @@ mod fused;
 mod gpu;
 mod held_out;
 mod hostile;
+mod kernel_times;
 mod lab;
 mod layers;
 mod levels;

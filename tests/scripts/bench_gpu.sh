@@ -13,6 +13,10 @@ note() { echo "{\"note\": \"$*\"}" | tee -a "$out"; }
 note "$(nvidia-smi -L 2>/dev/null | head -1) / $(nproc) cores / $(date -u +%FT%TZ)"
 "$bin" bench --backend gpu --json --sizes 72,256,1024,2048 --seconds 2 --world-species 1,4 \
   --train-iters 20 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
+# Where the GPU's time goes: each kernel timed on its own (slower than the run above; the shares
+# are the figure).
+"$bin" bench --backend gpu --json --kernel-times --sizes 1024 --seconds 1 --world-species 1 \
+  --train-iters 3 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
 "$py" "$here/tests/bench/torch_nca.py" --device cuda --sizes 72,256,1024,2048 --seconds 2 --train \
   --train-iters 10 --creatures 16 | tee -a "$out"
 # On many cores, also half as many real trainings side by side as cores (two threads each): how
