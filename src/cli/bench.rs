@@ -79,10 +79,8 @@ impl BackendJob for BenchJob<'_> {
             println!("{device_name}");
         }
         for &g in &a.sizes {
-            let measured = catch(|| {
-                measure_parts(a.kernel_times, || {
-                    sim_cell_updates_per_s::<B::InnerBackend>(&device, g, a.seconds, on.step_mode())
-                })
+            let measured = measure(a.kernel_times, || {
+                Ok(sim_cell_updates_per_s::<B::InnerBackend>(&device, g, a.seconds, on.step_mode()))
             });
             let (cups, kernels) = match measured {
                 Ok(v) => v,
@@ -110,23 +108,17 @@ impl BackendJob for BenchJob<'_> {
                 for &s in &a.world_species {
                     // The sandbox's world on this backend: the WGSL kernels, or the host kernels that
                     // step it on a software renderer.
-                    let r = catch(|| {
-                        measure_parts(a.kernel_times, || match on {
-                            Resolved::Gpu(_) => world_cell_updates_per_s::<GpuBackend>(
-                                &morphogen::gpu_device::shared(),
-                                g,
-                                s,
-                                a.seconds,
-                            ),
-                            Resolved::Cpu => world_cell_updates_per_s::<morphogen::backend::CpuBackend>(
-                                &Default::default(),
-                                g,
-                                s,
-                                a.seconds,
-                            ),
-                        })
-                    })
-                    .and_then(|(r, kernels)| r.map(|r| (r, kernels)));
+                    let r = measure(a.kernel_times, || match on {
+                        Resolved::Gpu(_) => {
+                            world_cell_updates_per_s::<GpuBackend>(&morphogen::gpu_device::shared(), g, s, a.seconds)
+                        }
+                        Resolved::Cpu => world_cell_updates_per_s::<morphogen::backend::CpuBackend>(
+                            &Default::default(),
+                            g,
+                            s,
+                            a.seconds,
+                        ),
+                    });
                     match r {
                         Ok(((cups, alive), kernels)) => {
                             if a.json {
@@ -150,9 +142,8 @@ impl BackendJob for BenchJob<'_> {
             }
         }
         if a.train_iters > 0 {
-            let measured = catch(|| {
-                measure_parts(a.kernel_times, || train_iters_per_s::<B>(&device, a.train_iters, on.step_mode()))
-            });
+            let measured =
+                measure(a.kernel_times, || Ok(train_iters_per_s::<B>(&device, a.train_iters, on.step_mode())));
             let (ips, kernels) = match measured {
                 Ok(v) => v,
                 Err(e) => return report_failure(a.json, label, None, &e),
@@ -164,12 +155,7 @@ impl BackendJob for BenchJob<'_> {
             }
             print_kernels(a.json, label, "training from the seed", &kernels, &device_name);
             match morphogen::creature::Creature::load(&a.real).map_err(|e| e.to_string()).and_then(|c| {
-                catch(|| {
-                    measure_parts(a.kernel_times, || {
-                        train_real_iters_per_s::<B>(&device, &c, a.train_iters, on.step_mode())
-                    })
-                })
-                .and_then(|(r, kernels)| r.map(|r| (r, kernels)))
+                measure(a.kernel_times, || train_real_iters_per_s::<B>(&device, &c, a.train_iters, on.step_mode()))
             }) {
                 Ok((ips, kernels)) => {
                     if a.json {
@@ -207,8 +193,7 @@ impl BackendJob for BenchJob<'_> {
         if a.creatures > 0 && matches!(on, Resolved::Gpu(_)) {
             let dev = morphogen::gpu_device::shared();
             let iters = a.train_iters.max(1);
-            let r = catch(|| measure_parts(a.kernel_times, || fused_creatures_iters_per_s(&dev, a.creatures, iters)))
-                .and_then(|(r, kernels)| r.map(|r| (r, kernels)));
+            let r = measure(a.kernel_times, || fused_creatures_iters_per_s(&dev, a.creatures, iters));
             match r {
                 Ok((ips, kernels)) => {
                     if a.json {
@@ -241,6 +226,11 @@ fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
             .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "panic".into())
     })
+}
+
+/// A measure under [`catch`], with its kernels' times when asked (`--kernel-times`).
+fn measure<T>(kernel_times: bool, f: impl FnOnce() -> Result<T, String>) -> Result<(T, Vec<KernelTime>), String> {
+    catch(|| measure_parts(kernel_times, f)).and_then(|(r, kernels)| r.map(|r| (r, kernels)))
 }
 
 /// Each kernel's dispatches and share of a measure's recorded GPU time (`--kernel-times`);
