@@ -66,11 +66,22 @@ pub fn launch<K: KernelSource + std::fmt::Debug>(
         return;
     }
     let name = format!("{kernel:?}");
-    let client = like.client.clone();
-    let timed =
-        like.client.profile(move || client.launch(Box::new(SourceKernel::new(kernel, dim)), count, args), &name);
-    // A profile that fails (the device lost, say) leaves the kernel untimed, not the run stopped:
-    // the launch itself went through, and its errors surface where the results are read.
+    // The launch goes into the profiled closure through a slot, so that a profile that could not
+    // start (and so never ran the closure) still leaves the launch to be made here: timing must
+    // never drop a dispatch. One that fails at its end leaves the kernel untimed.
+    let job = std::sync::Arc::new(std::sync::Mutex::new(Some((SourceKernel::new(kernel, dim), count, args))));
+    let (client, slot) = (like.client.clone(), job.clone());
+    let timed = like.client.profile(
+        move || {
+            if let Some((k, count, args)) = slot.lock().ok().and_then(|mut j| j.take()) {
+                client.launch(Box::new(k), count, args);
+            }
+        },
+        &name,
+    );
+    if let Some((k, count, args)) = job.lock().ok().and_then(|mut j| j.take()) {
+        like.client.launch(Box::new(k), count, args);
+    }
     if let Ok(((), d)) = timed {
         let device = d.timing_method() == TimingMethod::Device;
         profile::add(name, block_on(d.resolve()).duration(), device);

@@ -1,13 +1,14 @@
 //! Where a GPU's time goes, kernel by kernel. While [`record`] runs a closure, every dispatch that
 //! [`launch`](super::launch::launch) queues from that thread is timed on its own: by the device's
 //! timestamp queries where the adapter has them, else by waiting for the stream before and after
-//! it. The lavapipe figures in `docs/BENCHMARKS.md` came from a build that timed dispatches this
-//! way and was thrown away; a lent GPU's sitting is short, so the breakdown is a flag of
-//! `morphogen bench` (`--kernel-times`) rather than a build to make there.
+//! it. An earlier breakdown in `docs/BENCHMARKS.md` came from a throw-away build that waited for
+//! each dispatch; a lent GPU's sitting is too short to make such a build there, so the breakdown
+//! is a flag of `morphogen bench` (`--kernel-times`).
 //!
 //! Timing a dispatch alone closes the compute pass around it and (without timestamps) empties
-//! the queue, so a recorded run is slower than a plain one: the shares are the figure, the bench
-//! prints the plain rate beside them. Off (the default), a launch pays one thread-local read.
+//! the queue, so a recorded run can be slower than a plain one: the shares are the figure, and a
+//! measure's own figure printed above its kernels is the recorded run's. Off (the default), a
+//! launch pays one thread-local read.
 
 use std::cell::RefCell;
 use std::thread::LocalKey;
