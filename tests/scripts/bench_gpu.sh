@@ -24,6 +24,11 @@ if has gpu; then
   # shares are the figure).
   "$bin" bench --backend gpu --json --kernel-times --sizes 1024 --seconds 1 --world-species 1 \
     --train-iters 3 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
+  # How far one creature is from filling the GPU: 4 creatures in one batch, beside 1 and 16 above
+  # (summed rates that grow with the creatures mean a single one leaves the GPU idle).
+  note "4 creatures in one batch"
+  "$bin" bench --backend gpu --json --sizes --world-species --train-iters 10 --creatures 4 2>&1 \
+    | grep '^{' | tee -a "$out"
   "$py" "$here/tests/bench/torch_nca.py" --device cuda --sizes 72,256,1024,2048 --seconds 2 --train \
     --train-iters 10 --creatures 16 | tee -a "$out"
 fi
@@ -32,6 +37,12 @@ if has cpu; then
   # the zoo trains there (`zoo train --group K`), against one training on every core.
   "$bin" bench --backend cpu --json --sizes 72,256 --seconds 2 --world-species 1 --train-iters 5 \
     --creatures $(( $(nproc) / 2 )) 2>&1 | grep '^{' | tee -a "$out"
+  # One real training on fewer threads: where adding cores stops paying (a batch of 8 grids).
+  for t in 2 8; do
+    note "real training on $t threads"
+    RAYON_NUM_THREADS=$t "$bin" bench --backend cpu --json --sizes --world-species --train-iters 5 2>&1 \
+      | grep '^{' | tee -a "$out"
+  done
   "$py" "$here/tests/bench/torch_nca.py" --device cpu --sizes 72,256 --seconds 2 --train --train-iters 2 \
     | tee -a "$out"
 fi
