@@ -2,6 +2,7 @@
 # Game frame rate and simulation speed for docs/BENCHMARKS.md: worlds of 256, 512 and 1024
 # cells a side, 1 and 4 species (4 seeds each), 1, 4 and 16 steps per frame, in a real window
 # (Xvfb when there is no display). Usage: tests/scripts/bench_sandbox.sh [binary] > results.jsonl
+# SIZES, SPECIES and SPF (steps per frame) narrow the table, e.g. SIZES=512 SPECIES=1 SPF=16.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${1:-target/release/morphogen}
@@ -10,7 +11,7 @@ tmp=$(mktemp -d)
 run() { if [ -n "${DISPLAY:-}" ]; then "$@"; else xvfb-run -a -s "-screen 0 1280x800x24" "$@"; fi; }
 for size in ${SIZES:-256 512 1024}; do
   for species in ${SPECIES:-1 4}; do
-    for spf in 1 4 16; do
+    for spf in ${SPF:-1 4 16}; do
       # Frames to warm up and to measure over: about 60 frames where frames are fast, down to 30
       # where one frame takes seconds (the counters average over half-second windows: fewer frames
       # than a window holds report nothing).
