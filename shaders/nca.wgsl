@@ -6,6 +6,13 @@
 // so the reads broadcast. The caller declares `wts` and the Layer struct.
 
 const TILE: u32 = {{ tile }}u;
+const CELLS: u32 = TILE * TILE;
+// Invocations that share one cell's network (the workgroup is TILE x TILE x LANES): each takes
+// LANES-th of the hidden units, so a cell's chain of multiply-adds is that much shorter. A GPU
+// that runs few cells per step (one creature, a sparse world) is bound by that chain, not by
+// its arithmetic; a CPU running this WGSL (lavapipe) pays for the extra invocations instead.
+const LANES: u32 = {{ lanes }}u;
+const THREADS: u32 = CELLS * LANES;
 // The loaded region (halo 2) and the region marked alive or not before the step (halo 1).
 const R: u32 = TILE + 4u;
 const Q: u32 = TILE + 2u;
@@ -53,8 +60,9 @@ fn perceive(l: Layer, ry: u32, rx: u32, f: ptr<function, array<f32, MAX_F>>) -> 
     return band * c;
 }
 
-// The rule on one cell's features: d = W2 relu(W1 f + b1) + b2, in groups of four channels.
-fn mlp(l: Layer, nf: u32, f: ptr<function, array<f32, MAX_F>>, d: ptr<function, array<vec4<f32>, 4>>) {
+// Part `part` of LANES of the rule on one cell's features, d = W2 relu(W1 f + b1) + b2, in groups
+// of four channels: that part's share of the hidden units, and b2 in the first part.
+fn mlp(l: Layer, nf: u32, part: u32, f: ptr<function, array<f32, MAX_F>>, d: ptr<function, array<vec4<f32>, 4>>) {
     let h4 = l.hidden / 4u;
     let c4 = l.channels / 4u;
     let w1 = l.weights / 4u;
@@ -63,9 +71,9 @@ fn mlp(l: Layer, nf: u32, f: ptr<function, array<f32, MAX_F>>, d: ptr<function, 
     let b2 = w2 + l.hidden * c4;
     for (var k = 0u; k < 4u; k++) {
         (*d)[k] = vec4<f32>(0.0);
-        if (k < c4 && (l.flags & FLAG_OUT_BIAS) != 0u) { (*d)[k] = wts[b2 + k]; }
+        if (k < c4 && part == 0u && (l.flags & FLAG_OUT_BIAS) != 0u) { (*d)[k] = wts[b2 + k]; }
     }
-    for (var j4 = 0u; j4 < h4; j4++) {
+    for (var j4 = part * h4 / LANES; j4 < (part + 1u) * h4 / LANES; j4++) {
         var a = wts[b1 + j4];
         for (var i = 0u; i < nf; i++) {
             a += (*f)[i] * wts[w1 + i * h4 + j4];
@@ -99,10 +107,10 @@ var<workgroup> work: array<u32, TILE * TILE>;
 var<workgroup> work_n: atomic<u32>;
 
 // The tile and its halo of two into workgroup memory from the layer at cell `base` of `x` (zeros
-// beyond a zero border).
-fn load_tile(base: u32, ty0: i32, tx0: i32, li: u32, w: i32, h: i32, wrap: bool) {
-    if (li == 0u) { atomicStore(&work_n, 0u); }
-    for (var k = li; k < R * R; k += TILE * TILE) {
+// beyond a zero border). `gi`: the invocation's index in the workgroup, every lane's.
+fn load_tile(base: u32, ty0: i32, tx0: i32, gi: u32, w: i32, h: i32, wrap: bool) {
+    if (gi == 0u) { atomicStore(&work_n, 0u); }
+    for (var k = gi; k < R * R; k += THREADS) {
         let c = cell_on(ty0 - 2 + i32(k / R), tx0 - 2 + i32(k % R), w, h, wrap);
         for (var ch = 0u; ch < STRIDE; ch++) {
             var v = 0.0;
@@ -114,8 +122,8 @@ fn load_tile(base: u32, ty0: i32, tx0: i32, li: u32, w: i32, h: i32, wrap: bool)
 
 // Alive before, over the Q region: a creature's 3x3 maximum of alpha over the threshold; a
 // texture's territory channel (`territory`, the world) or everywhere (training).
-fn mark_alive(l: Layer, li: u32, territory: bool) {
-    for (var k = li; k < Q * Q; k += TILE * TILE) {
+fn mark_alive(l: Layer, gi: u32, territory: bool) {
+    for (var k = gi; k < Q * Q; k += THREADS) {
         let qy = k / Q + 1u;
         let qx = k % Q + 1u;
         var alive = true;
@@ -132,30 +140,43 @@ fn mark_alive(l: Layer, li: u32, territory: bool) {
 
 // The tile cells that run the network (none when `idle`): a creature's cells that fire next to
 // a cell alive before (their updated alpha decides its fate, in this tile or the next), a
-// texture's cells alive before that fire. Clears the updates.
-fn list_work(l: Layer, li: u32, ty0: i32, tx0: i32, w: i32, h: i32, wrap: bool, seed: u32, step: u32, idle: bool) {
+// texture's cells alive before that fire. Clears the updates. The first lane of each cell lists it.
+fn list_work(l: Layer, gi: u32, ty0: i32, tx0: i32, w: i32, h: i32, wrap: bool, seed: u32, step: u32, idle: bool) {
+    let li = gi % CELLS;
     let qy = li / TILE + 1u;
     let qx = li % TILE + 1u;
     let c = cell_on(ty0 + i32(li / TILE), tx0 + i32(li % TILE), w, h, wrap);
-    if (!idle && c >= 0 && fires(seed, step, l.stream, u32(c), l.fire_rate)) {
+    if (gi < CELLS && !idle && c >= 0 && fires(seed, step, l.stream, u32(c), l.fire_rate)) {
         var needed = pre[qy * Q + qx] != 0u;
         if ((l.flags & FLAG_MASKING) != 0u) {
             for (var d = 0u; d < 9u; d++) { needed = needed || pre[(qy + d / 3u - 1u) * Q + qx + d % 3u - 1u] != 0u; }
         }
         if (needed) { work[atomicAdd(&work_n, 1u)] = li; }
     }
-    for (var k = li; k < TILE * TILE * STRIDE; k += TILE * TILE) { dxs[k] = 0.0; }
+    for (var k = gi; k < CELLS * STRIDE; k += THREADS) { dxs[k] = 0.0; }
 }
 
-// The network on the listed tile cells, their updates into `dxs`.
-fn run_work(l: Layer, li: u32) {
-    if (li < atomicLoad(&work_n)) {
-        let t = work[li];
+// The network on the listed tile cells, their updates into `dxs`: invocation `gi` runs part
+// gi / CELLS of listed cell gi % CELLS (so a subgroup's lanes read the same weights at once), and
+// the parts add into the update in a fixed order. Barriers inside, the last at its end: call it
+// from every invocation.
+fn run_work(l: Layer, gi: u32) {
+    let slot = gi % CELLS;
+    let part = gi / CELLS;
+    let busy = slot < atomicLoad(&work_n);
+    var t = 0u;
+    var d: array<vec4<f32>, 4>;
+    if (busy) {
+        t = work[slot];
         var f: array<f32, MAX_F>;
-        var d: array<vec4<f32>, 4>;
         let nf = perceive(l, t / TILE + 2u, t % TILE + 2u, &f);
-        mlp(l, nf, &f, &d);
-        for (var ch = 0u; ch < l.channels; ch++) { dxs[t * STRIDE + ch] = lane(&d, ch); }
+        mlp(l, nf, part, &f, &d);
+    }
+    for (var r = 0u; r < LANES; r++) {
+        if (busy && part == r) {
+            for (var ch = 0u; ch < l.channels; ch++) { dxs[t * STRIDE + ch] += lane(&d, ch); }
+        }
+        workgroupBarrier();
     }
 }
 

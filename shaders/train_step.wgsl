@@ -13,8 +13,8 @@
 @group(0) @binding(4) var<storage, read_write> p: TrainParams;
 @group(0) @binding(5) var<storage, read_write> post: array<f32>;
 
-@compute @workgroup_size({{ tile }}, {{ tile }}, 1)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+@compute @workgroup_size({{ tile }}, {{ tile }}, {{ lanes }})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) gi: u32) {
     let l = p.layers[wg.z];
     let w = i32(p.head.width);
     let h = i32(p.head.height);
@@ -25,15 +25,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     // Past its own rollout a layer holds still (a batch of creatures rolled out for different
     // numbers of steps).
     let still = p.head.step >= l.steps;
-    load_tile(l.base, ty0, tx0, li, w, h, wrap);
+    load_tile(l.base, ty0, tx0, gi, w, h, wrap);
     workgroupBarrier();
-    mark_alive(l, li, false);
+    mark_alive(l, gi, false);
     workgroupBarrier();
-    list_work(l, li, ty0, tx0, w, h, wrap, l.seed, p.head.step, still);
+    list_work(l, gi, ty0, tx0, w, h, wrap, l.seed, p.head.step, still);
     workgroupBarrier();
-    run_work(l, li);
-    workgroupBarrier();
+    // (It ends with a barrier.)
+    run_work(l, gi);
 
+    // The cell's first lane writes it.
+    if (lid.z != 0u) { return; }
     let y = ty0 + i32(lid.y);
     let xx = tx0 + i32(lid.x);
     if (y >= h || xx >= w) { return; }

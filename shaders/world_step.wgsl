@@ -38,8 +38,8 @@ fn closed(s: u32, y: i32, xx: i32) -> bool {
     return false;
 }
 
-@compute @workgroup_size({{ tile }}, {{ tile }}, 1)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+@compute @workgroup_size({{ tile }}, {{ tile }}, {{ lanes }})
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) gi: u32) {
     let s = wg.z;
     let l = p.layers[s];
     let w = i32(p.head.width);
@@ -48,16 +48,18 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     let ty0 = i32(wg.y * TILE);
     let tx0 = i32(wg.x * TILE);
     let wrap = p.head.wrap != 0u;
-    load_tile(l.base, ty0, tx0, li, w, h, wrap);
+    load_tile(l.base, ty0, tx0, gi, w, h, wrap);
     workgroupBarrier();
-    mark_alive(l, li, true);
+    mark_alive(l, gi, true);
     workgroupBarrier();
-    list_work(l, li, ty0, tx0, w, h, wrap, p.head.seed, p.head.step, false);
+    list_work(l, gi, ty0, tx0, w, h, wrap, p.head.seed, p.head.step, false);
     workgroupBarrier();
-    run_work(l, li);
-    workgroupBarrier();
+    // (It ends with a barrier.)
+    run_work(l, gi);
 
     // Each invocation writes its own tile cell.
+    // The cell's first lane writes it.
+    if (lid.z != 0u) { return; }
     let y = ty0 + i32(lid.y);
     let xx = tx0 + i32(lid.x);
     if (y >= h || xx >= w) { return; }

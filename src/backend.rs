@@ -128,6 +128,7 @@ pub fn resolve(choice: BackendChoice) -> Result<Resolved, String> {
 
 /// The GPU, once its device is open: a device that cannot be had is said here, before any job.
 fn gpu_opened(g: GpuInfo) -> Result<Resolved, String> {
+    crate::kernels::lanes::check_env()?;
     crate::gpu_device::gpu()?;
     Ok(Resolved::Gpu(g))
 }

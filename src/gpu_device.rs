@@ -63,9 +63,10 @@ pub fn open() -> Result<OwnDevice, String> {
         // The first error is the cause; what follows it is usually its consequence.
         s.get_or_insert(said);
     }));
-    let backend = adapter.get_info().backend;
+    let (backend, kind) = (adapter.get_info().backend, adapter.get_info().device_type);
     let setup = WgpuSetup { instance, adapter, device: device.clone(), queue, backend };
     let burn = init_device(setup, RuntimeOptions::default());
+    crate::kernels::lanes::register(&burn, kind);
     SLOTS.lock().unwrap_or_else(|p| p.into_inner()).push((burn.clone(), slot));
     Ok(OwnDevice { burn, wgpu: device })
 }

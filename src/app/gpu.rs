@@ -29,6 +29,7 @@ impl Plugin for BurnOnBevyPlugin {
             backend,
         };
         let dev = init_device(setup, RuntimeOptions::default());
+        crate::kernels::lanes::register(&dev, adapter.get_info().device_type);
         info!("burn runs on Bevy's device: {} ({:?})", adapter.get_info().name, backend);
         app.insert_resource(super::sim::BackendDevice::<Gpu>(dev));
     }

@@ -61,7 +61,17 @@ impl BackendJob for BenchJob<'_> {
     fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) {
         let a = self.args;
         let label = on.label();
-        let device_name = on.describe();
+        // On a GPU, how the step kernels were built (`kernels::lanes`): the figures depend on it.
+        let device_name = match on {
+            Resolved::Gpu(_) => {
+                format!(
+                    "{}, {} lanes a cell",
+                    on.describe(),
+                    morphogen::kernels::lanes::of(&morphogen::gpu_device::shared())
+                )
+            }
+            Resolved::Cpu => on.describe(),
+        };
         if a.time_to_grade {
             let target = TrainConfig { mode: Mode::Regenerate, ..Default::default() };
             let measured = Target::from_file_for(std::path::Path::new("assets/targets/lizard.png"), &target)

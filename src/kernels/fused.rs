@@ -20,6 +20,7 @@ use burn_wgpu::CubeDim;
 
 pub use crate::kernels::batch::Batch;
 use crate::kernels::batch::{MAX_F, SLICE_TILES, TILE_ROWS, fits};
+use crate::kernels::lanes::{self, Spread};
 use crate::kernels::launch::{Ct, bytes_handle, float, launch, layered_count, linear_count, wrap_float};
 use crate::kernels::layout::STRIDE;
 pub use crate::kernels::train_kernels::{GemmBlock, GemmHeader, ReduceHeader, TILE, TrainHeader, TrainKernel};
@@ -100,7 +101,8 @@ pub fn rollout_grad(
     let wts = float(weights);
     let client = x.client.clone();
     let tiles = CubeCount::Static((w as u32).div_ceil(TILE), (h as u32).div_ceil(TILE), n as u32);
-    let tile_dim = CubeDim { x: TILE, y: TILE, z: 1 };
+    let lanes = lanes::of(&device);
+    let tile_dim = CubeDim { x: TILE, y: TILE, z: lanes };
     let lin = CubeDim { x: 256, y: 1, z: 1 };
 
     // Forward: every step's state and kept-cell mask.
@@ -176,7 +178,7 @@ pub fn rollout_grad(
             counts.clone(),
             ran.clone(),
         ];
-        launch(&x, TrainKernel::Back, tile_dim, tiles.clone(), bufs);
+        launch(&x, Spread { kernel: TrainKernel::Back, lanes }, tile_dim, tiles.clone(), bufs);
         let acc = t + 1 < b.steps;
         for (head, slots, kernel, block) in [
             (gemm(acc, m1, s.hidden, 0, gh_col), &slots1, TrainKernel::Wgrad, GemmBlock::WIDE),
@@ -242,7 +244,8 @@ fn forward(like: &Ct, from: Handle, wts: &Ct, b: &Batch, t: usize, post: &Handle
     let tiles =
         CubeCount::Static((b.width as u32).div_ceil(TILE), (b.height as u32).div_ceil(TILE), b.samples() as u32);
     let bufs = vec![from, out.clone(), life.clone(), wts.handle.clone(), ph.clone(), post.clone()];
-    launch(like, TrainKernel::Step, CubeDim { x: TILE, y: TILE, z: 1 }, tiles, bufs);
+    let lanes = lanes::of(&like.device);
+    launch(like, Spread { kernel: TrainKernel::Step, lanes }, CubeDim { x: TILE, y: TILE, z: lanes }, tiles, bufs);
     let count = layered_count(b.cells(), 256, b.samples() as u32);
     let bufs = vec![out.clone(), life.clone(), post.clone(), ph];
     launch(like, TrainKernel::Keep, CubeDim { x: 256, y: 1, z: 1 }, count, bufs);

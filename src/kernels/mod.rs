@@ -5,6 +5,7 @@
 
 pub mod batch;
 pub mod fused;
+pub mod lanes;
 pub mod launch;
 pub mod layout;
 pub mod profile;

@@ -163,6 +163,8 @@ impl KernelSource for TrainKernel {
         let g = if *self == TrainKernel::WgradTall { GemmBlock::TALL } else { GemmBlock::WIDE };
         t.add_template(own)
             .register("tile", TILE.to_string())
+            // One lane a cell unless launched as a `lanes::Spread`.
+            .register("lanes", "1")
             .register("gemm_bm", g.rows.to_string())
             .register("gemm_bn", g.cols.to_string())
             .register("gemm_ri", g.per_row.to_string())

@@ -14,6 +14,7 @@ use burn_wgpu::{CubeDim, KernelSource, SourceTemplate, WgpuResource};
 use super::backend::{Frame, FrameBuffer, WorldBackend};
 use super::host::op;
 use super::params::{Params, WorldHeader, row_stride};
+use crate::kernels::lanes::{self, Spread};
 use crate::kernels::launch::{Ct, bytes_handle, float, launch, layered_count, linear_count, wrap_float};
 use crate::kernels::layout::STRIDE;
 use crate::kernels::layout::wgsl_prelude;
@@ -62,6 +63,8 @@ impl KernelSource for WorldKernel {
         }
         t.add_template(own)
             .register("tile", TILE.to_string())
+            // One lane a cell unless launched as a `lanes::Spread`.
+            .register("lanes", "1")
             .register("seed", op::SEED.to_string())
             .register("graft", op::GRAFT.to_string())
     }
@@ -93,9 +96,10 @@ impl WorldBackend for Wgpu {
         // Every species' updated alpha: its cells' fate, read around each by the keep kernel.
         let post = x.client.empty(len / STRIDE as usize * 4);
         let count = CubeCount::Static(p.head.width.div_ceil(TILE), p.head.height.div_ceil(TILE), p.head.species);
-        let dim = CubeDim { x: TILE, y: TILE, z: 1 };
+        let lanes = lanes::of(&x.device);
+        let dim = CubeDim { x: TILE, y: TILE, z: lanes };
         let bufs = vec![x.handle.clone(), out.clone(), a.handle.clone(), w.handle.clone(), ph.clone(), post.clone()];
-        launch(&x, WorldKernel::Step, dim, count, bufs);
+        launch(&x, Spread { kernel: WorldKernel::Step, lanes }, dim, count, bufs);
         let count = layered_count(p.width() * p.height(), 256, p.head.species);
         launch(&x, WorldKernel::Keep, CubeDim { x: 256, y: 1, z: 1 }, count, vec![out.clone(), post, ph]);
         wrap_float(&x, out, len)

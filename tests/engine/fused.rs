@@ -5,6 +5,7 @@ use burn::backend::Wgpu;
 use burn::tensor::{Tensor, TensorData};
 use morphogen::gpu_device::shared;
 use morphogen::kernels::fused::{self, Batch, Loss};
+use morphogen::kernels::lanes;
 use morphogen::nca::{Border, FireMasks, ModelSpec, NcaConfig, Weights};
 use morphogen::train::host_grad::{self, rgba_mse};
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -80,7 +81,7 @@ fn check(spec: ModelSpec, creatures: usize, border: Border, gpu_loss: bool) {
         let fires: Vec<Vec<bool>> = (0..steps as u32).map(|t| fire.mask(t, per, h * w)).collect();
         let x = &x0[k * chunk..(k + 1) * chunk];
         let r = host_grad::rollout_grad(x, [per, h, w], &rules[k], &cfg, &fires, &targets[k]);
-        let what = format!("{spec:?} {border:?} creature {k} of {creatures}");
+        let what = format!("{spec:?} {border:?} creature {k} of {creatures}, {} lanes a cell", lanes::of(&gdev));
         assert!((out.loss[k] - r.loss).abs() <= 1e-5 * r.loss, "{what}: loss {} vs {}", out.loss[k], r.loss);
         close(&format!("{what}: final state"), &fin[k * chunk..(k + 1) * chunk], &r.final_state, 1e-5);
         let got = &grads[k * p..(k + 1) * p];
@@ -101,13 +102,19 @@ fn the_fused_gpu_gradient_equals_the_host_gradient() {
     if !gpu_or_skip() {
         return;
     }
-    for border in [Border::Zero, Border::Wrap] {
-        check(ModelSpec::GROWING, 1, border, true);
+    // Each cell's network on one invocation (a software adapter's choice) and spread over
+    // several (a hardware GPU's): the parts' sums add in another order, within the tolerance.
+    for n in lanes::ALLOWED {
+        lanes::scoped(n, || {
+            for border in [Border::Zero, Border::Wrap] {
+                check(ModelSpec::GROWING, 1, border, true);
+            }
+            // Several creatures in one dispatch, each with its own rule, target and samples.
+            check(ModelSpec::GROWING, 3, Border::Zero, true);
+            // The texture spec (Laplacian, no bias, no masking, twelve channels), its loss on the host.
+            check(ModelSpec::TEXTURE, 1, Border::Wrap, false);
+        });
     }
-    // Several creatures in one dispatch, each with its own rule, target and samples.
-    check(ModelSpec::GROWING, 3, Border::Zero, true);
-    // The texture spec (Laplacian, no bias, no masking, twelve channels), its loss on the host.
-    check(ModelSpec::TEXTURE, 1, Border::Wrap, false);
 }
 
 /// A small regenerating training on the GPU's fused path.
@@ -266,7 +273,8 @@ fn a_simulation_on_the_forward_kernel_steps_like_the_host() {
     if !gpu_or_skip() {
         return;
     }
-    for (spec, border) in [(ModelSpec::GROWING, Border::Zero), (ModelSpec::TEXTURE, Border::Wrap)] {
+    let cases = [(ModelSpec::GROWING, Border::Zero), (ModelSpec::TEXTURE, Border::Wrap)];
+    for ((spec, border), ln) in cases.into_iter().flat_map(|c| lanes::ALLOWED.map(|n| (c, n))) {
         let wt = weights_of(spec, 31);
         let cfg = NcaConfig { border, angle: 0.3, fire_rate: 0.5 };
         let (n, h, w) = (2, 19, 21);
@@ -275,10 +283,10 @@ fn a_simulation_on_the_forward_kernel_steps_like_the_host() {
         let gpu_state = Tensor::<Wgpu, 4>::from_data(TensorData::new(x0.clone(), dims), &shared());
         let mut g = Simulation::from_state(&wt, cfg, gpu_state, 4).with_mode(StepMode::Fused);
         let mut c = Simulation::from_state(&wt, cfg, tensor4_of(x0, dims), 4).with_mode(StepMode::Host);
-        g.run(6);
+        lanes::scoped(ln, || g.run(6));
         c.run(6);
         let d = max_abs_diff(&g.host_state(), &c.host_state());
-        assert!(d < 1e-5, "{spec:?}: the forward kernel and the host kernel differ by {d}");
+        assert!(d < 1e-5, "{spec:?}, {ln} lanes a cell: the forward kernel and the host kernel differ by {d}");
     }
 }
 

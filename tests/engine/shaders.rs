@@ -4,6 +4,7 @@
 
 use burn_wgpu::KernelSource;
 use morphogen::kernels::fused::TrainKernel;
+use morphogen::kernels::lanes::{self, Spread};
 use morphogen::world::gpu::WorldKernel;
 use wgpu::naga;
 
@@ -20,7 +21,19 @@ fn every_kernel_parses_and_validates() {
     let world = [WorldKernel::Step, WorldKernel::Keep, WorldKernel::Edit, WorldKernel::Pack]
         .map(|k| (format!("{k:?}"), k.source()));
     let train = TrainKernel::ALL.map(|k| (format!("train {k:?}"), k.source()));
-    let errors: Vec<String> =
-        world.into_iter().chain(train).filter_map(|(name, src)| check(&name, src.complete()).err()).collect();
+    // The step kernels as built for every other lane count a cell.
+    let spread = lanes::ALLOWED.into_iter().flat_map(|n| {
+        [
+            (format!("world Step, {n} lanes"), Spread { kernel: WorldKernel::Step, lanes: n }.source()),
+            (format!("train Step, {n} lanes"), Spread { kernel: TrainKernel::Step, lanes: n }.source()),
+            (format!("train Back, {n} lanes"), Spread { kernel: TrainKernel::Back, lanes: n }.source()),
+        ]
+    });
+    let errors: Vec<String> = world
+        .into_iter()
+        .chain(train)
+        .chain(spread)
+        .filter_map(|(name, src)| check(&name, src.complete()).err())
+        .collect();
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }

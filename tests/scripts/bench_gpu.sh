@@ -20,6 +20,13 @@ note "$(nvidia-smi -L 2>/dev/null | head -1) / $(nproc) cores / $(date -u +%FT%T
 if has gpu; then
   "$bin" bench --backend gpu --json --sizes 72,256,1024,2048 --seconds 2 --world-species 1,4 \
     --train-iters 20 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
+  # The step kernels with each cell's network on fewer invocations (`kernels::lanes`; a hardware
+  # GPU's default is 4): which count a GPU should get, measured rather than reasoned.
+  for lanes in 1 2; do
+    note "MORPHOGEN_LANES=$lanes"
+    MORPHOGEN_LANES=$lanes "$bin" bench --backend gpu --json --sizes 1024 --seconds 2 --world-species 1 \
+      --train-iters 10 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
+  done
   # Where the GPU's time goes: each kernel timed on its own (slower than the run above; the
   # shares are the figure).
   "$bin" bench --backend gpu --json --kernel-times --sizes 1024 --seconds 1 --world-species 1 \

@@ -1,0 +1,104 @@
+//! How many invocations share one cell's network in the step kernels (`shaders/nca.wgsl`'s
+//! `LANES`: `train_step`, `world_step`, `train_back`), per device. Each lane takes its share of the
+//! hidden units, so a cell's chain of dependent multiply-adds is that many times shorter and a
+//! tile's workgroup that many times wider. A hardware GPU running one creature is bound by that
+//! chain (16 creatures in one batch did 16x the work in 4.7x the time on an H200), so it gets
+//! [`HARDWARE`] lanes; a CPU running the WGSL (lavapipe) pays for every extra invocation and its
+//! barriers, so it keeps one. `MORPHOGEN_LANES` overrides both (`tests/scripts/bench_gpu.sh`
+//! compares them on a lent GPU); [`scoped`] overrides them on one thread (the tests hold every
+//! lane count to the host reference on whatever adapter runs them).
+
+use std::cell::Cell;
+use std::sync::Mutex;
+
+use burn::backend::wgpu::WgpuDevice;
+use burn_cubecl::cubecl::prelude::KernelId;
+use burn_wgpu::{KernelSource, SourceTemplate};
+
+/// The lane counts a kernel can be built for: a divisor of every spec's hidden units in fours
+/// (32 and 24), and 64 x 4 invocations within WebGPU's default 256 per workgroup.
+pub const ALLOWED: [u32; 3] = [1, 2, 4];
+/// On a hardware GPU.
+pub const HARDWARE: u32 = 4;
+
+/// Devices opened by this process, with their lanes; one not here gets 1.
+static DEVICES: Mutex<Vec<(WgpuDevice, u32)>> = Mutex::new(Vec::new());
+
+thread_local! {
+    static SCOPED: Cell<Option<u32>> = const { Cell::new(None) };
+}
+
+/// Records `device` as opened on an adapter of `kind`.
+pub fn register(device: &WgpuDevice, kind: wgpu::DeviceType) {
+    let lanes = if kind == wgpu::DeviceType::Cpu { 1 } else { HARDWARE };
+    if let Ok(mut d) = DEVICES.lock() {
+        d.retain(|(dev, _)| dev != device);
+        d.push((device.clone(), lanes));
+    }
+}
+
+/// `MORPHOGEN_LANES`, when set to an allowed count.
+fn from_env() -> Result<Option<u32>, String> {
+    match std::env::var("MORPHOGEN_LANES") {
+        Err(_) => Ok(None),
+        Ok(v) => match v.trim().parse::<u32>() {
+            Ok(n) if ALLOWED.contains(&n) => Ok(Some(n)),
+            _ => Err(format!("MORPHOGEN_LANES={v}: expected one of {ALLOWED:?}")),
+        },
+    }
+}
+
+/// Checks `MORPHOGEN_LANES` (the CLI says a bad value before any work, rather than have it
+/// ignored).
+pub fn check_env() -> Result<(), String> {
+    from_env().map(|_| ())
+}
+
+/// The lanes the step kernels run with on `device`: this thread's [`scoped`] value, else
+/// `MORPHOGEN_LANES`, else the device's.
+pub fn of(device: &WgpuDevice) -> u32 {
+    if let Some(n) = SCOPED.with(Cell::get) {
+        return n;
+    }
+    if let Ok(Some(n)) = from_env() {
+        return n;
+    }
+    DEVICES.lock().ok().and_then(|d| d.iter().find(|(dev, _)| dev == device).map(|(_, n)| *n)).unwrap_or(1)
+}
+
+/// Runs `f` with the step kernels launched from this thread built for `lanes` (an allowed count).
+pub fn scoped<R>(lanes: u32, f: impl FnOnce() -> R) -> R {
+    assert!(ALLOWED.contains(&lanes), "lanes {lanes} not in {ALLOWED:?}");
+    struct Restore(Option<u32>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SCOPED.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(SCOPED.with(|s| s.replace(Some(lanes))));
+    f()
+}
+
+/// `kernel` built for `lanes` lanes a cell. Its `Debug` is the kernel's own (the name a profile
+/// records).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Spread<K> {
+    pub kernel: K,
+    pub lanes: u32,
+}
+
+impl<K: std::fmt::Debug> std::fmt::Debug for Spread<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.kernel.fmt(f)
+    }
+}
+
+impl<K: KernelSource + std::fmt::Debug + Copy> KernelSource for Spread<K> {
+    fn source(&self) -> SourceTemplate {
+        self.kernel.source().register("lanes", self.lanes.to_string())
+    }
+
+    fn id(&self) -> KernelId {
+        KernelId::new::<Self>().info(format!("{:?}/{}", self.kernel, self.lanes))
+    }
+}
