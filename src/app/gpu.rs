@@ -30,6 +30,9 @@ impl Plugin for BurnOnBevyPlugin {
         };
         let dev = init_device(setup, RuntimeOptions::default());
         crate::kernels::lanes::register(&dev, adapter.get_info().device_type);
+        if let Err(e) = crate::kernels::lanes::check_env() {
+            warn!("{e}; the world steps with the device's default");
+        }
         info!("burn runs on Bevy's device: {} ({:?})", adapter.get_info().name, backend);
         app.insert_resource(super::sim::BackendDevice::<Gpu>(dev));
     }

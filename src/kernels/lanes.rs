@@ -9,7 +9,7 @@
 //! lane count to the host reference on whatever adapter runs them).
 
 use std::cell::Cell;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use burn::backend::wgpu::WgpuDevice;
 use burn_cubecl::cubecl::prelude::KernelId;
@@ -37,21 +37,22 @@ pub fn register(device: &WgpuDevice, kind: wgpu::DeviceType) {
     }
 }
 
-/// `MORPHOGEN_LANES`, when set to an allowed count.
-fn from_env() -> Result<Option<u32>, String> {
-    match std::env::var("MORPHOGEN_LANES") {
+/// `MORPHOGEN_LANES`, when set to an allowed count; read once (every launch asks).
+fn from_env() -> &'static Result<Option<u32>, String> {
+    static ENV: OnceLock<Result<Option<u32>, String>> = OnceLock::new();
+    ENV.get_or_init(|| match std::env::var("MORPHOGEN_LANES") {
         Err(_) => Ok(None),
         Ok(v) => match v.trim().parse::<u32>() {
             Ok(n) if ALLOWED.contains(&n) => Ok(Some(n)),
             _ => Err(format!("MORPHOGEN_LANES={v}: expected one of {ALLOWED:?}")),
         },
-    }
+    })
 }
 
-/// Checks `MORPHOGEN_LANES` (the CLI says a bad value before any work, rather than have it
-/// ignored).
+/// Checks `MORPHOGEN_LANES` (the CLI refuses a bad value before any work, the game warns of it,
+/// rather than have it ignored without a word).
 pub fn check_env() -> Result<(), String> {
-    from_env().map(|_| ())
+    from_env().clone().map(|_| ())
 }
 
 /// The lanes the step kernels run with on `device`: this thread's [`scoped`] value, else
@@ -61,7 +62,7 @@ pub fn of(device: &WgpuDevice) -> u32 {
         return n;
     }
     if let Ok(Some(n)) = from_env() {
-        return n;
+        return *n;
     }
     DEVICES.lock().ok().and_then(|d| d.iter().find(|(dev, _)| dev == device).map(|(_, n)| *n)).unwrap_or(1)
 }
@@ -99,6 +100,6 @@ impl<K: KernelSource + std::fmt::Debug + Copy> KernelSource for Spread<K> {
     }
 
     fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info(format!("{:?}/{}", self.kernel, self.lanes))
+        KernelId::new::<Self>().info((self.kernel.id(), self.lanes))
     }
 }

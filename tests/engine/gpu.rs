@@ -54,3 +54,19 @@ fn the_wgpu_backend_steps_like_the_cpu_and_trains() {
     }
     assert_ne!(t.weights(), morphogen::nca::Weights::init(morphogen::nca::ModelSpec::GROWING, 0), "the weights moved");
 }
+
+/// A lane count the kernels are not built for is refused before any work, naming the variable.
+#[test]
+fn a_bad_lane_count_is_refused() {
+    if !gpu_or_skip() {
+        return;
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_morphogen"))
+        .args(["bench", "--backend", "gpu", "--sizes", "72", "--world-species", "--train-iters", "0"])
+        .env("MORPHOGEN_LANES", "3")
+        .output()
+        .expect("run morphogen");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "exit {:?}", out.status);
+    assert!(err.contains("MORPHOGEN_LANES=3") && err.contains("[1, 2, 4]"), "stderr: {err}");
+}
