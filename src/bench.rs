@@ -1,7 +1,7 @@
 //! Throughput measures, comparable with the PyTorch anchor (`shared/bench/anchor_torch.py`):
 //! the same model, the same whole-grid-alive inference state, the same training configuration.
 
-use std::time::Instant;
+use web_time::Instant;
 
 use burn::tensor::backend::{AutodiffBackend, Backend};
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -240,7 +240,7 @@ pub fn time_to_grade<B: AutodiffBackend>(
     let ckpt = std::env::temp_dir().join(format!("morphogen-time-to-grade-{}.ckpt", std::process::id()));
     let t0 = Instant::now();
     let outcome = run(&mut t, &ckpt, &Control::default(), |_, _| {});
-    let _ = std::fs::remove_file(&ckpt);
+    let _ = crate::fsio::remove(&ckpt);
     outcome?;
     Ok((t0.elapsed().as_secs_f64(), t.iteration, t.graded_at.is_some()))
 }

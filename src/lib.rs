@@ -19,6 +19,7 @@ pub mod level;
 pub mod limits;
 pub mod nca;
 pub mod rule_file;
+pub mod shipped;
 pub mod strip;
 pub mod target;
 pub mod thumbnail;

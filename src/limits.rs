@@ -8,8 +8,6 @@
 //! is 340 MB, a texture's 200 MB), and low enough that the largest accepted input fits in the
 //! memory of a small machine.
 
-use std::path::Path;
-
 /// Side of a training grid, a creature's grid and a target (with its padding), cells.
 pub const MAX_GRID: usize = 1024;
 /// Side a target image is fitted into, pixels (`--size`, `target.size`).
@@ -120,16 +118,4 @@ pub fn truncate(s: &str, n: usize) -> String {
         Some((i, _)) => format!("{}...", &s[..i]),
         None => s.to_string(),
     }
-}
-
-/// The length of a file, refused before it is read when it is over `limit` bytes.
-pub fn file_len(path: &Path, what: &str, limit: u64) -> Result<u64, String> {
-    let m = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if m.is_dir() {
-        return Err(format!("{}: is a folder, not a {what}", path.display()));
-    }
-    if m.len() > limit {
-        return Err(format!("{}: {} bytes, over the limit of {limit} for a {what}", path.display(), m.len()));
-    }
-    Ok(m.len())
 }

@@ -1,18 +1,22 @@
-//! The `morphogen` command line.
+//! The `morphogen` command line; in the browser, the game alone (`app::web`).
 
+#[cfg(not(target_arch = "wasm32"))]
 mod cli;
 
-use std::process::ExitCode;
-
-use clap::Parser;
-
-fn main() -> ExitCode {
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    use clap::Parser;
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            std::process::ExitCode::FAILURE
         }
     }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    morphogen::app::web::start();
 }

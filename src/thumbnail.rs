@@ -84,13 +84,19 @@ pub fn cache_path(dir: &Path, w: &Weights, fire_rate: f32, angle: f32) -> PathBu
 /// The thumbnail from the cache in `dir`, or rendered and written there (atomically; a cache that
 /// cannot be written only costs the rendering next time).
 pub fn cached(dir: &Path, w: &Weights, fire_rate: f32, angle: f32) -> Result<Picture, String> {
-    let path = cache_path(dir, w, fire_rate, angle);
-    if let Ok(img) = image::open(&path) {
+    cached_or(&cache_path(dir, w, fire_rate, angle), || render(w, fire_rate, angle))
+}
+
+/// The picture kept at `path`, or `make`'s, written there for next time.
+fn cached_or(path: &Path, make: impl FnOnce() -> Result<Picture, String>) -> Result<Picture, String> {
+    if let Ok(bytes) = crate::fsio::read(path)
+        && let Ok(img) = image::load_from_memory(&bytes)
+    {
         let img = img.to_rgba8();
         return Ok((img.width() as usize, img.height() as usize, img.into_raw()));
     }
-    let p = render(w, fire_rate, angle)?;
-    let _ = crate::fsio::write_png(&path, p.0 as u32, p.1 as u32, &p.2);
+    let p = make()?;
+    let _ = crate::fsio::write_png(path, p.0 as u32, p.1 as u32, &p.2);
     Ok(p)
 }
 
@@ -108,7 +114,7 @@ pub fn level_cache_path(dir: &Path, level: &crate::level::Level) -> PathBuf {
     let mut h = crc32fast::Hasher::new();
     h.update(format!("{level:?}").as_bytes());
     for p in &level.creatures {
-        if let Ok(bytes) = std::fs::read(level.path(&p.creature)) {
+        if let Ok(bytes) = crate::fsio::read(&level.path(&p.creature)) {
             h.update(&bytes);
         }
     }
@@ -117,12 +123,5 @@ pub fn level_cache_path(dir: &Path, level: &crate::level::Level) -> PathBuf {
 
 /// A level's picture from the cache in `dir`, or rendered and written there.
 pub fn cached_level(dir: &Path, level: &crate::level::Level) -> Result<Picture, String> {
-    let path = level_cache_path(dir, level);
-    if let Ok(img) = image::open(&path) {
-        let img = img.to_rgba8();
-        return Ok((img.width() as usize, img.height() as usize, img.into_raw()));
-    }
-    let p = render_level(level)?;
-    let _ = crate::fsio::write_png(&path, p.0 as u32, p.1 as u32, &p.2);
-    Ok(p)
+    cached_or(&level_cache_path(dir, level), || render_level(level))
 }

@@ -65,8 +65,16 @@ impl<B: WorldBackend> Plugin for CapturePlugin<B> {
     }
 }
 
+/// Runs `f` off the game's thread where there are threads (the desktop); in the browser, now.
+fn detached(f: impl FnOnce() + Send + 'static) {
+    #[cfg(not(target_arch = "wasm32"))]
+    std::thread::spawn(f);
+    #[cfg(target_arch = "wasm32")]
+    f();
+}
+
 fn stamp_name(ext: &str) -> String {
-    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    let t = web_time::SystemTime::now().duration_since(web_time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     format!("morphogen-{t}.{ext}")
 }
 
@@ -114,7 +122,7 @@ fn record<B: WorldBackend>(
                 let (in_flight, done) = (req.in_flight.clone(), req.done.clone());
                 in_flight.fetch_add(1, Ordering::SeqCst);
                 notices.say(format!("writing {} frames to {}", rec.frames.len(), path.display()));
-                std::thread::spawn(move || {
+                detached(move || {
                     let r = write_gif(&path, size.width as u32, size.height as u32, &rec.frames);
                     done.lock().unwrap().push(
                         r.map(|_| format!("recording saved to {}", path.display()))
@@ -150,7 +158,7 @@ pub fn write_gif(path: &Path, w: u32, h: u32, frames: &[Vec<u8>]) -> Result<(), 
         }
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        crate::fsio::create_dir_all(dir)?;
     }
     crate::fsio::write_atomic(path, &bytes).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -1,7 +1,7 @@
-//! The creature library: every creature file in the creatures folder (ours, and the user's from
-//! the lab), the paper's models in three sets (regenerating, persistent, growing), and any creature
-//! file or Distill demo model dropped on the window. Planting a creature adds its species to the
-//! world.
+//! The creature library: the shipped creatures (built into the binary), those of `--creatures`
+//! and the user's from the lab, the paper's models in three sets (regenerating, persistent,
+//! growing), and any creature file or Distill demo model dropped on the window. Planting a
+//! creature adds its species to the world.
 
 use std::path::{Path, PathBuf};
 
@@ -66,8 +66,11 @@ pub struct Entry {
     pub weights: Weights,
     pub fire_rate: f32,
     pub angle: f32,
-    /// The target as RGBA8 (w, h, bytes), shown as a thumbnail.
+    /// The target as RGBA8 (w, h, bytes), shown as a thumbnail until the creature's grown picture
+    /// replaces it.
     pub thumbnail: Option<(usize, usize, Vec<u8>)>,
+    /// Whether `thumbnail` is the creature grown (`app::thumbnails`) rather than its target.
+    pub grown: bool,
     pub source: PathBuf,
 }
 
@@ -103,6 +106,7 @@ pub fn load_entry(path: &Path) -> Result<Entry, String> {
         fire_rate: r.fire_rate,
         angle: r.angle,
         thumbnail,
+        grown: false,
         source: path.to_path_buf(),
     })
 }
@@ -169,21 +173,20 @@ impl<B: WorldBackend> Plugin for LibraryPlugin<B> {
     }
 }
 
-/// The shipped creatures, the user's own (trained in the lab) and the paper's models.
+/// The library's folders (the shipped creatures and the paper's models, `--creatures`), then the
+/// user's own (trained in the lab); each folder's creature files and Distill models in name order.
 fn load_folder(opts: Res<super::PlayOptions>, mut lib: ResMut<Library>, mut notices: ResMut<Notices>) {
     let user = crate::lab::store::creatures_dir(&opts.data_dir);
-    for (dir, required, ext) in
-        [(&opts.creatures_dir, true, "creature"), (&user, false, "creature"), (&opts.distill_dir, false, "json")]
-    {
-        let Ok(read) = std::fs::read_dir(dir) else {
-            if required {
-                notices.say(format!("no creature folder at {}", dir.display()));
+    let folders = opts.library.iter().map(|d| (d, true)).chain([(&user, false)]);
+    for (dir, required) in folders {
+        let mut paths = Vec::new();
+        for ext in ["creature", "json"] {
+            match crate::fsio::list(dir, ext) {
+                Ok(v) => paths.extend(v),
+                Err(e) if required && ext == "creature" => notices.say(format!("no creature folder: {e}")),
+                Err(_) => {}
             }
-            continue;
-        };
-        let mut paths: Vec<PathBuf> =
-            read.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == ext)).collect();
-        paths.sort();
+        }
         for p in paths {
             match load_entry(&p) {
                 Ok(e) => {

@@ -33,6 +33,8 @@ pub mod thumbnails;
 pub mod tools;
 pub mod ui;
 pub mod view;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 use std::path::PathBuf;
 
@@ -55,16 +57,18 @@ pub enum Scene {
 pub struct PlayOptions {
     pub size: WorldSize,
     pub script: Option<PathBuf>,
-    /// Where the library looks for creature files.
-    pub creatures_dir: PathBuf,
-    /// Where the library finds the paper's models (the Distill demo's JSON).
-    pub distill_dir: PathBuf,
+    /// The folders the library reads creature files and Distill models from, in order (a later
+    /// creature of the same name replaces an earlier one): the shipped creatures and the paper's
+    /// models (built into the binary), then `--creatures`. The user's own (the data folder's
+    /// `creatures/`) come last.
+    pub library: Vec<PathBuf>,
     /// Where screenshots and recordings go.
     pub captures_dir: PathBuf,
-    /// The user's data folder: trained creatures, the lab's checkpoints.
+    /// The user's data folder: trained creatures, the lab's checkpoints, levels of their own.
     pub data_dir: PathBuf,
-    /// The challenge levels (`levels/`).
-    pub levels_dir: PathBuf,
+    /// The folders of challenge levels, in order (a later file of the same name replaces an
+    /// earlier one): the shipped levels, then `--levels`. The data folder's `levels/` comes last.
+    pub levels: Vec<PathBuf>,
     pub seed: u32,
 }
 
@@ -73,11 +77,10 @@ impl PlayOptions {
         Self {
             size,
             script: None,
-            creatures_dir: PathBuf::from("assets/creatures"),
-            distill_dir: PathBuf::from("assets/distill"),
+            library: vec![crate::shipped::creatures(), crate::shipped::distill()],
             captures_dir: capture::default_dir(),
             data_dir: capture::data_dir(),
-            levels_dir: PathBuf::from("levels"),
+            levels: vec![crate::shipped::levels()],
             seed: 1,
         }
     }
@@ -140,64 +143,72 @@ pub fn run(opts: PlayOptions) -> Result<u8, String> {
         Some(p) => Some(script::Script::load(p)?),
         None => None,
     };
+    let mut app = build(opts, world_on(gpu.software), script);
+    match app.run() {
+        AppExit::Success => Ok(0),
+        AppExit::Error(code) => Ok(code.get()),
+    }
+}
+
+/// The whole game, its world on `on`: the desktop's and the browser's (`web`).
+pub fn build(opts: PlayOptions, on: WorldOn, script: Option<script::Script>) -> App {
     // Read first: the window opens at the size it had. A script starts from the defaults (it must
     // play the same everywhere) and leaves the player's settings alone.
-    let (settings, settings_msg) = match opts.script {
+    let (settings, settings_msg) = match script {
         Some(_) => (settings::Settings::default(), None),
         None => settings::Settings::load(&opts.data_dir),
     };
     let [ww, wh] = settings.window;
+    let window = Window {
+        title: "morphogen".into(),
+        resolution: WindowResolution::new(ww, wh),
+        // A script's timing is counted in frames and steps, so no vsync wait is needed.
+        present_mode: if script.is_some() { PresentMode::AutoNoVsync } else { PresentMode::AutoVsync },
+        ..default()
+    };
+    #[cfg(target_arch = "wasm32")]
+    let window = web::window(window);
     let mut app = App::new();
-    challenges::register_level_source(&mut app, &opts.levels_dir);
     app.add_plugins(
-        DefaultPlugins
-            .set(WindowPlugin {
-                primary_window: Some(Window {
-                    title: "morphogen".into(),
-                    resolution: WindowResolution::new(ww, wh),
-                    // A script's timing is counted in frames and steps, so no vsync wait is needed.
-                    present_mode: if script.is_some() { PresentMode::AutoNoVsync } else { PresentMode::AutoVsync },
-                    ..default()
-                }),
-                ..default()
-            })
-            .set(bevy::log::LogPlugin {
-                filter: "wgpu=error,naga=warn,bevy_render=warn,cubecl=warn".into(),
-                ..default()
-            }),
+        DefaultPlugins.set(WindowPlugin { primary_window: Some(window), ..default() }).set(bevy::log::LogPlugin {
+            filter: "wgpu=error,naga=warn,bevy_render=warn,cubecl=warn".into(),
+            ..default()
+        }),
     );
     app.add_plugins(bevy_egui::EguiPlugin::default());
     app.init_state::<Scene>();
     app.insert_resource(lab::LabOptions {
         data_dir: opts.data_dir.clone(),
-        backend: crate::backend::BackendChoice::Auto,
+        // In the browser the lab trains on the CPU, in a worker of its own (`app::web`).
+        backend: if cfg!(target_arch = "wasm32") {
+            crate::backend::BackendChoice::Cpu
+        } else {
+            crate::backend::BackendChoice::Auto
+        },
         // A regenerating creature trained as the zoo's are: healing every wound the game deals,
         // and done as soon as it meets the bar.
         defaults: crate::zoo::regime(),
     });
-    let challenge_opts =
-        challenges::ChallengeOptions { levels_dir: opts.levels_dir.clone(), data_dir: opts.data_dir.clone() };
+    let mut levels = opts.levels.clone();
+    levels.push(opts.data_dir.join("levels"));
+    let challenge_opts = challenges::ChallengeOptions { levels, data_dir: opts.data_dir.clone() };
     app.insert_resource(opts);
     app.add_plugins(shell::ShellPlugin);
     if let Some(m) = settings_msg {
         app.world_mut().resource_mut::<shell::Notices>().say(m);
     }
     app.insert_resource(settings);
-    app.add_plugins((gpu::BurnOnBevyPlugin, display::DisplayPlugin, view::ViewPlugin));
-    if script.is_none() {
-        // Growing 32 thumbnails takes the cores for seconds on a first start: not while a script
-        // measures or tests (their pictures show the targets).
-        app.add_plugins(thumbnails::ThumbnailPlugin);
-    }
-    match world_on(gpu.software) {
-        WorldOn::Gpu => add_world_plugins::<burn::backend::Wgpu>(&mut app, challenge_opts, script),
+    app.add_plugins((display::DisplayPlugin, view::ViewPlugin));
+    app.add_plugins(thumbnails::ThumbnailPlugin { on: script.is_none() });
+    match on {
+        WorldOn::Gpu => {
+            app.add_plugins(gpu::BurnOnBevyPlugin);
+            add_world_plugins::<burn::backend::Wgpu>(&mut app, challenge_opts, script)
+        }
         WorldOn::Cpu => {
             app.insert_resource(sim::BackendDevice::<crate::backend::CpuBackend>(Default::default()));
             add_world_plugins::<crate::backend::CpuBackend>(&mut app, challenge_opts, script)
         }
     }
-    match app.run() {
-        AppExit::Success => Ok(0),
-        AppExit::Error(code) => Ok(code.get()),
-    }
+    app
 }

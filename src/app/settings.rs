@@ -4,7 +4,9 @@
 //! world does not flicker at high speed). An unreadable file is set aside with a message.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use web_time::Instant;
 
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -81,7 +83,7 @@ impl Settings {
     }
 
     pub fn save(&self, data: &Path) -> Result<(), String> {
-        std::fs::create_dir_all(data).map_err(|e| format!("{}: {e}", data.display()))?;
+        crate::fsio::create_dir_all(data)?;
         let json = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
         crate::fsio::write_atomic(&Self::path(data), json.as_bytes())
     }

@@ -1,7 +1,9 @@
 //! The world as a resource and the system that advances it: edits first, then as many steps as
 //! the speed asks for, then the display image.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use web_time::Instant;
 
 use bevy::prelude::*;
 

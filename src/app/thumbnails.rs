@@ -1,12 +1,10 @@
 //! The library's thumbnails of each creature grown, and the level list's pictures of each level's
 //! starting world (`crate::thumbnail`), made on a thread of their own so the window never waits
-//! for them, and cached in the data folder (`thumbnails/`), so that only a rule or a level never
+//! for them (in the browser, which gives us no threads, one a frame on the game's), and cached in the data folder (`thumbnails/`), so that only a rule or a level never
 //! seen before is grown. Until its picture arrives an entry shows its target, or a question mark.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
 
@@ -27,65 +25,138 @@ enum Done {
     Level(String, u64, Result<Picture, String>),
 }
 
+/// Makes one picture (from the cache when it is there).
+fn work(cache: &Path, j: Job) -> Done {
+    let _ = crate::fsio::create_dir_all(cache);
+    match j {
+        Job::Creature { name, weights, fire_rate, angle } => {
+            Done::Creature(name, cached(cache, &weights, fire_rate, angle))
+        }
+        Job::Level { name, version, level } => Done::Level(name, version, cached_level(cache, &level)),
+    }
+}
+
+/// Where the pictures are made: a thread of its own.
+#[cfg(not(target_arch = "wasm32"))]
+struct Queue {
+    jobs: std::sync::mpsc::Sender<Job>,
+    done: std::sync::Mutex<std::sync::mpsc::Receiver<Done>>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Queue {
+    fn start(cache: PathBuf) -> Result<Self, String> {
+        let (jobs, work_in) = std::sync::mpsc::channel::<Job>();
+        let (tell, done) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("thumbnails".into())
+            .spawn(move || {
+                // Ends when the app drops its sender.
+                for j in work_in {
+                    if tell.send(work(&cache, j)).is_err() {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(Queue { jobs, done: std::sync::Mutex::new(done) })
+    }
+    fn send(&mut self, j: Job) -> bool {
+        self.jobs.send(j).is_ok()
+    }
+    fn answers(&mut self) -> Vec<Done> {
+        self.done.lock().map(|d| d.try_iter().collect()).unwrap_or_default()
+    }
+}
+
+/// Where the pictures are made in the browser: one a frame, on the game's thread, from the
+/// `QUIET`th frame on. A picture takes a frame's time or more there, and the first frames are the
+/// page's first screen: the grown lizard comes first, the pictures after it.
+#[cfg(target_arch = "wasm32")]
+struct Queue {
+    cache: PathBuf,
+    jobs: std::collections::VecDeque<Job>,
+    frames: u32,
+}
+
+#[cfg(target_arch = "wasm32")]
+const QUIET: u32 = 30;
+
+#[cfg(target_arch = "wasm32")]
+impl Queue {
+    fn start(cache: PathBuf) -> Result<Self, String> {
+        Ok(Queue { cache, jobs: Default::default(), frames: 0 })
+    }
+    fn send(&mut self, j: Job) -> bool {
+        self.jobs.push_back(j);
+        true
+    }
+    fn answers(&mut self) -> Vec<Done> {
+        self.frames = self.frames.saturating_add(1);
+        if self.frames < QUIET {
+            return Vec::new();
+        }
+        self.jobs.pop_front().map(|j| work(&self.cache, j)).into_iter().collect()
+    }
+}
+
 #[derive(Resource)]
 pub struct ThumbnailWorker {
     dir: PathBuf,
-    jobs: Sender<Job>,
-    done: Mutex<Receiver<Done>>,
+    queue: Queue,
     /// Cache files already asked for (one per rule, whatever its name).
     asked: HashSet<PathBuf>,
     /// Levels (name, file version) already asked for.
     asked_levels: HashSet<(String, u64)>,
+    /// Pictures asked for and not yet answered (made or failed).
+    pub pending: usize,
 }
 
-#[derive(Default)]
-pub struct ThumbnailPlugin;
+/// Whether the pictures are made. Growing 40 of them takes the cores for seconds on a first start:
+/// on from the start in play, off while a script measures or tests until it asks for them
+/// (`WaitThumbnails`).
+#[derive(Resource)]
+pub struct ThumbnailSwitch(pub bool);
+
+pub struct ThumbnailPlugin {
+    pub on: bool,
+}
 
 impl Plugin for ThumbnailPlugin {
     fn build(&self, app: &mut App) {
         app.init_resource::<LevelPictures>()
-            .add_systems(Startup, start)
-            .add_systems(Update, (ask, ask_levels, take).chain());
+            .insert_resource(ThumbnailSwitch(self.on))
+            .add_systems(Update, (start.run_if(wanted), ask, ask_levels, take).chain());
     }
+}
+
+/// Switched on with no worker yet.
+fn wanted(on: Res<ThumbnailSwitch>, worker: Option<Res<ThumbnailWorker>>) -> bool {
+    on.0 && worker.is_none()
 }
 
 fn start(mut commands: Commands, opts: Res<super::PlayOptions>) {
     let dir = opts.data_dir.join("thumbnails");
-    let (jobs, work) = channel::<Job>();
-    let (tell, done) = channel();
-    let cache = dir.clone();
-    let spawned = std::thread::Builder::new().name("thumbnails".into()).spawn(move || {
-        // Ends when the app drops its sender.
-        for j in work {
-            let _ = std::fs::create_dir_all(&cache);
-            let done = match j {
-                Job::Creature { name, weights, fire_rate, angle } => {
-                    Done::Creature(name, cached(&cache, &weights, fire_rate, angle))
-                }
-                Job::Level { name, version, level } => Done::Level(name, version, cached_level(&cache, &level)),
-            };
-            if tell.send(done).is_err() {
-                return;
-            }
+    match Queue::start(dir.clone()) {
+        Ok(queue) => commands.insert_resource(ThumbnailWorker {
+            dir,
+            queue,
+            asked: HashSet::new(),
+            asked_levels: HashSet::new(),
+            pending: 0,
+        }),
+        Err(e) => {
+            warn!("no thumbnails: {e}");
+            commands.insert_resource(ThumbnailSwitch(false));
         }
-    });
-    if let Err(e) = spawned {
-        warn!("no thumbnails: {e}");
-        return;
     }
-    commands.insert_resource(ThumbnailWorker {
-        dir,
-        jobs,
-        done: Mutex::new(done),
-        asked: HashSet::new(),
-        asked_levels: HashSet::new(),
-    });
 }
 
 /// Asks for the thumbnail of every entry whose rule has not been asked for yet.
 fn ask(worker: Option<ResMut<ThumbnailWorker>>, lib: Res<Library>) {
     let Some(mut worker) = worker else { return };
-    if !lib.is_changed() {
+    // A worker started late (a script asks for it) has not seen the library yet.
+    if !lib.is_changed() && !worker.is_added() {
         return;
     }
     for e in &lib.entries {
@@ -100,7 +171,9 @@ fn ask(worker: Option<ResMut<ThumbnailWorker>>, lib: Res<Library>) {
                 fire_rate: e.fire_rate,
                 angle: e.angle,
             };
-            let _ = worker.jobs.send(job);
+            if worker.queue.send(job) {
+                worker.pending += 1;
+            }
         }
     }
 }
@@ -108,32 +181,39 @@ fn ask(worker: Option<ResMut<ThumbnailWorker>>, lib: Res<Library>) {
 /// Asks for the picture of every level loaded (or reloaded) since the last look.
 fn ask_levels(worker: Option<ResMut<ThumbnailWorker>>, levels: Option<Res<Levels>>) {
     let (Some(mut worker), Some(levels)) = (worker, levels) else { return };
-    if !levels.is_changed() {
+    if !levels.is_changed() && !worker.is_added() {
         return;
     }
     for e in &levels.entries {
         let Some(level) = e.level() else { continue };
         if worker.asked_levels.insert((e.name.clone(), e.version)) {
             let job = Job::Level { name: e.name.clone(), version: e.version, level: Box::new(level.clone()) };
-            let _ = worker.jobs.send(job);
+            if worker.queue.send(job) {
+                worker.pending += 1;
+            }
         }
     }
 }
 
 /// Puts the pictures that are ready on their entries.
 fn take(
-    worker: Option<Res<ThumbnailWorker>>,
+    worker: Option<ResMut<ThumbnailWorker>>,
     mut lib: ResMut<Library>,
     mut textures: ResMut<Thumbnails>,
     mut levels: ResMut<LevelPictures>,
 ) {
-    let Some(worker) = worker else { return };
-    let Ok(done) = worker.done.lock() else { return };
-    while let Ok(d) = done.try_recv() {
+    let Some(mut worker) = worker else { return };
+    let answers = worker.queue.answers();
+    if answers.is_empty() {
+        return;
+    }
+    worker.pending = worker.pending.saturating_sub(answers.len());
+    for d in answers {
         match d {
             Done::Creature(name, Ok(p)) => {
                 if let Some(i) = lib.find(&name) {
                     lib.entries[i].thumbnail = Some(p);
+                    lib.entries[i].grown = true;
                     textures.forget(&name);
                 }
             }

@@ -75,7 +75,7 @@ pub struct ToolDrag {
     pub start: Option<Vec2>,
     pub last: Option<Vec2>,
     /// The last press (when, in which of this system's frames, where), for double clicks.
-    pub last_click: Option<(std::time::Instant, u64, Vec2)>,
+    pub last_click: Option<(web_time::Instant, u64, Vec2)>,
     /// Frames this system has seen: on a slow machine the two presses of a double click arrive
     /// in one frame or in the next, whatever the clock says between frames.
     pub frame: u64,
@@ -233,7 +233,7 @@ fn mouse<B: WorldBackend>(
         }
         drag.start = Some(cell);
         drag.last = Some(cell);
-        let (now, frame) = (std::time::Instant::now(), drag.frame);
+        let (now, frame) = (web_time::Instant::now(), drag.frame);
         let double = presses >= 2
             || drag.last_click.is_some_and(|(t, f, at)| {
                 (now - t < DOUBLE_CLICK || f + 1 >= frame) && at.distance(cell) < DOUBLE_CLICK_CELLS

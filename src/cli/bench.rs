@@ -33,8 +33,9 @@ pub struct BenchArgs {
     /// Timed training iterations (after one warm-up); 0 skips training.
     #[arg(long, default_value_t = 3)]
     train_iters: usize,
-    /// The creature whose target, weights and grown states the real-training measure uses.
-    #[arg(long, default_value = "assets/creatures/lizard.creature")]
+    /// The creature whose target, weights and grown states the real-training measure uses (default:
+    /// the shipped lizard).
+    #[arg(long, default_value_os_t = morphogen::shipped::creatures().join("lizard.creature"))]
     real: std::path::PathBuf,
     /// Instead of the throughputs: train the lizard with the paper's settings until it meets the
     /// zoo's bar (graded every 250 iterations from the first drop of the learning rate) and
@@ -74,7 +75,7 @@ impl BackendJob for BenchJob<'_> {
         };
         if a.time_to_grade {
             let target = TrainConfig { mode: Mode::Regenerate, ..Default::default() };
-            let measured = Target::from_file_for(std::path::Path::new("assets/targets/lizard.png"), &target)
+            let measured = Target::from_file_for(&morphogen::shipped::path("assets/targets/lizard.png"), &target)
                 .and_then(|t| time_to_grade::<B>(&device, t, 250, on.step_mode()));
             match measured {
                 Ok((secs, iterations, passed)) => println!(

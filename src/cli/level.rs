@@ -1,4 +1,4 @@
-//! `morphogen level check FILE...`: plays each level with its own solution, headless, and says
+//! `morphogen level check [FILE...]`: plays each level (the shipped ones without a path) with its own solution, headless, and says
 //! whether it is won, when, and with how many stars.
 
 use std::path::PathBuf;
@@ -17,8 +17,7 @@ pub enum LevelCommand {
 
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// Level files (RON), or folders of them.
-    #[arg(required = true)]
+    /// Level files (RON), or folders of them (default: the shipped levels, built into morphogen).
     files: Vec<PathBuf>,
     /// Also write each level's world at the start and where its solution ends, as NAME-start.png
     /// and NAME-end.png in this folder (4 pixels a cell): for level authors.
@@ -40,15 +39,12 @@ fn write_picture(path: &std::path::Path, w: usize, h: usize, rgba: &[u8]) -> Res
 }
 
 fn expand(files: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let shipped = [morphogen::shipped::levels()];
+    let files = if files.is_empty() { &shipped[..] } else { files };
     let mut out = Vec::new();
     for f in files {
-        if f.is_dir() {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(f)
-                .map_err(|e| format!("{}: {e}", f.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-                .collect();
-            v.sort();
+        if f.is_dir() || morphogen::shipped::is_dir(f) {
+            let v = morphogen::fsio::list(f, "ron")?;
             if v.is_empty() {
                 // Checking nothing is not a pass.
                 return Err(format!("{}: no level files (*.ron) in this folder", f.display()));

@@ -20,9 +20,9 @@ pub struct PlayArgs {
     /// Zeros beyond the edge instead of a wrap-around world.
     #[arg(long)]
     pub no_wrap: bool,
-    /// Folder of creature files for the library.
-    #[arg(long, default_value = "assets/creatures")]
-    pub creatures: PathBuf,
+    /// A folder of creature files (and Distill models) the library adds to the shipped ones.
+    #[arg(long)]
+    pub creatures: Option<PathBuf>,
     /// Folder for screenshots and recordings (default: your pictures folder).
     #[arg(long)]
     pub captures: Option<PathBuf>,
@@ -30,9 +30,10 @@ pub struct PlayArgs {
     /// $XDG_DATA_HOME/morphogen or ~/.local/share/morphogen).
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// Folder of challenge levels (RON files, played in file-name order).
-    #[arg(long, default_value = "levels")]
-    pub levels: PathBuf,
+    /// A folder of challenge levels (RON files) added to the shipped ones; a file named as a
+    /// shipped level replaces it (all are played in file-name order). Its files reload when saved.
+    #[arg(long)]
+    pub levels: Option<PathBuf>,
     /// Seed of the world's fire masks.
     #[arg(long, default_value_t = 1)]
     pub seed: u32,
@@ -42,14 +43,14 @@ pub fn run(a: PlayArgs) -> Result<ExitCode, String> {
     let size = WorldSize::new(a.size, a.height.unwrap_or(a.size), !a.no_wrap)?;
     let mut opts = PlayOptions::new(size);
     opts.script = a.script;
-    opts.creatures_dir = a.creatures;
+    opts.library.extend(a.creatures);
     if let Some(c) = a.captures {
         opts.captures_dir = c;
     }
     if let Some(d) = a.data {
         opts.data_dir = d;
     }
-    opts.levels_dir = a.levels;
+    opts.levels.extend(a.levels);
     opts.seed = a.seed;
     Ok(ExitCode::from(morphogen::app::run(opts)?))
 }

@@ -32,7 +32,8 @@ pub enum ZooCommand {
 
 #[derive(clap::Args)]
 pub struct StripArgs {
-    #[arg(long, default_value = "assets/zoo.ron")]
+    /// The zoo's manifest (default: the shipped one, built into morphogen).
+    #[arg(long, default_value_os_t = morphogen::shipped::zoo_manifest())]
     manifest: PathBuf,
     #[arg(long)]
     only: Vec<String>,
@@ -48,6 +49,7 @@ pub struct StripArgs {
 
 #[derive(clap::Args)]
 pub struct TrainArgs {
+    /// The zoo's manifest: its creatures are written beside it (default: the checkout's).
     #[arg(long, default_value = "assets/zoo.ron")]
     manifest: PathBuf,
     /// Only these creatures (repeatable).
@@ -67,7 +69,8 @@ pub struct TrainArgs {
 
 #[derive(clap::Args)]
 pub struct EvalArgs {
-    #[arg(long, default_value = "assets/zoo.ron")]
+    /// The zoo's manifest (default: the shipped one, built into morphogen, with its creatures).
+    #[arg(long, default_value_os_t = morphogen::shipped::zoo_manifest())]
     manifest: PathBuf,
     #[arg(long)]
     only: Vec<String>,

@@ -2,7 +2,7 @@
 //! rollout and gradient on a grown-looking state of the target's shape, timed here, on the CPU
 //! (`host_grad`) or on the GPU (our fused kernels).
 
-use std::time::Instant;
+use web_time::Instant;
 
 use crate::nca::{FireMasks, NcaConfig};
 use crate::target::Target;

@@ -3,13 +3,16 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
+#[cfg(not(target_arch = "wasm32"))]
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use web_time::Instant;
 
 use burn::tensor::backend::AutodiffBackend;
 
 use super::store;
-use crate::backend::{Resolved, run_job};
+use crate::backend::Resolved;
 use crate::nca::{NcaConfig, Weights};
 use crate::target::Target;
 use crate::train::checkpoint::Checkpoint;
@@ -77,6 +80,7 @@ pub struct Job {
     pub state: JobState,
     pub control: Arc<Control>,
     pub live: Arc<Mutex<Live>>,
+    #[cfg(not(target_arch = "wasm32"))]
     pub(super) thread: Option<JoinHandle<Result<End, String>>>,
 }
 
@@ -90,6 +94,7 @@ impl Job {
             state: JobState::Queued,
             control: Arc::default(),
             live: Arc::new(Mutex::new(live)),
+            #[cfg(not(target_arch = "wasm32"))]
             thread: None,
         }
     }
@@ -107,7 +112,31 @@ impl Job {
         matches!(self.state, JobState::Queued | JobState::Running)
     }
 
+    /// Starts the training in a worker of the page (the browser: the CPU, whatever was chosen).
+    #[cfg(target_arch = "wasm32")]
+    pub(super) fn start(&mut self, _on: Resolved, data: PathBuf, preview_every: u64) {
+        self.state = match super::worker::start(self, &data, preview_every) {
+            Ok(()) => JobState::Running,
+            Err(e) => JobState::Failed(e),
+        };
+    }
+
+    /// The worker's result once it has ended; None while it runs.
+    #[cfg(target_arch = "wasm32")]
+    pub(super) fn try_finish(&mut self) -> Option<JobState> {
+        let state = super::worker::poll(self)?;
+        self.state = state.clone();
+        Some(state)
+    }
+
+    /// The page cannot wait for its worker: what it has said so far.
+    #[cfg(target_arch = "wasm32")]
+    pub(super) fn join(&mut self) -> Option<JobState> {
+        self.try_finish()
+    }
+
     /// Starts the training thread on the chosen backend.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn start(&mut self, on: Resolved, data: PathBuf, preview_every: u64) {
         let w = Worker {
             ckpt: self.ckpt.clone(),
@@ -118,7 +147,7 @@ impl Job {
         };
         let spawned = std::thread::Builder::new().name(format!("lab: {}", self.name)).spawn(move || {
             lower_priority();
-            run_job(&on, w)
+            crate::backend::run_job(&on, w)
         });
         match spawned {
             Ok(h) => {
@@ -130,6 +159,7 @@ impl Job {
     }
 
     /// The thread's result once it has ended; None while it runs.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn try_finish(&mut self) -> Option<JobState> {
         if !self.thread.as_ref()?.is_finished() {
             return None;
@@ -147,6 +177,7 @@ impl Job {
     }
 
     /// Blocks until the thread has ended (shutting down, tests).
+    #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn join(&mut self) -> Option<JobState> {
         while self.thread.as_ref().is_some_and(|h| !h.is_finished()) {
             std::thread::sleep(Duration::from_millis(5));
@@ -157,6 +188,7 @@ impl Job {
 
 /// Training competes with the game for the CPU; the game must win. Threads the trainer starts
 /// (the SGEMM pool) inherit this.
+#[cfg(not(target_arch = "wasm32"))]
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     unsafe {
@@ -165,12 +197,13 @@ fn lower_priority() {
     }
 }
 
-pub(super) enum End {
+pub(crate) enum End {
     Saved { name: String, path: PathBuf },
     Stopped,
     Abandoned,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 struct Worker {
     ckpt: PathBuf,
     data: PathBuf,
@@ -182,15 +215,44 @@ struct Worker {
 /// How often the batch is read back for the pool view (each read-back costs a little).
 const BATCH_VIEW_EVERY: Duration = Duration::from_millis(500);
 
+#[cfg(not(target_arch = "wasm32"))]
 impl crate::backend::BackendJob for Worker {
     type Output = Result<End, String>;
     fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
-        let ck = Checkpoint::load(&self.ckpt)?;
-        let mut t = Trainer::<B>::resume(ck, device).map_err(|e| e.to_string())?.with_step_mode(on.step_mode());
-        t.trained_on = on.describe();
-        let lock = || self.live.lock().unwrap_or_else(|e| e.into_inner());
+        let mut t = resume::<B>(&self.ckpt, device, on)?;
+        let mut rep = Reporter::begin(self.live.clone(), &t, self.preview_every);
+        let outcome = session::run(&mut t, &self.ckpt, &self.control, |t, ev| rep.on(t, ev))?;
+        finish(outcome, &mut t, &self.data, &self.ckpt, &self.live)
+    }
+}
+
+/// The training of a checkpoint, on `on`'s backend.
+pub(crate) fn resume<B: AutodiffBackend>(
+    ckpt: &std::path::Path,
+    device: B::Device,
+    on: &Resolved,
+) -> Result<Trainer<B>, String> {
+    let ck = Checkpoint::load(ckpt)?;
+    let mut t = Trainer::<B>::resume(ck, device).map_err(|e| e.to_string())?.with_step_mode(on.step_mode());
+    t.trained_on = on.describe();
+    Ok(t)
+}
+
+/// What a training tells its `Live` as the loop reports (the lab's thread, the browser's worker).
+pub(crate) struct Reporter {
+    live: Arc<Mutex<Live>>,
+    last_view: Option<Instant>,
+    preview_every: u64,
+    /// (time, iteration) marks for the rate over the last few seconds.
+    marks: std::collections::VecDeque<(Instant, u64)>,
+    last_tick: Instant,
+}
+
+impl Reporter {
+    /// Fills `live` with the training as it starts.
+    pub(crate) fn begin<B: AutodiffBackend>(live: Arc<Mutex<Live>>, t: &Trainer<B>, preview_every: u64) -> Self {
         {
-            let mut l = lock();
+            let mut l = live.lock().unwrap_or_else(|e| e.into_inner());
             l.iteration = t.iteration;
             l.iterations = t.cfg.iterations;
             l.history = t.history.clone();
@@ -198,78 +260,103 @@ impl crate::backend::BackendJob for Worker {
             l.config = Some(t.cfg.clone());
             l.snapshot = Some(Snapshot { iteration: t.iteration, weights: t.weights(), rule: t.rule() });
         }
-        let mut last_view: Option<Instant> = None;
-        // Short trainings refresh the preview more often, so that it shows progress at all.
-        let preview_every = self.preview_every.min((t.cfg.iterations / 8).max(10));
-        // (time, iteration) marks for the rate over the last few seconds.
-        let mut marks: std::collections::VecDeque<(Instant, u64)> = Default::default();
-        let mut last_tick = Instant::now();
-        let outcome = session::run(&mut t, &self.ckpt, &self.control, |t, ev| {
-            let now = Instant::now();
-            match ev {
-                Event::Before(_) => {
-                    t.keep_batch_view = last_view.is_none_or(|v| now.duration_since(v) >= BATCH_VIEW_EVERY);
-                    if t.keep_batch_view {
-                        last_view = Some(now);
-                    }
-                    // Time spent paused does not count.
-                    if now.duration_since(last_tick) > Duration::from_millis(200) {
-                        marks.clear();
-                    }
-                    last_tick = now;
-                }
-                Event::Iteration(r) => {
-                    marks.push_back((now, r.iteration));
-                    while marks.len() > 2 && now.duration_since(marks[0].0) > Duration::from_secs(5) {
-                        marks.pop_front();
-                    }
-                    let mut l = lock();
-                    l.train_secs += now.duration_since(last_tick).as_secs_f64();
-                    l.iteration = r.iteration;
-                    l.history.push(r.loss);
-                    l.lr = r.lr;
-                    if let (Some(a), Some(b)) = (marks.front(), marks.back())
-                        && b.1 > a.1
-                    {
-                        l.it_per_s = (b.1 - a.1) as f32 / b.0.duration_since(a.0).as_secs_f32().max(1e-6);
-                    }
-                    if let Some(v) = t.last_batch.take() {
-                        l.batch = Some(v);
-                        l.batch_version += 1;
-                    }
-                    if r.iteration.is_multiple_of(preview_every) {
-                        l.snapshot = Some(Snapshot { iteration: r.iteration, weights: t.weights(), rule: t.rule() });
-                    }
-                    last_tick = now;
-                }
-                Event::RolledBack { failed, back_to } => {
-                    let mut l = lock();
-                    l.iteration = back_to;
-                    l.history.truncate(back_to as usize);
-                    l.messages.push(format!(
-                        "{}: non-finite loss at iteration {failed}; rolled back to the last good checkpoint (iteration {back_to})",
-                        t.name
-                    ));
-                }
-                Event::Checkpointed(i) => lock().last_checkpoint = Some(i),
-                Event::Graded { iteration, misses } => {
-                    let verdict = if misses.is_empty() { "meets the bar".to_string() } else { misses.join(", ") };
-                    lock().messages.push(format!("{}: graded at iteration {iteration}: {verdict}", t.name));
-                }
-            }
-        })?;
-        match outcome {
-            Outcome::Finished => {
-                std::fs::create_dir_all(store::creatures_dir(&self.data))
-                    .map_err(|e| format!("{}: {e}", self.data.display()))?;
-                let (name, path) = store::result_path(&self.data, &t.name);
-                t.name = name.clone();
-                session::save_result(&mut t, &path, &self.ckpt)?;
-                lock().snapshot = Some(Snapshot { iteration: t.iteration, weights: t.weights(), rule: t.rule() });
-                Ok(End::Saved { name, path })
-            }
-            Outcome::Interrupted => Ok(End::Stopped),
-            Outcome::Abandoned => Ok(End::Abandoned),
+        Reporter {
+            live,
+            last_view: None,
+            // Short trainings refresh the preview more often, so that it shows progress at all.
+            preview_every: preview_every.min((t.cfg.iterations / 8).max(10)),
+            marks: Default::default(),
+            last_tick: Instant::now(),
         }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Live> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn on<B: AutodiffBackend>(&mut self, t: &mut Trainer<B>, ev: Event) {
+        let now = Instant::now();
+        match ev {
+            Event::Before(_) => {
+                t.keep_batch_view = self.last_view.is_none_or(|v| now.duration_since(v) >= BATCH_VIEW_EVERY);
+                if t.keep_batch_view {
+                    self.last_view = Some(now);
+                }
+                // Time spent paused does not count.
+                if now.duration_since(self.last_tick) > Duration::from_millis(200) {
+                    self.marks.clear();
+                }
+                self.last_tick = now;
+            }
+            Event::Iteration(r) => {
+                self.marks.push_back((now, r.iteration));
+                while self.marks.len() > 2 && now.duration_since(self.marks[0].0) > Duration::from_secs(5) {
+                    self.marks.pop_front();
+                }
+                let rate = match (self.marks.front(), self.marks.back()) {
+                    (Some(a), Some(b)) if b.1 > a.1 => {
+                        Some((b.1 - a.1) as f32 / b.0.duration_since(a.0).as_secs_f32().max(1e-6))
+                    }
+                    _ => None,
+                };
+                let since = now.duration_since(self.last_tick).as_secs_f64();
+                let preview = r.iteration.is_multiple_of(self.preview_every);
+                let mut l = self.lock();
+                l.train_secs += since;
+                l.iteration = r.iteration;
+                l.history.push(r.loss);
+                l.lr = r.lr;
+                if let Some(rate) = rate {
+                    l.it_per_s = rate;
+                }
+                if let Some(v) = t.last_batch.take() {
+                    l.batch = Some(v);
+                    l.batch_version += 1;
+                }
+                if preview {
+                    l.snapshot = Some(Snapshot { iteration: r.iteration, weights: t.weights(), rule: t.rule() });
+                }
+                drop(l);
+                self.last_tick = now;
+            }
+            Event::RolledBack { failed, back_to } => {
+                let mut l = self.lock();
+                l.iteration = back_to;
+                l.history.truncate(back_to as usize);
+                l.messages.push(format!(
+                    "{}: non-finite loss at iteration {failed}; rolled back to the last good checkpoint (iteration {back_to})",
+                    t.name
+                ));
+            }
+            Event::Checkpointed(i) => self.lock().last_checkpoint = Some(i),
+            Event::Graded { iteration, misses } => {
+                let verdict = if misses.is_empty() { "meets the bar".to_string() } else { misses.join(", ") };
+                self.lock().messages.push(format!("{}: graded at iteration {iteration}: {verdict}", t.name));
+            }
+        }
+    }
+}
+
+/// After the loop: a finished training's creature saved into the data folder (its checkpoint
+/// removed), or what stopped it.
+pub(crate) fn finish<B: AutodiffBackend>(
+    outcome: Outcome,
+    t: &mut Trainer<B>,
+    data: &std::path::Path,
+    ckpt: &std::path::Path,
+    live: &Mutex<Live>,
+) -> Result<End, String> {
+    match outcome {
+        Outcome::Finished => {
+            crate::fsio::create_dir_all(&store::creatures_dir(data))?;
+            let (name, path) = store::result_path(data, &t.name);
+            t.name = name.clone();
+            session::save_result(t, &path, ckpt)?;
+            live.lock().unwrap_or_else(|e| e.into_inner()).snapshot =
+                Some(Snapshot { iteration: t.iteration, weights: t.weights(), rule: t.rule() });
+            Ok(End::Saved { name, path })
+        }
+        Outcome::Interrupted => Ok(End::Stopped),
+        Outcome::Abandoned => Ok(End::Abandoned),
     }
 }

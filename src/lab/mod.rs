@@ -7,6 +7,8 @@ pub mod draft;
 pub mod estimate;
 pub mod job;
 pub mod store;
+#[cfg(target_arch = "wasm32")]
+pub mod worker;
 
 use std::path::{Path, PathBuf};
 
@@ -73,7 +75,7 @@ impl Lab {
         if name.trim().is_empty() {
             return Err("the creature needs a name".into());
         }
-        std::fs::create_dir_all(store::lab_dir(&self.data)).map_err(|e| format!("{}: {e}", self.data.display()))?;
+        crate::fsio::create_dir_all(&store::lab_dir(&self.data))?;
         let path = store::new_checkpoint_path(&self.data, name);
         let iterations = cfg.iterations;
         Checkpoint::fresh(name.trim(), cfg, target).save(&path)?;
@@ -119,11 +121,7 @@ impl Lab {
         }
         self.unfinished.retain(|u| u.path != path);
         self.jobs.retain(|j| j.ckpt != path);
-        match std::fs::remove_file(path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(format!("{}: {e}", path.display())),
-        }
+        crate::fsio::remove(path).map(|_| ())
     }
 
     pub fn job(&self, id: u64) -> Option<&Job> {

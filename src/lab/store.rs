@@ -22,7 +22,7 @@ pub fn slug(name: &str) -> String {
 
 /// A checkpoint path for a new training of `name`, unique in the lab folder.
 pub fn new_checkpoint_path(data: &Path, name: &str) -> PathBuf {
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
+    let stamp = web_time::SystemTime::now().duration_since(web_time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0);
     let dir = lab_dir(data);
     let mut k = 0;
     loop {
@@ -61,10 +61,8 @@ pub struct Unfinished {
 pub fn unfinished(data: &Path) -> (Vec<Unfinished>, Vec<String>) {
     let mut found = Vec::new();
     let mut problems = Vec::new();
-    let Ok(read) = std::fs::read_dir(lab_dir(data)) else { return (found, problems) };
-    let mut paths: Vec<PathBuf> =
-        read.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "ckpt")).collect();
-    paths.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    let Ok(mut paths) = crate::fsio::list(&lab_dir(data), "ckpt") else { return (found, problems) };
+    paths.sort_by_key(|p| crate::fsio::stamp(p).and_then(|s| s.0));
     for path in paths {
         match Checkpoint::peek(&path) {
             Ok(summary) => found.push(Unfinished { path, summary }),

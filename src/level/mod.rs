@@ -284,10 +284,16 @@ impl Level {
         WorldSize::new(self.world.width, self.world.height, self.world.wrap)
     }
 
-    /// A path named in the level, relative to the level's folder.
+    /// A creature file named in the level, relative to the level's folder. A level on disk may
+    /// name a shipped creature as the shipped levels do (`../assets/creatures/lizard.creature`)
+    /// wherever it lies: a file that is not there is looked for among the shipped creatures and
+    /// models by its file name.
     pub fn path(&self, p: &str) -> PathBuf {
-        let p = PathBuf::from(p);
-        if p.is_absolute() { p } else { self.source.parent().unwrap_or(Path::new(".")).join(p) }
+        let beside = crate::shipped::resolve(self.source.parent().unwrap_or(Path::new(".")), Path::new(p));
+        if crate::fsio::exists(&beside) {
+            return beside;
+        }
+        beside.file_name().and_then(|n| n.to_str()).and_then(crate::shipped::creature_named).unwrap_or(beside)
     }
 
     /// Seconds of level time of the solution's last move, of the last timed event, and of the goal.

@@ -57,7 +57,7 @@ impl SaveFile {
     }
 
     pub fn save(&self, data: &Path) -> Result<(), String> {
-        std::fs::create_dir_all(data).map_err(|e| format!("{}: {e}", data.display()))?;
+        crate::fsio::create_dir_all(data)?;
         crate::fsio::write_atomic(&Self::path(data), serde_json::to_string_pretty(self).expect("serialises").as_bytes())
     }
 

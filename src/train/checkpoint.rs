@@ -322,7 +322,7 @@ impl Checkpoint {
     pub fn peek(path: &Path) -> Result<Summary, String> {
         use std::io::Read;
         let bad = |m: &str| format!("{}: {m}", path.display());
-        let mut f = std::fs::File::open(path).map_err(|e| bad(&e.to_string()))?;
+        let mut f = fsio::open(path)?;
         let mut head = [0u8; 16];
         f.read_exact(&mut head).map_err(|_| bad("not a morphogen training checkpoint"))?;
         if &head[..8] != MAGIC {

@@ -7,7 +7,7 @@
 //! batches instead of idling on one.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use web_time::Instant;
 
 use burn::backend::{Autodiff, Wgpu};
 use burn::tensor::Tensor;

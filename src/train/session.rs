@@ -87,43 +87,88 @@ pub fn run<B: AutodiffBackend>(
     control: &Control,
     mut on: impl FnMut(&mut Trainer<B>, Event),
 ) -> Result<Outcome, String> {
-    let mut saved_at = None;
-    let save = |t: &mut Trainer<B>, on: &mut dyn FnMut(&mut Trainer<B>, Event)| -> Result<(), String> {
-        t.checkpoint().save(ckpt)?;
-        on(t, Event::Checkpointed(t.iteration));
-        Ok(())
-    };
-    t.recall_grading().map_err(|e| e.to_string())?;
+    let mut s = Session::new(ckpt);
     loop {
+        match s.step(t, control, &mut on)? {
+            Step::Done(outcome) => return Ok(outcome),
+            Step::Paused => std::thread::sleep(Duration::from_millis(30)),
+            Step::Ran => {}
+        }
+    }
+}
+
+/// What one pass of the loop did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// An iteration (or a rollback, or a grading that did not pass).
+    Ran,
+    /// Nothing: the training is paused (its checkpoint written).
+    Paused,
+    Done(Outcome),
+}
+
+/// The loop of [`run`] one pass at a time, for a caller that must return between iterations (the
+/// browser's worker, which reads its messages between them).
+pub struct Session {
+    ckpt: std::path::PathBuf,
+    saved_at: Option<u64>,
+    recalled: bool,
+}
+
+impl Session {
+    pub fn new(ckpt: &Path) -> Self {
+        Session { ckpt: ckpt.to_path_buf(), saved_at: None, recalled: false }
+    }
+
+    fn save<B: AutodiffBackend>(
+        &mut self,
+        t: &mut Trainer<B>,
+        on: &mut impl FnMut(&mut Trainer<B>, Event),
+    ) -> Result<(), String> {
+        stored(t).save(&self.ckpt)?;
+        on(t, Event::Checkpointed(t.iteration));
+        self.saved_at = Some(t.iteration);
+        Ok(())
+    }
+
+    /// One pass: a stop asked for, the end, a pause, or one iteration with what follows it.
+    pub fn step<B: AutodiffBackend>(
+        &mut self,
+        t: &mut Trainer<B>,
+        control: &Control,
+        on: &mut impl FnMut(&mut Trainer<B>, Event),
+    ) -> Result<Step, String> {
+        if !self.recalled {
+            t.recall_grading().map_err(|e| e.to_string())?;
+            self.recalled = true;
+        }
         match control.stop_requested() {
             Stop::No => {}
             Stop::Checkpoint => {
-                if saved_at != Some(t.iteration) {
-                    save(t, &mut on)?;
+                if self.saved_at != Some(t.iteration) {
+                    self.save(t, on)?;
                 }
-                return Ok(Outcome::Interrupted);
+                return Ok(Step::Done(Outcome::Interrupted));
             }
-            Stop::Finish => return Ok(Outcome::Finished),
-            Stop::Abandon => return Ok(Outcome::Abandoned),
+            Stop::Finish => return Ok(Step::Done(Outcome::Finished)),
+            Stop::Abandon => return Ok(Step::Done(Outcome::Abandoned)),
         }
         if t.done() {
-            return Ok(Outcome::Finished);
+            return Ok(Step::Done(Outcome::Finished));
         }
         if control.paused() {
-            if saved_at != Some(t.iteration) {
-                save(t, &mut on)?;
-                saved_at = Some(t.iteration);
+            if self.saved_at != Some(t.iteration) {
+                self.save(t, on)?;
             }
-            std::thread::sleep(Duration::from_millis(30));
-            continue;
+            return Ok(Step::Paused);
         }
         on(t, Event::Before(t.iteration));
-        let started = std::time::Instant::now();
+        let started = web_time::Instant::now();
         let r = t.iterate().map_err(|e| e.to_string())?;
         t.train_secs += started.elapsed().as_secs_f64();
         if let Some((failed, back_to)) = r.rolled_back {
             on(t, Event::RolledBack { failed, back_to });
-            continue;
+            return Ok(Step::Ran);
         }
         on(t, Event::Iteration(&r));
         if t.cfg.grades_at(t.iteration) {
@@ -132,13 +177,13 @@ pub fn run<B: AutodiffBackend>(
             on(t, Event::Graded { iteration: t.iteration, misses });
             if passed {
                 t.graded_at = Some(t.iteration);
-                return Ok(Outcome::Finished);
+                return Ok(Step::Done(Outcome::Finished));
             }
         }
         if t.iteration.is_multiple_of(t.cfg.checkpoint_every) && !t.done() {
-            save(t, &mut on)?;
-            saved_at = Some(t.iteration);
+            self.save(t, on)?;
         }
+        Ok(Step::Ran)
     }
 }
 
@@ -151,11 +196,18 @@ pub fn save_result<B: AutodiffBackend>(t: &mut Trainer<B>, out: &Path, ckpt: &Pa
     let creature = t.creature();
     creature.save(out)?;
     if missed_the_bar(t) {
-        t.checkpoint().save(ckpt)?;
+        stored(t).save(ckpt)?;
     } else {
-        let _ = std::fs::remove_file(ckpt);
+        let _ = crate::fsio::remove(ckpt);
     }
     Ok(creature)
+}
+
+/// The checkpoint a training keeps. In the browser, whose storage holds a few megabytes, without
+/// its pool: a resume starts the pool again from seeds at that iteration (as `zoo carry` does).
+fn stored<B: AutodiffBackend>(t: &mut Trainer<B>) -> crate::train::checkpoint::Checkpoint {
+    let ck = t.checkpoint();
+    if cfg!(target_arch = "wasm32") { ck.without_pool() } else { ck }
 }
 
 /// Whether a training graded against the zoo's bar ran to its end without meeting it.

@@ -190,8 +190,7 @@ fn headless_lab(data: &Path) -> App {
     app.init_state::<Scene>();
     app.add_message::<FileDragAndDrop>();
     let mut opts = PlayOptions::new(WorldSize::new(48, 48, true).unwrap());
-    opts.creatures_dir = data.join("shipped");
-    opts.distill_dir = data.join("shipped");
+    opts.library = vec![data.join("shipped")];
     opts.captures_dir = data.to_path_buf();
     opts.data_dir = data.to_path_buf();
     app.insert_resource(opts);

@@ -1,5 +1,6 @@
 //! The engine's tests, in one binary (each test binary costs CI a link of burn).
 
+mod anywhere;
 mod bounds;
 mod carry;
 mod cli;
@@ -25,6 +26,7 @@ mod shaders;
 mod target;
 mod texture;
 mod training;
+mod web;
 mod world;
 
 #[global_allocator]

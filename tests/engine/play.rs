@@ -36,6 +36,18 @@ pub(crate) fn can_play() -> bool {
     true
 }
 
+/// The binary as `cargo install` leaves it: copied alone into `dir/bin`, with an empty working
+/// folder and a fresh home beside it. Returns (binary, working folder, home).
+pub(crate) fn installed(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let (bin, cwd, home) = (dir.join("bin"), dir.join("empty"), dir.join("home"));
+    for d in [&bin, &cwd, &home] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let game = bin.join("morphogen");
+    std::fs::copy(env!("CARGO_BIN_EXE_morphogen"), &game).expect("copy the binary");
+    (game, cwd, home)
+}
+
 /// The game in a virtual screen, in the project folder, with its data under `dir`.
 pub(crate) fn game(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new("xvfb-run");
@@ -284,7 +296,7 @@ fn green(img: &image::RgbaImage, (x0, y0, x1, y1): (u32, u32, u32, u32)) -> usiz
 }
 
 #[test]
-fn the_game_opens_on_a_grown_lizard_that_a_drag_wounds_and_a_double_click_plants_beside() {
+fn the_installed_game_opens_from_an_empty_folder_on_a_grown_lizard_that_a_drag_wounds_and_a_click_plants_beside() {
     if !can_play() {
         return;
     }
@@ -294,6 +306,9 @@ fn the_game_opens_on_a_grown_lizard_that_a_drag_wounds_and_a_double_click_plants
         return;
     }
     let dir = tmpdir("play-first-minutes");
+    // As a player gets it: the binary copied (installed) on its own, started from an empty folder
+    // with a fresh home, nothing of the checkout in reach.
+    let (game, cwd, home) = installed(&dir);
     // A player's hands: the game with no arguments, then real X input events and F12.
     let hands = r#"
         "$GAME" & pid=$!
@@ -326,18 +341,20 @@ fn the_game_opens_on_a_grown_lizard_that_a_drag_wounds_and_a_double_click_plants
     "#;
     let out = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x800x24", "sh", "-c", hands])
-        .env("GAME", env!("CARGO_BIN_EXE_morphogen"))
+        .env("GAME", &game)
         // The world on the host kernels, its picture uploaded each frame: this test holds that
         // display path; the others step it with the WGSL kernels.
         .env("MORPHOGEN_WORLD", "cpu")
-        .env("XDG_PICTURES_DIR", &dir)
-        .env("XDG_DATA_HOME", &dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("HOME", &home)
+        .env_remove("XDG_PICTURES_DIR")
+        .env_remove("XDG_DATA_HOME")
+        .current_dir(&cwd)
         .output()
         .expect("run the game");
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{}:\n{log}", out.status);
-    let mut shots: Vec<_> = std::fs::read_dir(dir.join("morphogen"))
+    // With no Pictures folder in the fresh home, captures go to the data folder.
+    let mut shots: Vec<_> = std::fs::read_dir(home.join(".local/share/morphogen/captures"))
         .unwrap_or_else(|e| panic!("no screenshots ({e}):\n{log}"))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "png"))

@@ -6,12 +6,12 @@ use std::path::Path;
 use crate::common::*;
 use crate::play::{can_play, game, pixels_like};
 
-/// A shipped level copied into `dir`, its creature path made absolute.
+/// A shipped level copied into `dir` as it is: its creature path (`../assets/creatures/...`) names
+/// no file there, so the shipped creature of that name is played.
 fn copy_level(dir: &Path, name: &str) -> std::path::PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(root.join("levels").join(format!("{name}.ron"))).unwrap();
     let p = dir.join(format!("{name}.ron"));
-    std::fs::write(&p, text.replace("../assets/", &format!("{}/", root.join("assets").display()))).unwrap();
+    std::fs::copy(root.join("levels").join(format!("{name}.ron")), &p).unwrap();
     p
 }
 
@@ -101,10 +101,15 @@ fn challenges_are_played_scored_saved_and_reloaded_in_a_real_window() {
     assert_eq!(won["level"]["won"], true, "{}", won["level"]["why"]);
     let stars = won["level"]["stars"].as_u64().unwrap();
     assert!((1..=3).contains(&stars));
-    // Locks: 01 open (first), 02 locked until 01 is won, 03 open because 02 was won.
-    let unlocked: Vec<bool> =
-        won["levels"].as_array().unwrap().iter().map(|l| l["unlocked"].as_bool().unwrap()).collect();
-    assert_eq!(unlocked, [true, false, true]);
+    // The folder's three files replace the shipped levels of their names; the other shipped ones
+    // are listed after them.
+    let listed = won["levels"].as_array().unwrap();
+    assert!(listed.len() >= 23, "{listed:?}");
+    assert!(listed[..3].iter().all(|l| l["path"].as_str().unwrap().starts_with(levels.to_str().unwrap())));
+    assert!(listed[3..].iter().all(|l| l["path"].as_str().unwrap().starts_with("<shipped>/levels/")));
+    // Locks: 01 open (first), 02 locked until 01 is won, 03 open because 02 was won, 04 locked.
+    let unlocked: Vec<bool> = listed[..4].iter().map(|l| l["unlocked"].as_bool().unwrap()).collect();
+    assert_eq!(unlocked, [true, false, true, false]);
     // The save file: written atomically with the result; the corrupt one kept aside.
     let save: serde_json::Value =
         serde_json::from_slice(&std::fs::read(data.join("challenges.json")).unwrap()).unwrap();

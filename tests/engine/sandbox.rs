@@ -25,8 +25,7 @@ fn headless(size: WorldSize, dir: &std::path::Path) -> App {
     app.init_state::<morphogen::app::Scene>();
     app.add_message::<FileDragAndDrop>();
     let mut opts = PlayOptions::new(size);
-    opts.creatures_dir = dir.to_path_buf();
-    opts.distill_dir = dir.to_path_buf();
+    opts.library = vec![dir.to_path_buf()];
     opts.captures_dir = dir.to_path_buf();
     app.insert_resource(opts);
     app.insert_resource(BackendDevice::<Cpu>(dev()));
@@ -178,8 +177,8 @@ fn the_library_groups_ours_then_the_papers_three_sets_and_filters_by_name() {
     write_creature(&dir, "zeta", 3);
     write_creature(&dir, "alpha", 4);
     let mut app = headless(WorldSize::new(64, 64, true).unwrap(), &dir);
-    app.world_mut().resource_mut::<PlayOptions>().distill_dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/distill");
+    // The paper's models as the game ships them: built into the binary.
+    app.world_mut().resource_mut::<PlayOptions>().library.push(morphogen::shipped::distill());
     app.update();
     let lib = app.world().resource::<Library>();
     use morphogen::app::library::Group;

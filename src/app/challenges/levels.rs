@@ -1,14 +1,17 @@
-//! Level files as Bevy assets from their own asset source (`levels://`, the levels folder), so that
-//! the file watcher reloads a level when its file is saved. A file that does not parse is listed
-//! with its error (file, line, field) and cannot be started; everything else carries on.
+//! The level files of the levels folders: the shipped ones (built into the binary), `--levels` and
+//! the data folder's `levels/`, a later file of the same name replacing an earlier one. The
+//! folders on disk are looked at every second and a file whose time or length changed is read
+//! again, so a level reloads when its file is saved (a poll rather than Bevy's file watcher: it
+//! serves several folders, and the browser build, which has no watcher, shares it). A file that
+//! does not parse is listed with its error (file, line, field) and cannot be started; everything
+//! else carries on.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
-use bevy::asset::io::Reader;
-use bevy::asset::{AssetLoader, LoadContext, LoadState};
 use bevy::prelude::*;
+use web_time::Instant;
 
 use crate::level::Level;
 use crate::thumbnail::Picture;
@@ -18,70 +21,26 @@ use crate::thumbnail::Picture;
 #[derive(Resource, Default)]
 pub struct LevelPictures(pub HashMap<String, (u64, Picture, Option<bevy_egui::egui::TextureHandle>)>);
 
-/// The asset source that serves the levels folder.
-pub const SOURCE: &str = "levels";
-
-#[derive(Asset, TypePath, Debug, Clone)]
-pub struct LevelAsset(pub Level);
-
-#[derive(Debug)]
-pub struct LevelLoadError(pub String);
-
-impl std::fmt::Display for LevelLoadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for LevelLoadError {}
-
-/// Parses level files. `dir` is the levels folder on disk: a level names its creature files
-/// relative to its own file.
-#[derive(TypePath)]
-pub struct LevelLoader {
-    pub dir: PathBuf,
-}
-
-impl AssetLoader for LevelLoader {
-    type Asset = LevelAsset;
-    type Settings = ();
-    type Error = LevelLoadError;
-
-    async fn load(
-        &self,
-        reader: &mut dyn Reader,
-        _: &(),
-        ctx: &mut LoadContext<'_>,
-    ) -> Result<LevelAsset, LevelLoadError> {
-        let source = self.dir.join(ctx.path().path());
-        // The same size limit as every text file morphogen reads (a level is a few kilobytes).
-        crate::limits::file_len(&source, "level file", crate::limits::MAX_TEXT_FILE).map_err(LevelLoadError)?;
-        let mut bytes = Vec::new();
-        reader.read_to_end(&mut bytes).await.map_err(|e| LevelLoadError(format!("{}: {e}", source.display())))?;
-        let text =
-            String::from_utf8(bytes).map_err(|_| LevelLoadError(format!("{}: not UTF-8 text", source.display())))?;
-        Level::parse(&text, &source).map(LevelAsset).map_err(LevelLoadError)
-    }
-
-    fn extensions(&self) -> &[&str] {
-        &["ron"]
-    }
-}
-
 /// What a level file is, as far as the game knows.
 #[derive(Clone, Debug)]
 pub enum Status {
-    Loading,
     Ready(Box<Level>),
     Failed(String),
 }
+
+/// What tells that a file on disk changed: its modification time and length. A shipped file has
+/// none: it never changes.
+type Stamp = Option<(Option<SystemTime>, u64)>;
 
 #[derive(Debug)]
 pub struct LevelEntry {
     /// The file name without `.ron`: the save file's key and the order of play.
     pub name: String,
-    pub handle: Handle<LevelAsset>,
+    /// The file it was read from (the last folder that has one of this name).
+    pub path: PathBuf,
+    stamp: Stamp,
     pub status: Status,
-    /// Bumped whenever the file is (re)loaded, so a level in play can restart on an edit.
+    /// Bumped whenever the file reads differently, so a level in play can restart on an edit.
     pub version: u64,
 }
 
@@ -97,19 +56,20 @@ impl LevelEntry {
     }
 }
 
-/// Every level file in the folder, in file-name order.
+/// Every level file of the folders, in file-name order.
 #[derive(Resource)]
 pub struct Levels {
-    pub dir: PathBuf,
+    /// In order: a later folder's file replaces an earlier one's of the same name.
+    pub dirs: Vec<PathBuf>,
     pub entries: Vec<LevelEntry>,
     last_scan: Option<Instant>,
 }
 
 impl Levels {
-    pub fn new(dir: PathBuf) -> Self {
-        Self { dir, entries: Vec::new(), last_scan: None }
+    pub fn new(dirs: Vec<PathBuf>) -> Self {
+        Self { dirs, entries: Vec::new(), last_scan: None }
     }
-    /// Whether the folder has been looked at once (before that, no name is known to be missing).
+    /// Whether the folders have been looked at once (before that, no name is known to be missing).
     pub fn scanned(&self) -> bool {
         self.last_scan.is_some()
     }
@@ -120,95 +80,84 @@ impl Levels {
     pub fn unlocked(&self, i: usize, won: impl Fn(&str) -> bool) -> bool {
         i == 0 || self.entries.get(i - 1).is_some_and(|p| won(&p.name))
     }
+    /// The folders on disk, for the player: where their own levels can go.
+    pub fn disk_dirs(&self) -> impl Iterator<Item = &PathBuf> {
+        self.dirs.iter().filter(|d| !crate::shipped::is_shipped(d))
+    }
+
+    /// Reads the folders: new files are added, removed ones dropped, and a file whose stamp changed
+    /// is read again (its version bumped when it reads differently).
+    pub fn rescan(&mut self) {
+        let mut files: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for d in &self.dirs {
+            // A folder that is not there (the data folder's, often) has no levels.
+            for p in crate::fsio::list(d, "ron").unwrap_or_default() {
+                if let Some(name) = p.file_stem().and_then(|n| n.to_str()) {
+                    files.insert(name.to_string(), p);
+                }
+            }
+        }
+        self.entries.retain(|e| files.contains_key(&e.name));
+        for (name, path) in files {
+            let stamp = stamp(&path);
+            match self.find(&name) {
+                Some(i) if self.entries[i].path == path && self.entries[i].stamp == stamp => {}
+                Some(i) => {
+                    let e = &mut self.entries[i];
+                    let status = read(&path);
+                    if !same(&e.status, &status) {
+                        e.version += 1;
+                    }
+                    (e.path, e.stamp, e.status) = (path, stamp, status);
+                }
+                None => {
+                    let status = read(&path);
+                    self.entries.push(LevelEntry { name, path, stamp, status, version: 1 });
+                }
+            }
+        }
+        self.entries.sort_by(|a, b| a.name.cmp(&b.name));
+        self.last_scan = Some(Instant::now());
+    }
 }
 
-/// The levels folder as an absolute path: Bevy resolves relative asset roots against the
-/// executable's folder, not the working directory.
-pub fn absolute(dir: &Path) -> PathBuf {
-    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
+fn stamp(path: &std::path::Path) -> Stamp {
+    if crate::shipped::is_shipped(path) {
+        return None;
+    }
+    crate::fsio::stamp(path)
 }
 
-/// Level files in the folder (sorted); a missing folder has none.
-fn level_files(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok())
-                .filter(|e| e.path().is_file())
-                .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                .filter(|n| n.ends_with(".ron"))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
+fn read(path: &std::path::Path) -> Status {
+    match Level::load(path) {
+        Ok(l) => Status::Ready(Box::new(l)),
+        Err(e) => {
+            warn!("level {e}");
+            Status::Failed(e)
+        }
+    }
 }
 
-/// Looks for new or removed files every two seconds (the watcher reloads files it already has).
-pub fn scan(mut levels: ResMut<Levels>, server: Res<AssetServer>) {
-    if levels.last_scan.is_some_and(|t| t.elapsed() < Duration::from_secs(2)) {
+/// Whether two readings of a file are the same level (or the same error).
+fn same(a: &Status, b: &Status) -> bool {
+    match (a, b) {
+        (Status::Ready(x), Status::Ready(y)) => x == y,
+        (Status::Failed(x), Status::Failed(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Looks at the folders every second.
+pub fn scan(mut levels: ResMut<Levels>) {
+    if levels.last_scan.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
         return;
     }
-    levels.last_scan = Some(Instant::now());
-    let files = level_files(&levels.dir);
-    levels.entries.retain(|e| files.iter().any(|f| f.strip_suffix(".ron") == Some(e.name.as_str())));
-    for f in files {
-        let name = f.trim_end_matches(".ron").to_string();
-        if levels.find(&name).is_none() {
-            let handle = server.load::<LevelAsset>(format!("{SOURCE}://{f}"));
-            levels.entries.push(LevelEntry { name, handle, status: Status::Loading, version: 0 });
-        }
-    }
-    levels.entries.sort_by(|a, b| a.name.cmp(&b.name));
-}
-
-/// Keeps each entry's status in step with the asset server: loaded, reloaded after an edit, or
-/// failed with the parser's message.
-pub fn track(
-    mut levels: ResMut<Levels>,
-    server: Res<AssetServer>,
-    assets: Res<Assets<LevelAsset>>,
-    mut events: MessageReader<AssetEvent<LevelAsset>>,
-) {
-    let changed: Vec<AssetId<LevelAsset>> = events
-        .read()
-        .filter_map(|e| match e {
-            AssetEvent::Added { id } | AssetEvent::Modified { id } | AssetEvent::LoadedWithDependencies { id } => {
-                Some(*id)
-            }
-            _ => None,
-        })
-        .collect();
-    for entry in &mut levels.entries {
-        let id = entry.handle.id();
-        if let LoadState::Failed(err) = server.load_state(id) {
-            let msg = failure_message(&err.to_string());
-            if !matches!(&entry.status, Status::Failed(m) if *m == msg) {
-                warn!("level {}: {msg}", entry.name);
-                entry.status = Status::Failed(msg);
-                entry.version += 1;
-            }
-            continue;
-        }
-        let fresh = changed.contains(&id) || matches!(entry.status, Status::Loading | Status::Failed(_));
-        if fresh
-            && let Some(a) = assets.get(id)
-            && entry.level() != Some(&a.0)
-        {
-            // Only a level that reads differently counts as a new version (a level in play
-            // restarts on it); Bevy reports one load more than once.
-            entry.status = Status::Ready(Box::new(a.0.clone()));
-            entry.version += 1;
-        }
-    }
-}
-
-/// The parser's own words from Bevy's wrapped load error (without the backtrace it may carry).
-fn failure_message(err: &str) -> String {
-    let err = err.lines().next().unwrap_or(err);
-    // Bevy says "Failed to load asset 'levels://x.ron' with asset loader '...': <ours>".
-    const MARK: &str = "LevelLoader': ";
-    match err.find(MARK) {
-        Some(i) => err[i + MARK.len()..].to_string(),
-        None => err.to_string(),
+    // Only a change marks the resource changed (the thumbnails ask for new pictures on it).
+    let before: Vec<(String, u64)> = levels.entries.iter().map(|e| (e.name.clone(), e.version)).collect();
+    let l = levels.bypass_change_detection();
+    l.rescan();
+    let after: Vec<(String, u64)> = l.entries.iter().map(|e| (e.name.clone(), e.version)).collect();
+    if before != after {
+        levels.set_changed();
     }
 }

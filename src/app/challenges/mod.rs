@@ -1,4 +1,4 @@
-//! The challenges scene: levels from `levels/` (Bevy assets, reloaded when their file is saved),
+//! The challenges scene: the shipped levels and the player's (reloaded when their file is saved),
 //! a level list with locks and best results, and levels played with budgets, a live shape % and
 //! a result screen. Best results persist in the user's data folder (`level::score::SaveFile`).
 
@@ -12,29 +12,21 @@ pub mod play;
 use std::marker::PhantomData;
 use std::path::PathBuf;
 
-use bevy::asset::AssetApp;
-use bevy::asset::io::AssetSourceBuilder;
 use bevy::prelude::*;
 use bevy_egui::EguiPrimaryContextPass;
 
 use super::Scene;
 use super::shell::Notices;
 use crate::world::WorldBackend;
-pub use levels::{LevelAsset, Levels};
+pub use levels::Levels;
 pub use play::{Challenge, LevelTool};
 
 /// Where the levels and the save file live.
 #[derive(Resource, Clone, Debug)]
 pub struct ChallengeOptions {
-    pub levels_dir: PathBuf,
+    /// The levels' folders, in order: a later file replaces an earlier one of the same name.
+    pub levels: Vec<PathBuf>,
     pub data_dir: PathBuf,
-}
-
-/// Serves the levels folder as the `levels://` asset source; must be added before Bevy's
-/// `AssetPlugin` (that is, before `DefaultPlugins`).
-pub fn register_level_source(app: &mut App, dir: &std::path::Path) {
-    let abs = levels::absolute(dir);
-    app.register_asset_source(levels::SOURCE, AssetSourceBuilder::platform_default(&abs.to_string_lossy(), None));
 }
 
 pub struct ChallengesPlugin<B> {
@@ -50,15 +42,12 @@ impl<B> ChallengesPlugin<B> {
 
 impl<B: WorldBackend> Plugin for ChallengesPlugin<B> {
     fn build(&self, app: &mut App) {
-        let dir = levels::absolute(&self.opts.levels_dir);
-        app.init_asset::<LevelAsset>()
-            .register_asset_loader(levels::LevelLoader { dir: dir.clone() })
-            .insert_resource(Levels::new(dir))
+        app.insert_resource(Levels::new(self.opts.levels.clone()))
             .insert_resource(self.opts.clone())
             .init_resource::<panel_state::ChallengeTexture>()
             .add_systems(Startup, open_challenges::<B>)
-            .add_systems(Update, (levels::scan, levels::track).chain())
-            .add_systems(Update, play::advance::<B>.after(levels::track).run_if(in_state(Scene::Challenges)))
+            .add_systems(Update, levels::scan)
+            .add_systems(Update, play::advance::<B>.after(levels::scan).run_if(in_state(Scene::Challenges)))
             .add_systems(
                 EguiPrimaryContextPass,
                 panel::panel::<B>.run_if(in_state(Scene::Challenges)).in_set(super::shell::Panels),

@@ -45,7 +45,9 @@ pub fn panel<B: WorldBackend>(
                 None => {
                     ui.heading("Challenges");
                     ui.label("Each level wounds a creature, or asks you to. Win one to open the next.");
-                    ui.small(format!("Levels are files in {}: edit one and it reloads.", levels.dir.display()));
+                    for d in levels.disk_dirs() {
+                        ui.small(format!("Levels of your own go in {}: edit one and it reloads.", d.display()));
+                    }
                 }
             }
             ui.separator();
@@ -123,7 +125,7 @@ fn level_list(
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.heading("Levels");
         if levels.entries.is_empty() {
-            ui.label(format!("No level files in {}.", levels.dir.display()));
+            ui.label("No level files.");
         }
         for (i, e) in levels.entries.iter().enumerate() {
             let open = levels.unlocked(i, |n| save.won(n));
@@ -137,9 +139,6 @@ fn level_list(
                     }
                 });
                 match &e.status {
-                    Status::Loading => {
-                        ui.small("loading...");
-                    }
                     Status::Failed(err) => {
                         ui.colored_label(egui::Color32::from_rgb(200, 40, 40), err);
                     }

@@ -139,7 +139,6 @@ impl<B: WorldBackend> Challenge<B> {
         let entry = levels.entries.iter().find(|e| e.name == name).ok_or(format!("no level named {name}"))?;
         let level = match &entry.status {
             Status::Ready(l) => (**l).clone(),
-            Status::Loading => return Err(format!("{name} is still loading")),
             Status::Failed(e) => return Err(e.clone()),
         };
         let run = LevelRun::<B>::prepare(level, device)?;
@@ -253,7 +252,7 @@ pub fn advance<B: WorldBackend>(
     let Some(p) = ch.playing.as_mut() else { return };
     if p.run.growing().is_some() {
         // Growth before play: steps in chunks until this frame's share of time is spent.
-        let started = std::time::Instant::now();
+        let started = web_time::Instant::now();
         loop {
             match p.run.grow(GROWTH_CHUNK) {
                 Ok(false) if started.elapsed() < GROWTH_PER_FRAME => continue,

@@ -25,7 +25,13 @@ pub(super) fn draft_form(
     ui.heading("Lab");
     ui.horizontal(|ui| {
         if ui.button("Open image...").clicked() {
-            state.picker.open = true;
+            // The page's own file chooser in the browser; the window's dialog on the desktop.
+            #[cfg(target_arch = "wasm32")]
+            crate::app::shell::browser_files::pick_file();
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                state.picker.open = true;
+            }
         }
         ui.small("or drop a PNG on the window");
     });

@@ -63,6 +63,15 @@ pub(super) fn job_list(ui: &mut egui::Ui, state: &mut LabState, notices: &mut No
                 }
             }
             JobState::Queued if ui.button("Unqueue").clicked() => act.push((j.id, JobAction::Stop)),
+            // In the browser the creature lives in the page's storage: this keeps a copy.
+            #[cfg(target_arch = "wasm32")]
+            JobState::Saved { path, .. } if ui.button("Download .creature").clicked() => {
+                let name = path.file_name().map(std::path::PathBuf::from).unwrap_or_default();
+                let to = std::path::Path::new(crate::fsio::browser::DOWNLOADS).join(name);
+                if let Err(e) = crate::fsio::read(path).and_then(|b| crate::fsio::write_atomic(&to, &b)) {
+                    notices.say(e);
+                }
+            }
             JobState::Stopped => {
                 if ui.button("Resume").clicked() {
                     act.push((j.id, JobAction::Resume));

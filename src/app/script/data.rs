@@ -70,6 +70,9 @@ pub enum Action {
     WaitLevelTime(f32),
     /// Waits until a level file is reloaded (or fails to) after an edit.
     WaitLevelReload(String),
+    /// Makes the library's and the level list's pictures (off while a script runs) and waits
+    /// until every one asked for is made or has failed.
+    WaitThumbnails,
     Quit,
 }
 
@@ -171,7 +174,6 @@ impl Script {
         Self::parse(&text, path.parent().unwrap_or(Path::new("."))).map_err(|e| format!("{}: {e}", path.display()))
     }
     pub fn path(&self, p: &str) -> PathBuf {
-        let p = PathBuf::from(p);
-        if p.is_absolute() { p } else { self.base.join(p) }
+        crate::shipped::resolve(&self.base, Path::new(p))
     }
 }

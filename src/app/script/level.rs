@@ -4,7 +4,6 @@
 use super::data::Action;
 use super::state::{Runner, ScriptWorld, Wait};
 use crate::app::Scene;
-use crate::app::challenges::levels::Status;
 use crate::world::WorldBackend;
 
 /// Runs `a` if it is the challenges': Ok(false) when it belongs elsewhere.
@@ -16,14 +15,14 @@ pub(super) fn act<B: WorldBackend>(runner: &mut Runner, w: &mut ScriptWorld<B>, 
                 return Err("no challenges in this app".into());
             };
             w.scene.as_mut().ok_or("no scenes in this app")?.set(Scene::Challenges);
-            // Files load in the background: wait for this one first.
-            match l.find(name).map(|i| &l.entries[i].status) {
-                None if l.scanned() => return Err(format!("no level named {name} in {}", l.dir.display())),
-                None | Some(Status::Loading) => {
-                    runner.wait = Wait::Levels(name.clone());
-                    return Ok(true);
+            // The folders are read on the first frame: wait for that first.
+            if l.find(name).is_none() {
+                if l.scanned() {
+                    let dirs: Vec<String> = l.dirs.iter().map(|d| d.display().to_string()).collect();
+                    return Err(format!("no level named {name} in {}", dirs.join(", ")));
                 }
-                _ => {}
+                runner.wait = Wait::Levels;
+                return Ok(true);
             }
             ch.start(l, name, &d.0)?;
             if matches!(a, Action::WatchLevel(_)) {

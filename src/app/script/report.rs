@@ -11,6 +11,7 @@ use crate::world::WorldBackend;
 pub struct Report {
     pub level: Option<LevelReport>,
     pub levels: Vec<LevelFile>,
+    pub library: Vec<LibraryEntry>,
     pub training: Option<TrainingReport>,
     pub frame: u64,
     pub time_s: f64,
@@ -21,6 +22,19 @@ pub struct Report {
     pub steps_per_sec: f32,
     pub fps: f32,
     pub step_ms: f32,
+}
+
+/// A creature of the library, in the order shown.
+#[derive(Serialize)]
+pub struct LibraryEntry {
+    pub name: String,
+    /// The library's section: "Ours", "Regenerating", "Persistent" or "Growing".
+    pub group: String,
+    /// Where it was read from (`<shipped>/...` for a file built into morphogen).
+    pub source: String,
+    /// Its picture: "grown" (the creature grown from a seed), "target" (its target image until
+    /// then) or "none".
+    pub picture: &'static str,
 }
 
 #[derive(Serialize)]
@@ -54,7 +68,7 @@ pub struct BestReport {
     pub time: f32,
 }
 
-/// A file of the levels folder: its title once read, or its error, or that it is still loading.
+/// A level file: its title, or its error.
 #[derive(Serialize)]
 pub struct LevelFile {
     pub name: String,
@@ -62,11 +76,13 @@ pub struct LevelFile {
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub loading: bool,
     pub version: u64,
     pub unlocked: bool,
     pub won: bool,
+    /// Where it was read from (`<shipped>/levels/...` for a shipped level).
+    pub path: String,
+    /// Whether the level list has its picture of the level's starting world.
+    pub picture: bool,
 }
 
 impl Report {
@@ -98,6 +114,22 @@ impl Report {
             }
         });
         let won = |n: &str| w.challenge.as_ref().is_some_and(|c| c.save.won(n));
+        let pictures = w.pictures.as_deref();
+        let library = w
+            .lib
+            .entries
+            .iter()
+            .map(|e| LibraryEntry {
+                name: e.name.clone(),
+                group: format!("{:?}", e.group),
+                source: e.source.display().to_string(),
+                picture: match (e.grown, &e.thumbnail) {
+                    (true, _) => "grown",
+                    (false, Some(_)) => "target",
+                    (false, None) => "none",
+                },
+            })
+            .collect();
         let levels = w
             .levels
             .as_ref()
@@ -109,10 +141,11 @@ impl Report {
                         name: e.name.clone(),
                         title: e.level().map(|lv| lv.title.clone()),
                         error: if let Status::Failed(err) = &e.status { Some(err.clone()) } else { None },
-                        loading: matches!(e.status, Status::Loading),
                         version: e.version,
                         unlocked: l.unlocked(i, won),
                         won: won(&e.name),
+                        path: e.path.display().to_string(),
+                        picture: pictures.is_some_and(|p| p.0.get(&e.name).is_some_and(|p| p.0 == e.version)),
                     })
                     .collect()
             })
@@ -121,6 +154,7 @@ impl Report {
         Report {
             level,
             levels,
+            library,
             training,
             frame: w.clock.frames(),
             time_s: runner.started.elapsed().as_secs_f64(),

@@ -9,7 +9,6 @@ use bevy::prelude::*;
 
 use super::data::Script;
 use super::state::{Runner, ScriptWorld, Wait};
-use crate::app::challenges::levels::Status;
 use crate::app::sim::{EditWorld, Sandbox};
 use crate::lab::JobState;
 use crate::world::WorldBackend;
@@ -32,7 +31,7 @@ impl<B: WorldBackend> Plugin for ScriptPlugin<B> {
             next: 0,
             wait: Wait::None,
             failed: None,
-            started: std::time::Instant::now(),
+            started: web_time::Instant::now(),
         })
         .add_systems(
             Update,
@@ -95,19 +94,21 @@ fn waited<B: WorldBackend>(runner: &mut Runner, w: &mut ScriptWorld<B>, exit: &m
         Wait::LevelTime(t) => !playing.is_some_and(|p| p.run.outcome().is_none() && p.run.time() < t),
         Wait::Reload(ref name, v) => {
             let Some(l) = w.levels.as_ref() else { return false };
-            l.find(name).is_some_and(|i| l.entries[i].version != v && !matches!(l.entries[i].status, Status::Loading))
+            l.find(name).is_some_and(|i| l.entries[i].version != v)
         }
-        Wait::Levels(ref name) => {
+        Wait::Levels => {
             let Some(l) = w.levels.as_ref() else { return false };
-            let ready = l.find(name).is_some_and(|i| !matches!(l.entries[i].status, Status::Loading));
-            // Once the folder has been looked at, an unknown name is decided too: the action runs
-            // again and says so.
-            if ready || l.scanned() && l.find(name).is_none() {
+            // Once the folders have been looked at, the name is there or it is not: the action runs
+            // again and plays it or says so.
+            if l.scanned() {
                 runner.next -= 1;
                 return true;
             }
             false
         }
+        // The worker asks for every picture in the frame it starts: from the next on, nothing
+        // pending means everything asked for has come.
+        Wait::Thumbnails => w.worker.as_ref().is_some_and(|t| !t.is_added() && t.pending == 0),
         Wait::Quit => {
             if w.capture.as_ref().is_none_or(|c| c.in_flight.load(Ordering::SeqCst) == 0) {
                 exit.write(AppExit::Success);

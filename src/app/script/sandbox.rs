@@ -74,6 +74,10 @@ pub(super) fn act<B: WorldBackend>(runner: &mut Runner, w: &mut ScriptWorld<B>, 
         }
         Action::Clear => sandbox.world.clear(),
         Action::Scene(s) => w.scene.as_mut().ok_or("no scenes in this app")?.set(*s),
+        Action::WaitThumbnails => {
+            w.thumbnails.as_mut().ok_or("no thumbnails in this app")?.0 = true;
+            runner.wait = Wait::Thumbnails;
+        }
         Action::Quit => {
             // Hold the world still while captures finish.
             w.clock.step_limit = Some(sandbox.world.steps());

@@ -11,10 +11,12 @@ use crate::app::Scene;
 use crate::app::capture::CaptureRequests;
 use crate::app::challenges::Challenge;
 use crate::app::challenges::Levels;
+use crate::app::challenges::levels::LevelPictures;
 use crate::app::lab::LabState;
 use crate::app::library::Library;
 use crate::app::shell::Notices;
 use crate::app::sim::{BackendDevice, Clock, Sandbox};
+use crate::app::thumbnails::{ThumbnailSwitch, ThumbnailWorker};
 use crate::world::WorldBackend;
 
 #[derive(Resource)]
@@ -24,7 +26,7 @@ pub struct Runner {
     pub(super) wait: Wait,
     /// Set when the script has failed; the app exits with an error.
     pub failed: Option<String>,
-    pub(super) started: std::time::Instant,
+    pub(super) started: web_time::Instant,
 }
 
 /// What the script waits for before its next action.
@@ -40,8 +42,10 @@ pub(super) enum Wait {
     LevelTime(f32),
     /// A level file's version to move on from.
     Reload(String, u64),
-    /// Level files still loading.
-    Levels(String),
+    /// The level folders not yet read.
+    Levels,
+    /// The pictures of the library and the level list.
+    Thumbnails,
     /// A level's creatures growing before play.
     Growth,
     Quit,
@@ -61,4 +65,7 @@ pub struct ScriptWorld<'w, B: WorldBackend> {
     pub challenge: Option<ResMut<'w, Challenge<B>>>,
     pub levels: Option<Res<'w, Levels>>,
     pub device: Option<Res<'w, BackendDevice<B>>>,
+    pub thumbnails: Option<ResMut<'w, ThumbnailSwitch>>,
+    pub worker: Option<Res<'w, ThumbnailWorker>>,
+    pub pictures: Option<Res<'w, LevelPictures>>,
 }

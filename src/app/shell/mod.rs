@@ -3,6 +3,8 @@
 //! built from, pictures that change while they are shown, and where the user's focus is. Scenes
 //! depend on the shell, never the other way.
 
+#[cfg(target_arch = "wasm32")]
+pub mod browser_files;
 pub mod notices;
 pub mod textures;
 pub mod widgets;
@@ -37,6 +39,8 @@ impl Plugin for ShellPlugin {
             .init_resource::<UiFocus>()
             .add_systems(Update, notices::prune)
             .add_systems(EguiPrimaryContextPass, update_focus.after(Panels));
+        #[cfg(target_arch = "wasm32")]
+        app.add_plugins(browser_files::BrowserFilesPlugin);
     }
 }
 

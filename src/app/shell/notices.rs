@@ -1,7 +1,9 @@
 //! Messages for the user (bad drops, saved files, level reloads): every scene says them and shows
 //! the recent ones.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use web_time::Instant;
 
 use bevy::prelude::*;
 
