@@ -132,9 +132,16 @@ fn page(name: &str) -> Option<(PathBuf, String, Server)> {
 fn the_browser_build_opens_on_a_grown_lizard_that_regrows_from_a_drag_saves_captures_and_takes_dropped_files() {
     let Some((out, url, _server)) = page("web-first") else { return };
     // Dropped on the page once it has regrown: a Distill model, a creature file, an image.
-    let drops = ["assets/distill/ex2_eye.json", "assets/creatures/cactus.creature", "assets/targets/ladybug.png"]
-        .map(|f| root().join(f).to_string_lossy().into_owned());
-    let console = drive("first", &url, &drops.each_ref().map(String::as_str), &out);
+    // And a creature file cut short, as a failed download leaves one.
+    let broken = out.with_file_name("broken.creature");
+    let whole = std::fs::read(root().join("assets/creatures/cactus.creature")).unwrap();
+    std::fs::write(&broken, &whole[..whole.len() / 2]).unwrap();
+    let mut drops: Vec<String> =
+        ["assets/distill/ex2_eye.json", "assets/creatures/cactus.creature", "assets/targets/ladybug.png"]
+            .map(|f| root().join(f).to_string_lossy().into_owned())
+            .into();
+    drops.insert(2, broken.to_string_lossy().into_owned());
+    let console = drive("first", &url, &drops.iter().map(String::as_str).collect::<Vec<_>>(), &out);
     let first = json(&out.join("first.json"));
     eprintln!("first screen: {first}\n{console}");
     assert!(first["path"].as_str().unwrap().contains("steps on"), "the page says which path it took: {first}");
@@ -173,6 +180,8 @@ fn the_browser_build_opens_on_a_grown_lizard_that_regrows_from_a_drag_saves_capt
     for said in ["added ex2_eye to the library", "added cactus to the library", "ladybug: ready to train"] {
         assert!(console.contains(said), "the game said {said:?} of a file dropped on the page:\n{console}");
     }
+    // The broken file: refused with its name, and the page goes on (the image after it opened).
+    assert!(console.contains("not added: /dropped/broken.creature"), "{console}");
 }
 
 #[test]

@@ -99,7 +99,8 @@ impl Levels {
         }
         self.entries.retain(|e| files.contains_key(&e.name));
         for (name, path) in files {
-            let stamp = stamp(&path);
+            // A shipped file's stamp never changes: it is read once.
+            let stamp = crate::fsio::stamp(&path);
             match self.find(&name) {
                 Some(i) if self.entries[i].path == path && self.entries[i].stamp == stamp => {}
                 Some(i) => {
@@ -119,13 +120,6 @@ impl Levels {
         self.entries.sort_by(|a, b| a.name.cmp(&b.name));
         self.last_scan = Some(Instant::now());
     }
-}
-
-fn stamp(path: &std::path::Path) -> Stamp {
-    if crate::shipped::is_shipped(path) {
-        return None;
-    }
-    crate::fsio::stamp(path)
 }
 
 fn read(path: &std::path::Path) -> Status {
