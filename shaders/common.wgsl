@@ -1,9 +1,6 @@
 // Shared by every kernel (after the prelude of structs and constants that Rust generates from
 // `kernels::layout`): the fire hash and the grid's neighbourhood.
 
-// Features per cell: four filters of at most STRIDE channels.
-const MAX_F: u32 = 4u * STRIDE;
-
 // The same integer hash as `nca::fire::mix` on the host: the fire mask is a pure function of
 // (seed, step, stream, cell), so the CPU and the GPU draw identical masks.
 fn hash_u32(v: u32) -> u32 {

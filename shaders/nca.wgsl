@@ -5,7 +5,6 @@
 // `wts` (array<vec4<f32>>); every invocation of a workgroup reads the same weight at the same time,
 // so the reads broadcast. The caller declares `wts` and the Layer struct.
 
-const TILE: u32 = {{ tile }}u;
 const CELLS: u32 = TILE * TILE;
 // Invocations that share one cell's network (the workgroup is TILE x TILE x LANES): each takes
 // LANES-th of the hidden units, so a cell's chain of multiply-adds is that much shorter. A GPU
@@ -32,7 +31,7 @@ fn perceive(l: Layer, ry: u32, rx: u32, f: ptr<function, array<f32, MAX_F>>) -> 
     for (var ch = 0u; ch < c; ch++) {
         (*f)[ch] = xs_at(ry, rx, ch);
     }
-    if ((l.filters & 6u) == 6u) {
+    if ((l.filters & FILTER_SOBEL) == FILTER_SOBEL) {
         for (var ch = 0u; ch < c; ch++) {
             let v0 = xs_at(ry - 1u, rx - 1u, ch);
             let v1 = xs_at(ry - 1u, rx, ch);
@@ -49,7 +48,7 @@ fn perceive(l: Layer, ry: u32, rx: u32, f: ptr<function, array<f32, MAX_F>>) -> 
         }
         band = 3u;
     }
-    if ((l.filters & 8u) != 0u) {
+    if ((l.filters & FILTER_LAPLACIAN) != 0u) {
         for (var ch = 0u; ch < c; ch++) {
             let corners = xs_at(ry - 1u, rx - 1u, ch) + xs_at(ry - 1u, rx + 1u, ch) + xs_at(ry + 1u, rx - 1u, ch) + xs_at(ry + 1u, rx + 1u, ch);
             let edges = xs_at(ry - 1u, rx, ch) + xs_at(ry, rx - 1u, ch) + xs_at(ry, rx + 1u, ch) + xs_at(ry + 1u, rx, ch);

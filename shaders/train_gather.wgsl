@@ -25,8 +25,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let xx = i32(local % w);
     let c = l.channels;
     let kept = select(0.0, 1.0, life[id] != 0u);
-    let sobel = (l.filters & 6u) == 6u;
-    let lap = (l.filters & 8u) != 0u;
+    let sobel = (l.filters & FILTER_SOBEL) == FILTER_SOBEL;
+    let lap = (l.filters & FILTER_LAPLACIAN) != 0u;
     let lap_band = select(1u, 3u, sobel);
     var acc: array<f32, STRIDE>;
     for (var ch = 0u; ch < c; ch++) {

@@ -1,9 +1,7 @@
 //! Choosing where the model runs: burn's wgpu backend on a GPU, or its ndarray backend on the CPU.
 
+use crate::rule::TrainBackend;
 use burn::backend::{Autodiff, NdArray, Wgpu};
-use burn::tensor::backend::AutodiffBackend;
-
-use crate::nca::StepMode;
 
 pub type CpuBackend = NdArray<f32>;
 pub type GpuBackend = Wgpu;
@@ -45,29 +43,10 @@ impl std::fmt::Display for GpuInfo {
     }
 }
 
-/// The adapter GPU work runs on: real GPUs first, a software driver last.
-pub fn best_adapter(instance: &wgpu::Instance) -> Option<wgpu::Adapter> {
-    let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
-    let rank = |t: wgpu::DeviceType| match t {
-        wgpu::DeviceType::DiscreteGpu => 0,
-        wgpu::DeviceType::IntegratedGpu => 1,
-        wgpu::DeviceType::VirtualGpu => 2,
-        wgpu::DeviceType::Other => 3,
-        wgpu::DeviceType::Cpu => 4,
-    };
-    adapters.into_iter().min_by_key(|a| rank(a.get_info().device_type))
-}
-
-pub fn no_adapter() -> String {
-    "no GPU adapter found (no Vulkan, Metal, DX12 or GL driver). On Debian, \
-     `apt-get install mesa-vulkan-drivers libvulkan1` provides a software one; or use --backend cpu"
-        .into()
-}
-
 /// Looks for a wgpu adapter, preferring real GPUs. Cheap; creates no device.
 pub fn probe_gpu() -> Result<GpuInfo, String> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
-    let i = best_adapter(&instance).ok_or_else(no_adapter)?.get_info();
+    let i = crate::gpu_device::best_adapter(&instance).ok_or_else(crate::gpu_device::no_adapter)?.get_info();
     Ok(GpuInfo {
         name: i.name.clone(),
         device_type: format!("{:?}", i.device_type),
@@ -102,15 +81,6 @@ impl Resolved {
             Resolved::Gpu(g) => format!("GPU: {g}"),
         }
     }
-
-    /// How to step: on the CPU the host kernels (simulation, and training with the host
-    /// gradient), on a GPU our WGSL kernels (training with the fused rollout gradient).
-    pub fn step_mode(&self) -> StepMode {
-        match self {
-            Resolved::Cpu => StepMode::Host,
-            Resolved::Gpu(_) => StepMode::Fused,
-        }
-    }
 }
 
 /// Auto takes a hardware GPU when there is one; a software Vulkan driver is slower than the CPU
@@ -136,7 +106,7 @@ fn gpu_opened(g: GpuInfo) -> Result<Resolved, String> {
 /// Work generic over the backend, run by [`run_job`] on the resolved one.
 pub trait BackendJob {
     type Output;
-    fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output;
+    fn run<B: TrainBackend>(self, device: B::Device, on: &Resolved) -> Self::Output;
 }
 
 pub fn run_job<J: BackendJob>(on: &Resolved, job: J) -> J::Output {

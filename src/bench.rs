@@ -3,12 +3,14 @@
 
 use web_time::Instant;
 
-use burn::tensor::backend::{AutodiffBackend, Backend};
+use crate::nca::NcaParams;
+use crate::rule::{RuleBackend, TrainBackend};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 use crate::kernels::profile::measured;
 use crate::nca::sim::state_tensor;
-use crate::nca::{CHANNELS, ModelSpec, NcaConfig, Simulation, StepMode, Weights};
+use crate::nca::{CHANNELS, ModelSpec, NcaConfig, Weights};
+use crate::simulation::Simulation;
 use crate::target::Target;
 use crate::train::{Mode, TrainConfig, Trainer};
 
@@ -25,11 +27,11 @@ pub fn bench_weights() -> Weights {
 
 /// Cell updates per second on a `grid` x `grid` world where every cell is alive (channels 3.. =
 /// 0.5, as in the anchor), for at least `seconds`.
-pub fn sim_cell_updates_per_s<B: Backend>(device: &B::Device, grid: usize, seconds: f64, mode: StepMode) -> f64 {
+pub fn sim_cell_updates_per_s<B: RuleBackend>(device: &B::Device, grid: usize, seconds: f64) -> f64 {
     let mut host = vec![0.0f32; grid * grid * CHANNELS];
     host.chunks_exact_mut(CHANNELS).for_each(|c| c[3..].iter_mut().for_each(|v| *v = 0.5));
     let state = state_tensor::<B>(host, [1, grid, grid, CHANNELS], device);
-    let mut sim = Simulation::from_state(&bench_weights(), NcaConfig::default(), state, 1).with_mode(mode);
+    let mut sim = Simulation::from_state(&bench_weights(), NcaConfig::default(), state, 1);
     sim.run(3);
     sim.sync();
     measured(|| {
@@ -46,7 +48,7 @@ pub fn sim_cell_updates_per_s<B: Backend>(device: &B::Device, grid: usize, secon
 
 /// Training iterations per second for the paper's configuration: batch 8, 72x72, 80 steps, from
 /// the seed, against a random target.
-pub fn train_iters_per_s<B: AutodiffBackend>(device: &B::Device, iters: usize, mode: StepMode) -> f64 {
+pub fn train_iters_per_s<B: TrainBackend>(device: &B::Device, iters: usize) -> f64 {
     let mut rng = StdRng::seed_from_u64(3);
     let rgba: Vec<f32> = (0..72 * 72 * 4).map(|_| rng.random::<f32>()).collect();
     let target = Target { width: 72, height: 72, rgba };
@@ -57,7 +59,7 @@ pub fn train_iters_per_s<B: AutodiffBackend>(device: &B::Device, iters: usize, m
         iterations: iters as u64 + 1,
         ..Default::default()
     };
-    let mut t = Trainer::<B>::new("bench", cfg, target, device.clone()).expect("bench config").with_step_mode(mode);
+    let mut t = Trainer::<B>::new("bench", cfg, target, device.clone()).expect("bench config");
     t.set_weights(&bench_weights());
     t.iterate().expect("warm-up iteration");
     measured(|| {
@@ -73,20 +75,17 @@ pub fn train_iters_per_s<B: AutodiffBackend>(device: &B::Device, iters: usize, m
 /// creature's own target, its own weights, and a pool of states grown from the seed by its own
 /// rule (`grown` steps; 8 grown grids copied over the pool), so that every rollout works on a
 /// grown creature as a training does once its pool has filled.
-pub fn train_real_iters_per_s<B: AutodiffBackend>(
+pub fn train_real_iters_per_s<B: TrainBackend>(
     device: &B::Device,
     creature: &crate::creature::Creature,
     iters: usize,
-    mode: StepMode,
 ) -> Result<f64, String> {
     let target = creature.target.clone().ok_or("the creature has no target image")?;
     let [h, w] = [target.height, target.width];
     let cfg = TrainConfig { mode: Mode::Regenerate, iterations: iters as u64 + 1, ..Default::default() };
-    let mut t =
-        Trainer::<B>::new("bench", cfg, target, device.clone()).map_err(|e| e.to_string())?.with_step_mode(mode);
+    let mut t = Trainer::<B>::new("bench", cfg, target, device.clone()).map_err(|e| e.to_string())?;
     t.set_weights(&creature.weights);
-    let mut sim = Simulation::<B::InnerBackend>::from_seed(&creature.weights, creature.meta.rule, [8, h, w], 5, device)
-        .with_mode(mode);
+    let mut sim = Simulation::<B::InnerBackend>::from_seed(&creature.weights, creature.meta.rule, [8, h, w], 5, device);
     sim.run(200);
     t.fill_pool(&sim.host_state(), 8)?;
     t.iterate().map_err(|e| e.to_string())?;
@@ -117,12 +116,7 @@ pub fn cpu_side_by_side_iters_per_s(
         ));
     }
     let rates = crate::lanes::side_by_side(k, |_| {
-        train_real_iters_per_s::<burn::backend::Autodiff<CpuBackend>>(
-            &Default::default(),
-            creature,
-            iters,
-            StepMode::Host,
-        )
+        train_real_iters_per_s::<burn::backend::Autodiff<CpuBackend>>(&Default::default(), creature, iters)
     });
     rates.into_iter().sum()
 }
@@ -132,7 +126,7 @@ pub fn cpu_side_by_side_iters_per_s(
 /// `seconds`; also the fraction of cells alive at the end (a world that died would time idle
 /// kernels). With several species each owns a band of rows (living cells of one species are
 /// closed to the others, so overlapping layers would die at once): one update per cell per step.
-pub fn world_cell_updates_per_s<B: crate::world::WorldBackend>(
+pub fn world_cell_updates_per_s<B: crate::rule::RuleBackend>(
     device: &B::Device,
     grid: usize,
     species: usize,
@@ -187,7 +181,7 @@ pub fn fused_creatures_iters_per_s(
     k: usize,
     iters: usize,
 ) -> Result<f64, String> {
-    use crate::kernels::fused::{Batch, Loss, flat_weights, rollout_grad};
+    use crate::kernels::fused::{Batch, Loss, rollout_grad};
     use crate::nca::{FireMasks, sim::seed_state};
     use burn::backend::Wgpu;
     use burn::tensor::{Tensor, TensorData};
@@ -210,7 +204,8 @@ pub fn fused_creatures_iters_per_s(
             steps,
             each: None,
         };
-        rollout_grad(x0.clone(), flat_weights(&params), &batch, Loss::Rgba(Box::new(targets.clone()))).map(|o| o.loss)
+        rollout_grad(x0.clone(), NcaParams::flat(&params), &batch, Loss::Rgba(Box::new(targets.clone())))
+            .map(|o| o.loss)
     };
     one(0)?;
     measured(|| {
@@ -226,17 +221,15 @@ pub fn fused_creatures_iters_per_s(
 /// regrowth, 8 trials per wound), graded every `every` iterations from the first drop of the
 /// learning rate on, or to give up at the config's last iteration: (wall seconds, iterations,
 /// whether it passed). Gradings count in the time: they are part of getting there.
-pub fn time_to_grade<B: AutodiffBackend>(
+pub fn time_to_grade<B: TrainBackend>(
     device: &B::Device,
     target: Target,
     every: u64,
-    mode: StepMode,
 ) -> Result<(f64, u64, bool), String> {
     use crate::train::session::{Control, run};
     let d = TrainConfig { mode: Mode::Regenerate, ..Default::default() };
     let cfg = TrainConfig { grade_every: every, checkpoint_every: d.iterations, ..d };
-    let mut t =
-        Trainer::<B>::new("grade", cfg, target, device.clone()).map_err(|e| e.to_string())?.with_step_mode(mode);
+    let mut t = Trainer::<B>::new("grade", cfg, target, device.clone()).map_err(|e| e.to_string())?;
     let ckpt = std::env::temp_dir().join(format!("morphogen-time-to-grade-{}.ckpt", std::process::id()));
     let t0 = Instant::now();
     let outcome = run(&mut t, &ckpt, &Control::default(), |_, _| {});

@@ -1,12 +1,16 @@
 //! The report card of a creature: growth, persistence and regeneration, each from seeded runs.
 
-use burn::tensor::{Tensor, TensorData, backend::Backend};
+use burn::tensor::{Tensor, TensorData};
+
+use crate::rule::RuleBackend;
 use rand::{SeedableRng, rngs::StdRng};
 use serde::Serialize;
 
 use crate::creature::Creature;
+use crate::nca::Wound;
 use crate::nca::sim::rgba_mse;
-use crate::nca::{Simulation, StepMode, Wound};
+use crate::nca::wound::CardWound;
+use crate::simulation::Simulation;
 
 /// A wound has healed when the state 200 steps later is this close (RGBA MSE) to the state
 /// before it.
@@ -21,12 +25,11 @@ pub struct EvalOptions {
     pub grid: Option<usize>,
     pub trials: usize,
     pub seed: u64,
-    pub step_mode: StepMode,
 }
 
 impl Default for EvalOptions {
     fn default() -> Self {
-        Self { grid: None, trials: 8, seed: 0, step_mode: StepMode::Dense }
+        Self { grid: None, trials: 8, seed: 0 }
     }
 }
 
@@ -49,27 +52,11 @@ pub struct Regrowth {
     pub square: [usize; 2],
 }
 
-/// The wounds of the report card, in its order.
-pub const WOUNDS: [&str; 6] = ["disc", "left", "right", "top", "bottom", "square"];
-
-/// The wound of the report card named `name`, as [`evaluate`] deals it (a disc is drawn, as its
-/// discs are); None for a name not on the card.
-pub fn wound_of(name: &str, rng: &mut impl rand::Rng) -> Option<Wound> {
-    Some(match name {
-        "disc" => Wound::random_disc(rng),
-        "left" => Wound::Left,
-        "right" => Wound::Right,
-        "top" => Wound::Top,
-        "bottom" => Wound::Bottom,
-        "square" => Wound::Square { size: 16 },
-        _ => return None,
-    })
-}
-
 impl Regrowth {
-    pub fn entries(&self) -> [(&'static str, [usize; 2]); 6] {
+    /// The wounds of the report card, in its order.
+    pub fn entries(&self) -> [(CardWound, [usize; 2]); 6] {
         let r = [self.disc, self.left, self.right, self.top, self.bottom, self.square];
-        std::array::from_fn(|k| (WOUNDS[k], r[k]))
+        std::array::from_fn(|k| (CardWound::ALL[k], r[k]))
     }
 }
 
@@ -86,12 +73,11 @@ fn mean(v: &[f32]) -> f32 {
 }
 
 /// A creature's report card. Errors: the GPU failed while it ran (its figures would mean nothing).
-pub fn evaluate<B: Backend>(c: &Creature, opts: &EvalOptions, device: &B::Device) -> Result<Report, String> {
+pub fn evaluate<B: RuleBackend>(c: &Creature, opts: &EvalOptions, device: &B::Device) -> Result<Report, String> {
     let [gh, gw] = c.meta.grid;
     let (h, w) = opts.grid.map(|g| (g, g)).unwrap_or((gh, gw));
     let n = opts.trials.max(1);
-    let mut sim =
-        Simulation::<B>::from_seed(&c.weights, c.meta.rule, [n, h, w], opts.seed, device).with_mode(opts.step_mode);
+    let mut sim = Simulation::<B>::from_seed(&c.weights, c.meta.rule, [n, h, w], opts.seed, device);
 
     sim.run(GROWTH_STEP);
     let growth_mse = c.target.as_ref().map(|t| {
@@ -112,27 +98,26 @@ pub fn evaluate<B: Backend>(c: &Creature, opts: &EvalOptions, device: &B::Device
     let mut rng = StdRng::seed_from_u64(opts.seed ^ 0x005E_ED0F_D15C);
     let trial = |k: u64, wounds: Vec<Wound>| -> [usize; 2] {
         let keep: Vec<f32> = wounds.iter().flat_map(|wd| wd.keep_mask(h, w)).collect();
-        let mut s = Simulation::from_state(&c.weights, c.meta.rule, settled.clone(), opts.seed.wrapping_add(1000 + k))
-            .with_mode(opts.step_mode);
+        let mut s = Simulation::from_state(&c.weights, c.meta.rule, settled.clone(), opts.seed.wrapping_add(1000 + k));
         s.apply_keep_mask(keep);
         s.run(REGROW_STEPS);
         let err = rgba_mse(&s.state(), &settled);
         [err.iter().filter(|&&e| e < REGROWN_MSE).count(), n]
     };
-    let r: Vec<[usize; 2]> = (WOUNDS.iter().enumerate())
-        .map(|(k, name)| {
-            let wounds = (0..n).map(|_| wound_of(name, &mut rng).expect("a wound of the card")).collect();
+    let r: Vec<[usize; 2]> = (CardWound::ALL.iter().enumerate())
+        .map(|(k, card)| {
+            let wounds = (0..n).map(|_| card.deal(&mut rng)).collect();
             trial(k as u64 + 1, wounds)
         })
         .collect();
     let regrowth = Regrowth { disc: r[0], left: r[1], right: r[2], top: r[3], bottom: r[4], square: r[5] };
-    device_ok(device)?;
+    device_ok::<B>(device)?;
     Ok(Report { growth_mse, alive_cells_at_200, drift: Drift { at_500, at_2000 }, regrowth })
 }
 
 /// Whether the device ran everything asked of it (always, but on a GPU that reported an error).
-fn device_ok<D: Clone + 'static>(device: &D) -> Result<(), String> {
-    crate::gpu_device::fault(device).map_or(Ok(()), |e| Err(format!("the evaluation failed on the GPU: {e}")))
+fn device_ok<B: RuleBackend>(device: &B::Device) -> Result<(), String> {
+    B::fault(device).map_or(Ok(()), |e| Err(format!("the evaluation failed on the GPU: {e}")))
 }
 
 /// The report card of a texture: how close it comes to its example, whether it holds there, and
@@ -154,7 +139,11 @@ pub const TEXTURE_HOLD: usize = 500;
 pub const TEXTURE_HEAL_MAX: usize = 500;
 
 /// The loss of each grid of a texture simulation against the example.
-pub fn texture_losses<B: Backend>(sim: &Simulation<B>, example: &crate::train::swd::Example, seed: u64) -> Vec<f32> {
+pub fn texture_losses<B: RuleBackend>(
+    sim: &Simulation<B>,
+    example: &crate::train::swd::Example,
+    seed: u64,
+) -> Vec<f32> {
     use crate::train::swd::{Image, SwdOptions, loss};
     let [n, h, w, c] = sim.dims();
     let x = sim.host_state();
@@ -169,7 +158,7 @@ pub fn texture_losses<B: Backend>(sim: &Simulation<B>, example: &crate::train::s
         .collect()
 }
 
-pub fn evaluate_texture<B: Backend>(
+pub fn evaluate_texture<B: RuleBackend>(
     c: &Creature,
     opts: &EvalOptions,
     device: &B::Device,
@@ -180,8 +169,7 @@ pub fn evaluate_texture<B: Backend>(
     let [gh, gw] = c.meta.grid;
     let (h, w) = opts.grid.map(|g| (g, g)).unwrap_or((gh, gw));
     let n = opts.trials.max(1);
-    let mut sim =
-        Simulation::<B>::from_seed(&c.weights, c.meta.rule, [n, h, w], opts.seed, device).with_mode(opts.step_mode);
+    let mut sim = Simulation::<B>::from_seed(&c.weights, c.meta.rule, [n, h, w], opts.seed, device);
     let seed = opts.seed ^ 0x7E87;
     sim.run(TEXTURE_GROW);
     let grown = texture_losses(&sim, &example, seed);
@@ -198,6 +186,6 @@ pub fn evaluate_texture<B: Backend>(
             break;
         }
     }
-    device_ok(device)?;
+    device_ok::<B>(device)?;
     Ok(TextureReport { loss_grown: mean(&grown), loss_held: mean(&held), heal_steps })
 }

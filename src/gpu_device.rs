@@ -25,7 +25,7 @@ pub struct OwnDevice {
 static SLOTS: Mutex<Vec<(WgpuDevice, Slot)>> = Mutex::new(Vec::new());
 
 /// The device every GPU job of this process shares, created on first use on the best adapter
-/// (`backend::probe_gpu`'s choice) with the adapter's own limits.
+/// (`best_adapter`, which `backend::probe_gpu` describes) with the adapter's own limits.
 pub fn gpu() -> Result<WgpuDevice, String> {
     static SHARED: OnceLock<Result<WgpuDevice, String>> = OnceLock::new();
     SHARED.get_or_init(|| open().map(|d| d.burn)).clone()
@@ -41,7 +41,7 @@ pub fn shared() -> WgpuDevice {
 /// the jobs beside it on the shared device are not the ones told).
 pub fn open() -> Result<OwnDevice, String> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
-    let adapter = crate::backend::best_adapter(&instance).ok_or_else(crate::backend::no_adapter)?;
+    let adapter = best_adapter(&instance).ok_or_else(no_adapter)?;
     // As burn's default asks: the adapter's features and real limits (not wgpu's defaults), and
     // allocations sized to use less memory, cubecl pooling them itself. Less the experimental
     // features, which need an unsafe opt-in and which none of our kernels use.
@@ -83,11 +83,29 @@ pub fn describe(e: &wgpu::Error) -> String {
     }
 }
 
-/// Takes the error recorded on `device` since the last call, if any. Any backend's device may be
-/// asked: only one created here can have one.
-pub fn fault<D: Clone + 'static>(device: &D) -> Option<String> {
-    let d: WgpuDevice = crate::kernels::launch::same_type(device.clone())?;
+/// Takes the error recorded on `device` since the last call, if any (only a device created here
+/// can have one).
+pub fn fault(device: &WgpuDevice) -> Option<String> {
     let slots = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
-    let (_, slot) = slots.iter().find(|(k, _)| *k == d)?;
+    let (_, slot) = slots.iter().find(|(k, _)| k == device)?;
     slot.lock().unwrap_or_else(|p| p.into_inner()).take()
+}
+
+/// The adapter GPU work runs on: real GPUs first, a software driver last.
+pub fn best_adapter(instance: &wgpu::Instance) -> Option<wgpu::Adapter> {
+    let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+    let rank = |t: wgpu::DeviceType| match t {
+        wgpu::DeviceType::DiscreteGpu => 0,
+        wgpu::DeviceType::IntegratedGpu => 1,
+        wgpu::DeviceType::VirtualGpu => 2,
+        wgpu::DeviceType::Other => 3,
+        wgpu::DeviceType::Cpu => 4,
+    };
+    adapters.into_iter().min_by_key(|a| rank(a.get_info().device_type))
+}
+
+pub fn no_adapter() -> String {
+    "no GPU adapter found (no Vulkan, Metal, DX12 or GL driver). On Debian, \
+     `apt-get install mesa-vulkan-drivers libvulkan1` provides a software one; or use --backend cpu"
+        .into()
 }

@@ -5,7 +5,8 @@
 use crate::backend::CpuBackend;
 use crate::creature::Creature;
 use crate::eval::{REGROW_STEPS, SETTLE_STEP};
-use crate::nca::{Simulation, StepMode, Wound, sim};
+use crate::nca::{Wound, sim};
+use crate::simulation::Simulation;
 use crate::thumbnail::Picture;
 
 /// The wounds shown: a disc off the centre (the paper's wound), the right half and `eval`'s
@@ -34,16 +35,14 @@ pub fn render(c: &Creature, seed: u64) -> Result<Strip, String> {
     }
     let [h, w] = c.meta.grid;
     let dev = Default::default();
-    let mut grown =
-        Simulation::<CpuBackend>::from_seed(&c.weights, c.meta.rule, [1, h, w], seed, &dev).with_mode(StepMode::Host);
+    let mut grown = Simulation::<CpuBackend>::from_seed(&c.weights, c.meta.rule, [1, h, w], seed, &dev);
     grown.run(SETTLE_STEP);
     let spec = &c.weights.spec;
     let settled = grown.state();
     let mut tiles = vec![sim::rgba_view(spec, &grown.host_state())];
     let mut regrown_mse = [0.0; 3];
     for (k, wound) in WOUNDS.iter().enumerate() {
-        let mut s = Simulation::from_state(&c.weights, c.meta.rule, settled.clone(), seed.wrapping_add(1 + k as u64))
-            .with_mode(StepMode::Host);
+        let mut s = Simulation::from_state(&c.weights, c.meta.rule, settled.clone(), seed.wrapping_add(1 + k as u64));
         s.apply_keep_mask(wound.keep_mask(h, w));
         tiles.push(sim::rgba_view(spec, &s.host_state()));
         s.run(REGROW_STEPS);

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::nca::{NcaConfig, Simulation, StepMode, Weights, sim};
+use crate::nca::{NcaConfig, Weights, sim};
+use crate::simulation::Simulation;
 
 /// Side of the grid it grows on, and steps it grows.
 const SIDE: usize = 72;
@@ -20,10 +21,9 @@ const TEXTURE_STEPS: usize = 400;
 /// whole grid (a texture fills it; there is nothing to crop).
 fn render_texture(w: &Weights, fire_rate: f32, angle: f32) -> Result<Picture, String> {
     let cfg = NcaConfig { fire_rate, angle, border: crate::nca::Border::Wrap };
-    let mut s = Simulation::<crate::backend::CpuBackend>::from_seed(w, cfg, [1, SIDE, SIDE], 1, &Default::default())
-        .with_mode(StepMode::Host);
+    let mut s = Simulation::<crate::backend::CpuBackend>::from_seed(w, cfg, [1, SIDE, SIDE], 1, &Default::default());
     s.run(TEXTURE_STEPS);
-    let rgba = sim::rgba_view(&w.spec, &sim::to_host(&s.state()));
+    let rgba = sim::rgba_view(&w.spec, &s.host_state());
     if rgba.iter().any(|v| !v.is_finite()) {
         return Err(format!("non-finite colours after {TEXTURE_STEPS} steps"));
     }
@@ -37,10 +37,9 @@ pub fn render(w: &Weights, fire_rate: f32, angle: f32) -> Result<Picture, String
         return render_texture(w, fire_rate, angle);
     }
     let cfg = NcaConfig { fire_rate, angle, ..Default::default() };
-    let mut s = Simulation::<crate::backend::CpuBackend>::from_seed(w, cfg, [1, SIDE, SIDE], 1, &Default::default())
-        .with_mode(StepMode::Host);
+    let mut s = Simulation::<crate::backend::CpuBackend>::from_seed(w, cfg, [1, SIDE, SIDE], 1, &Default::default());
     s.run(STEPS);
-    let rgba = sim::rgba_view(&w.spec, &sim::to_host(&s.state()));
+    let rgba = sim::rgba_view(&w.spec, &s.host_state());
     let alive = |x: usize, y: usize| rgba[(y * SIDE + x) * 4 + 3] > crate::nca::spec::ALIVE_THRESHOLD;
     let (mut x0, mut y0, mut x1, mut y1) = (SIDE, SIDE, 0, 0);
     for y in 0..SIDE {

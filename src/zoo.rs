@@ -126,14 +126,13 @@ pub const DRIFT_MAX: f32 = 1e-3;
 pub const REGROWN_MIN: usize = 7;
 
 /// Grades a creature against the bar: its report card on `trials` seeded runs (on the backend
-/// `B`, stepped in `mode`) and what it misses of the bar.
-pub fn grade<B: burn::tensor::backend::Backend>(
+/// `B`) and what it misses of the bar.
+pub fn grade<B: crate::rule::RuleBackend>(
     c: &crate::creature::Creature,
     trials: usize,
-    mode: crate::nca::StepMode,
     device: &B::Device,
 ) -> Result<(Report, Vec<String>), String> {
-    let opts = crate::eval::EvalOptions { trials, step_mode: mode, ..Default::default() };
+    let opts = crate::eval::EvalOptions { trials, ..Default::default() };
     let r = crate::eval::evaluate::<B>(c, &opts, device)?;
     let m = misses(&r);
     Ok((r, m))
@@ -155,8 +154,8 @@ pub fn misses(r: &Report) -> Vec<String> {
 }
 
 /// The wounds of the report card whose regrowth misses the bar.
-pub fn missed_wounds(r: &Report) -> Vec<String> {
-    r.regrowth.entries().into_iter().filter(|(_, [ok, n])| missed(*ok, *n)).map(|(name, _)| name.to_string()).collect()
+pub fn missed_wounds(r: &Report) -> Vec<crate::nca::wound::CardWound> {
+    r.regrowth.entries().into_iter().filter(|(_, [ok, n])| missed(*ok, *n)).map(|(card, _)| card).collect()
 }
 
 fn missed(ok: usize, n: usize) -> bool {

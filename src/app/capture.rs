@@ -10,7 +10,7 @@ use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 
 use super::shell::Notices;
 use super::sim::{Clock, Sandbox};
-use crate::world::WorldBackend;
+use crate::rule::RuleBackend;
 
 pub use crate::fsio::write_png;
 
@@ -58,7 +58,7 @@ const MAX_GIF_FRAMES: usize = 600;
 
 backend_plugin!(CapturePlugin);
 
-impl<B: WorldBackend> Plugin for CapturePlugin<B> {
+impl<B: RuleBackend> Plugin for CapturePlugin<B> {
     fn build(&self, app: &mut App) {
         app.init_resource::<CaptureRequests>()
             .add_systems(Update, (take_screenshots, record::<B>, report).after(super::sim::StepWorld));
@@ -102,7 +102,7 @@ fn take_screenshots(mut commands: Commands, mut req: ResMut<CaptureRequests>, op
     });
 }
 
-fn record<B: WorldBackend>(
+fn record<B: RuleBackend>(
     mut req: ResMut<CaptureRequests>,
     sandbox: Option<ResMut<Sandbox<B>>>,
     clock: Res<Clock>,

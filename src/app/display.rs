@@ -20,7 +20,7 @@ pub struct WorldTexture {
     pub image: Handle<Image>,
     pub width: u32,
     pub height: u32,
-    pub frame: Option<crate::world::backend::FrameBuffer>,
+    pub frame: Option<crate::world::FrameBuffer>,
 }
 
 /// Marks the sprite that shows the world.

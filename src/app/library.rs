@@ -11,7 +11,8 @@ use bevy::window::FileDragAndDrop;
 use super::shell::Notices;
 use super::sim::Sandbox;
 use crate::nca::Weights;
-use crate::world::{EditOp, SpeciesRule, WorldBackend};
+use crate::rule::RuleBackend;
+use crate::world::{EditOp, SpeciesRule};
 
 /// The library's sections, in the order shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -135,7 +136,7 @@ impl Library {
 }
 
 /// The world's species of library entry `entry`, added to the world first if it is not there yet.
-pub fn species_for<B: WorldBackend>(sandbox: &mut Sandbox<B>, lib: &Library, entry: usize) -> Result<usize, String> {
+pub fn species_for<B: RuleBackend>(sandbox: &mut Sandbox<B>, lib: &Library, entry: usize) -> Result<usize, String> {
     let e = lib.entries.get(entry).ok_or("no such creature in the library")?;
     match sandbox.world.find_species(&e.name) {
         Some(s) => Ok(s),
@@ -150,7 +151,7 @@ pub fn species_for<B: WorldBackend>(sandbox: &mut Sandbox<B>, lib: &Library, ent
 
 /// Queues a seed of library entry `entry` at cell (x, y); adds its species to the world first if
 /// needed. Returns the species index.
-pub fn plant<B: WorldBackend>(
+pub fn plant<B: RuleBackend>(
     sandbox: &mut Sandbox<B>,
     lib: &Library,
     entry: usize,
@@ -165,7 +166,7 @@ pub fn plant<B: WorldBackend>(
 
 backend_plugin!(LibraryPlugin);
 
-impl<B: WorldBackend> Plugin for LibraryPlugin<B> {
+impl<B: RuleBackend> Plugin for LibraryPlugin<B> {
     fn build(&self, app: &mut App) {
         app.init_resource::<Library>()
             .add_systems(Startup, load_folder)

@@ -109,7 +109,7 @@ pub fn world_on(software_renderer: bool) -> WorldOn {
 }
 
 /// Everything that holds a world, on one backend.
-fn add_world_plugins<B: crate::world::WorldBackend>(
+fn add_world_plugins<B: crate::rule::RuleBackend>(
     app: &mut App,
     challenge_opts: challenges::ChallengeOptions,
     script: Option<script::Script>,

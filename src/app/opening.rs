@@ -11,8 +11,9 @@ use super::shell::UiFocus;
 use super::sim::Sandbox;
 use super::tools::{Tool, ToolSettings};
 use super::view::ViewState;
-use crate::nca::{NcaConfig, Simulation, StepMode};
-use crate::world::WorldBackend;
+use crate::nca::NcaConfig;
+use crate::rule::RuleBackend;
+use crate::simulation::Simulation;
 
 /// The creatures the game opens on, the first found: the paper's regenerating lizard heals every
 /// wound type the tools deal; ours is the fallback.
@@ -32,7 +33,7 @@ pub struct Hint(pub Option<&'static str>);
 
 backend_plugin!(OpeningPlugin);
 
-impl<B: WorldBackend> Plugin for OpeningPlugin<B> {
+impl<B: RuleBackend> Plugin for OpeningPlugin<B> {
     fn build(&self, app: &mut App) {
         app.init_resource::<Hint>()
             .add_systems(PostStartup, open::<B>.after(super::settings::apply))
@@ -42,7 +43,7 @@ impl<B: WorldBackend> Plugin for OpeningPlugin<B> {
 }
 
 /// Lays the grown opening creature into the middle of the world and frames it.
-fn open<B: WorldBackend>(
+fn open<B: RuleBackend>(
     opts: Res<super::PlayOptions>,
     sandbox: Option<ResMut<Sandbox<B>>>,
     mut lib: ResMut<Library>,
@@ -75,7 +76,7 @@ fn open<B: WorldBackend>(
 }
 
 /// Grows library entry `i` from a seed on the CPU and lays it into the middle of the world.
-pub fn grow_into<B: WorldBackend>(sandbox: &mut Sandbox<B>, lib: &Library, i: usize) -> Result<(), String> {
+pub fn grow_into<B: RuleBackend>(sandbox: &mut Sandbox<B>, lib: &Library, i: usize) -> Result<(), String> {
     let e = &lib.entries[i];
     if !e.weights.spec.alive_masking {
         return Err(format!("{} is a texture, not a creature that grows from a seed", e.name));
@@ -83,10 +84,9 @@ pub fn grow_into<B: WorldBackend>(sandbox: &mut Sandbox<B>, lib: &Library, i: us
     let s = species_for(sandbox, lib, i)?;
     let cfg = NcaConfig { fire_rate: e.fire_rate, angle: e.angle, ..Default::default() };
     let cpu = Default::default();
-    let mut sim = Simulation::<crate::backend::CpuBackend>::from_seed(&e.weights, cfg, [1, GRID, GRID], 1, &cpu)
-        .with_mode(StepMode::Host);
+    let mut sim = Simulation::<crate::backend::CpuBackend>::from_seed(&e.weights, cfg, [1, GRID, GRID], 1, &cpu);
     sim.run(GROWN);
-    let grown = crate::nca::sim::to_host(&sim.state());
+    let grown = sim.host_state();
     let size = sandbox.world.size();
     let (ch, wc) = (e.weights.spec.channels, crate::world::STATE_STRIDE);
     let mut state = sandbox.world.host_state();

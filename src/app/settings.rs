@@ -16,7 +16,8 @@ use super::shell::Notices;
 use super::sim::{Clock, Sandbox};
 use super::speed::Speed;
 use super::tools::ToolSettings;
-use crate::world::{ViewMode, WorldBackend};
+use crate::rule::RuleBackend;
+use crate::world::ViewMode;
 
 /// Steps a frame at most in calm mode.
 pub const CALM_STEPS: f32 = 4.0;
@@ -116,7 +117,7 @@ struct Saved {
 
 backend_plugin!(SettingsPlugin);
 
-impl<B: WorldBackend> Plugin for SettingsPlugin<B> {
+impl<B: RuleBackend> Plugin for SettingsPlugin<B> {
     fn build(&self, app: &mut App) {
         app.add_systems(PostStartup, apply).add_systems(Update, calm::<B>).add_systems(Last, save);
     }
@@ -142,7 +143,7 @@ pub fn apply(
 }
 
 /// Calm mode: no flash in the world's picture, and the speed capped.
-fn calm<B: WorldBackend>(settings: Res<Settings>, mut clock: ResMut<Clock>, sandbox: Option<ResMut<Sandbox<B>>>) {
+fn calm<B: RuleBackend>(settings: Res<Settings>, mut clock: ResMut<Clock>, sandbox: Option<ResMut<Sandbox<B>>>) {
     if let Some(mut sb) = sandbox
         && sb.world.calm != settings.calm
     {

@@ -8,14 +8,15 @@ use web_time::Instant;
 use bevy::prelude::*;
 
 use super::speed::{Speed, StepBudget};
-use crate::world::{EditOp, Frame, ViewMode, World, WorldBackend};
+use crate::rule::RuleBackend;
+use crate::world::{EditOp, Frame, ViewMode, World};
 
 /// The burn device the world lives on.
 #[derive(Resource, Clone)]
-pub struct BackendDevice<B: WorldBackend>(pub B::Device);
+pub struct BackendDevice<B: RuleBackend>(pub B::Device);
 
 #[derive(Resource)]
-pub struct Sandbox<B: WorldBackend> {
+pub struct Sandbox<B: RuleBackend> {
     pub world: World<B>,
     /// Edits gathered this frame from tools and scripts, applied before the next step.
     pub pending: Vec<(u32, EditOp)>,
@@ -66,7 +67,7 @@ impl Default for Clock {
 
 /// The display image of this frame, on the device, for the render world to copy.
 #[derive(Resource, Default, Clone)]
-pub struct DeviceFrame(pub Option<crate::world::backend::FrameBuffer>);
+pub struct DeviceFrame(pub Option<crate::world::FrameBuffer>);
 
 /// The display image of this frame on the host (the CPU backend), RGBA8 rows, for the display to
 /// upload.
@@ -82,7 +83,7 @@ pub struct StepWorld;
 
 backend_plugin!(SimPlugin);
 
-impl<B: WorldBackend> Plugin for SimPlugin<B> {
+impl<B: RuleBackend> Plugin for SimPlugin<B> {
     fn build(&self, app: &mut App) {
         app.init_resource::<Clock>()
             .init_resource::<DeviceFrame>()
@@ -97,14 +98,14 @@ impl<B: WorldBackend> Plugin for SimPlugin<B> {
     }
 }
 
-fn create_world<B: WorldBackend>(
+fn create_world<B: RuleBackend>(
     mut commands: Commands,
     opts: Res<super::PlayOptions>,
     device: Res<BackendDevice<B>>,
     render: Option<Res<bevy::render::renderer::RenderDevice>>,
 ) {
     let mut world = World::<B>::new(opts.size, opts.seed, &device.0);
-    if B::BINDS_STATE
+    if !B::HOST
         && let Some(r) = render
     {
         let limit = r.limits().max_storage_buffer_binding_size;
@@ -117,7 +118,7 @@ fn create_world<B: WorldBackend>(
 /// Frame time budget when the speed is "max": leaves room for drawing at about 30 fps.
 const MAX_SPEED_BUDGET: Duration = Duration::from_millis(25);
 
-pub fn advance<B: WorldBackend>(
+pub fn advance<B: RuleBackend>(
     sandbox: Option<ResMut<Sandbox<B>>>,
     mut clock: ResMut<Clock>,
     mut device_frame: ResMut<DeviceFrame>,
@@ -172,7 +173,7 @@ pub fn advance<B: WorldBackend>(
 }
 
 /// Counters over windows of about half a second, in every scene.
-pub fn count<B: WorldBackend>(sandbox: Option<Res<Sandbox<B>>>, mut clock: ResMut<Clock>) {
+pub fn count<B: RuleBackend>(sandbox: Option<Res<Sandbox<B>>>, mut clock: ResMut<Clock>) {
     let Some(sb) = sandbox else { return };
     clock.frames += 1;
     let now = Instant::now();

@@ -8,7 +8,8 @@ use super::shell::{Notices, UiFocus};
 use super::sim::{Clock, EditWorld, Sandbox};
 use super::speed::Speed;
 use super::view::ViewState;
-use crate::world::{EditOp, Shape, ViewMode, WorldBackend, WorldSize};
+use crate::rule::RuleBackend;
+use crate::world::{EditOp, Shape, ViewMode, WorldSize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Tool {
@@ -139,7 +140,7 @@ const DIGITS: [KeyCode; 9] = [
 
 backend_plugin!(ToolsPlugin);
 
-impl<B: WorldBackend> Plugin for ToolsPlugin<B> {
+impl<B: RuleBackend> Plugin for ToolsPlugin<B> {
     fn build(&self, app: &mut App) {
         app.init_resource::<ToolSettings>().init_resource::<ToolDrag>().add_systems(
             Update,
@@ -203,7 +204,7 @@ fn keyboard(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn mouse<B: WorldBackend>(
+fn mouse<B: RuleBackend>(
     windows: Query<&Window>,
     view: Option<Res<ViewState>>,
     buttons: Res<ButtonInput<MouseButton>>,

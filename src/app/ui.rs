@@ -12,11 +12,12 @@ use super::shell::widgets::{scene_root, scene_tabs};
 use super::sim::{Clock, Sandbox};
 use super::speed::{LEVELS, Speed};
 use super::tools::{Stamp, Tool, ToolSettings};
-use crate::world::{ViewMode, WorldBackend};
+use crate::rule::RuleBackend;
+use crate::world::ViewMode;
 
 backend_plugin!(UiPlugin);
 
-impl<B: WorldBackend> Plugin for UiPlugin<B> {
+impl<B: RuleBackend> Plugin for UiPlugin<B> {
     fn build(&self, app: &mut App) {
         app.init_resource::<Thumbnails>().add_systems(
             EguiPrimaryContextPass,
@@ -26,7 +27,7 @@ impl<B: WorldBackend> Plugin for UiPlugin<B> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn panel<B: WorldBackend>(
+fn panel<B: RuleBackend>(
     mut contexts: EguiContexts,
     sandbox: Option<ResMut<Sandbox<B>>>,
     mut clock: ResMut<Clock>,

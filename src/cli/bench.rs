@@ -2,13 +2,13 @@
 
 use std::process::ExitCode;
 
-use burn::tensor::backend::AutodiffBackend;
 use morphogen::backend::{BackendChoice, BackendJob, GpuBackend, Resolved, resolve, run_job};
 use morphogen::bench::{
     cpu_side_by_side_iters_per_s, fused_creatures_iters_per_s, sim_cell_updates_per_s, time_to_grade,
     train_iters_per_s, train_real_iters_per_s, world_cell_updates_per_s,
 };
 use morphogen::kernels::profile::{KernelTime, measure_parts};
+use morphogen::rule::TrainBackend;
 use morphogen::target::Target;
 use morphogen::train::{Mode, TrainConfig};
 
@@ -59,7 +59,7 @@ struct BenchJob<'a> {
 
 impl BackendJob for BenchJob<'_> {
     type Output = ();
-    fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) {
+    fn run<B: TrainBackend>(self, device: B::Device, on: &Resolved) {
         let a = self.args;
         let label = on.label();
         // On a GPU, how the step kernels were built (`kernels::lanes`): the figures depend on it.
@@ -76,7 +76,7 @@ impl BackendJob for BenchJob<'_> {
         if a.time_to_grade {
             let target = TrainConfig { mode: Mode::Regenerate, ..Default::default() };
             let measured = Target::from_file_for(&morphogen::shipped::path("assets/targets/lizard.png"), &target)
-                .and_then(|t| time_to_grade::<B>(&device, t, 250, on.step_mode()));
+                .and_then(|t| time_to_grade::<B>(&device, t, 250));
             match measured {
                 Ok((secs, iterations, passed)) => println!(
                     "{}",
@@ -90,9 +90,8 @@ impl BackendJob for BenchJob<'_> {
             println!("{device_name}");
         }
         for &g in &a.sizes {
-            let measured = measure(a.kernel_times, || {
-                Ok(sim_cell_updates_per_s::<B::InnerBackend>(&device, g, a.seconds, on.step_mode()))
-            });
+            let measured =
+                measure(a.kernel_times, || Ok(sim_cell_updates_per_s::<B::InnerBackend>(&device, g, a.seconds)));
             let (cups, kernels) = match measured {
                 Ok(v) => v,
                 Err(e) => {
@@ -153,8 +152,7 @@ impl BackendJob for BenchJob<'_> {
             }
         }
         if a.train_iters > 0 {
-            let measured =
-                measure(a.kernel_times, || Ok(train_iters_per_s::<B>(&device, a.train_iters, on.step_mode())));
+            let measured = measure(a.kernel_times, || Ok(train_iters_per_s::<B>(&device, a.train_iters)));
             let (ips, kernels) = match measured {
                 Ok(v) => v,
                 Err(e) => return report_failure(a.json, label, None, &e),
@@ -165,9 +163,10 @@ impl BackendJob for BenchJob<'_> {
                 println!("  training   batch 8, 72x72, 80 steps: {ips:.3} iterations/s");
             }
             print_kernels(a.json, label, "training from the seed", &kernels, &device_name);
-            match morphogen::creature::Creature::load(&a.real).map_err(|e| e.to_string()).and_then(|c| {
-                measure(a.kernel_times, || train_real_iters_per_s::<B>(&device, &c, a.train_iters, on.step_mode()))
-            }) {
+            match morphogen::creature::Creature::load(&a.real)
+                .map_err(|e| e.to_string())
+                .and_then(|c| measure(a.kernel_times, || train_real_iters_per_s::<B>(&device, &c, a.train_iters)))
+            {
                 Ok((ips, kernels)) => {
                     if a.json {
                         println!(

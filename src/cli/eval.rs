@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use burn::tensor::backend::AutodiffBackend;
 use morphogen::backend::{BackendJob, Resolved, resolve, run_job};
 use morphogen::creature::Creature;
 use morphogen::eval::{
     EvalOptions, Report, TEXTURE_GROW, TEXTURE_HEAL_MAX, TEXTURE_HOLD, TextureReport, evaluate, evaluate_texture,
 };
+use morphogen::rule::TrainBackend;
 
 use super::BackendArg;
 
@@ -41,8 +41,8 @@ enum Card {
 
 impl BackendJob for EvalJob {
     type Output = Result<Card, String>;
-    fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
-        let opts = EvalOptions { step_mode: on.step_mode(), ..self.1 };
+    fn run<B: TrainBackend>(self, device: B::Device, _on: &Resolved) -> Self::Output {
+        let opts = self.1;
         if self.0.weights.spec.alive_masking {
             evaluate::<B::InnerBackend>(&self.0, &opts, &device).map(Card::Creature)
         } else {
@@ -58,7 +58,7 @@ pub fn run(a: EvalArgs) -> Result<ExitCode, String> {
         morphogen::limits::within("--grid", g, 8, morphogen::limits::MAX_GRID)?;
     }
     let on = resolve(a.backend.backend)?;
-    let opts = EvalOptions { grid: a.grid, trials: a.trials, seed: a.seed, ..Default::default() };
+    let opts = EvalOptions { grid: a.grid, trials: a.trials, seed: a.seed };
     let r = match run_job(&on, EvalJob(c.clone(), opts))? {
         Card::Creature(r) => r,
         Card::Texture(t) => {

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use burn::tensor::backend::AutodiffBackend;
 use morphogen::backend::{BackendJob, Resolved, resolve, run_job};
 use morphogen::lab::estimate;
+use morphogen::rule::TrainBackend;
 use morphogen::target::{Background, Target};
 use morphogen::train::checkpoint::Checkpoint;
 use morphogen::train::session::{self, Control, Event, Outcome, Stop};
@@ -92,13 +92,12 @@ pub(super) struct TrainJob {
 
 impl BackendJob for TrainJob {
     type Output = Result<ExitCode, String>;
-    fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
+    fn run<B: TrainBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
         let mut t = match self.start {
             Start::Fresh { name, cfg, target } => Trainer::<B>::new(&name, cfg, target, device),
             Start::Resume(ck) => Trainer::<B>::resume(ck, device),
         }
-        .map_err(|e| e.to_string())?
-        .with_step_mode(on.step_mode());
+        .map_err(|e| e.to_string())?;
         t.trained_on = on.describe();
         let mut bar = Progress::new(t.cfg.iterations, t.iteration);
         if self.alongside > 1 {

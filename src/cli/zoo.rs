@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use morphogen::backend::{Resolved, resolve, run_job};
 use morphogen::creature::Creature;
 use morphogen::eval::{EvalOptions, Report};
+use morphogen::rule::TrainBackend;
 use morphogen::target::Target;
 use morphogen::train::config::Mode;
 use morphogen::zoo::{Manifest, misses};
@@ -206,7 +207,6 @@ fn train_group(
     on: &Resolved,
     control: &morphogen::train::session::Control,
 ) -> Result<ExitCode, String> {
-    use morphogen::nca::StepMode;
     use morphogen::train::group::{self, GpuTrainer, Member};
     let mut queue = queue.into_iter();
     let next = || {
@@ -217,7 +217,7 @@ fn train_group(
             Start::Resume(ck) => GpuTrainer::resume(ck, device),
         };
         Some(t.map_err(|e| e.to_string()).map(|t| {
-            let mut trainer = t.with_step_mode(StepMode::Fused);
+            let mut trainer = t;
             trainer.trained_on = format!("{} ({size} creatures at once)", on.describe());
             eprintln!("{}: training from iteration {}", trainer.name, trainer.iteration);
             Member { trainer, out, ckpt }
@@ -234,12 +234,8 @@ struct EvalJob(Creature, usize, u64);
 
 impl morphogen::backend::BackendJob for EvalJob {
     type Output = Result<Report, String>;
-    fn run<B: burn::tensor::backend::AutodiffBackend>(
-        self,
-        device: B::Device,
-        on: &morphogen::backend::Resolved,
-    ) -> Result<Report, String> {
-        let opts = EvalOptions { trials: self.1, seed: self.2, step_mode: on.step_mode(), ..Default::default() };
+    fn run<B: TrainBackend>(self, device: B::Device, _on: &morphogen::backend::Resolved) -> Result<Report, String> {
+        let opts = EvalOptions { trials: self.1, seed: self.2, ..Default::default() };
         morphogen::eval::evaluate::<B::InnerBackend>(&self.0, &opts, &device)
     }
 }

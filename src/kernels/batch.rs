@@ -3,12 +3,13 @@
 //! the device. `kernels::fused` runs it.
 
 use crate::kernels::layout::{Layer, STRIDE};
+use crate::kernels::step::StepHeader;
 use crate::kernels::train_kernels::{TILE, TrainHeader};
 use crate::nca::{FireMasks, ModelSpec, NcaConfig};
 
 /// Features per cell in the feature-gradient buffer: four filters of `STRIDE` channels (`MAX_F`
 /// in `shaders/common.wgsl`).
-pub(crate) const MAX_F: usize = 4 * STRIDE as usize;
+pub(crate) const MAX_F: usize = crate::kernels::layout::MAX_F as usize;
 /// Tiles of one slot of the weight-gradient products (at most `MAX_SLICE_TILES` in
 /// `shaders/train_wgrad.wgsl`): only the cells that ran have rows, a few dozen per tile of 64 on a
 /// grown creature and fewer from the seed, so a slice of this many tiles gives each workgroup a
@@ -95,26 +96,44 @@ impl Batch {
         self.creatures * self.tiles_per_creature() * TILE_ROWS
     }
 
-    /// The parameter block of step `step`: the header, then a layer per sample.
+    /// A layer per sample: its cells, its creature's rule, fire mask and rollout.
+    pub(crate) fn layers(&self) -> Vec<Layer> {
+        let p = self.spec.param_count();
+        (0..self.samples())
+            .map(|s| {
+                let k = s / self.per_creature;
+                let (fire, steps) = self.each.as_ref().map_or((self.fire, self.steps), |e| e[k]);
+                let l = Layer::new(
+                    &self.spec,
+                    (s * self.cells()) as u32,
+                    (k * p) as u32,
+                    fire.rate,
+                    self.rule.angle,
+                    (s % self.per_creature) as u32,
+                );
+                Layer { seed: fire.seed, steps: steps as u32, ..l }
+            })
+            .collect()
+    }
+
+    /// The parameter block of step `step` of the backward kernels: the header, then the layers.
     pub(crate) fn params(&self, step: usize) -> Vec<u8> {
         let mut bytes = bytemuck::bytes_of(&self.header(step)).to_vec();
-        let p = self.spec.param_count();
-        for s in 0..self.samples() {
-            let k = s / self.per_creature;
-            let (fire, steps) = self.each.as_ref().map_or((self.fire, self.steps), |e| e[k]);
-            let mut l = Layer::new(
-                &self.spec,
-                (s * self.cells()) as u32,
-                (k * p) as u32,
-                fire.rate,
-                self.rule.angle,
-                (s % self.per_creature) as u32,
-            );
-            l.seed = fire.seed;
-            l.steps = steps as u32;
-            bytes.extend_from_slice(bytemuck::bytes_of(&l));
-        }
+        bytes.extend_from_slice(bytemuck::cast_slice(&self.layers()));
         bytes
+    }
+
+    /// The step kernels' header of step `step` (`kernels::step`; their layers are [`Self::layers`]).
+    pub(crate) fn step_header(&self, step: usize) -> StepHeader {
+        StepHeader {
+            width: self.width as u32,
+            height: self.height as u32,
+            wrap: (self.rule.border == crate::nca::Border::Wrap) as u32,
+            step: step as u32,
+            layers: self.samples() as u32,
+            world: 0,
+            ..Default::default()
+        }
     }
 
     /// Refuses what the kernels cannot run.

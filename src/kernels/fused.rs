@@ -21,8 +21,9 @@ use burn_wgpu::CubeDim;
 pub use crate::kernels::batch::Batch;
 use crate::kernels::batch::{MAX_F, SLICE_TILES, TILE_ROWS, fits};
 use crate::kernels::lanes::{self, Spread};
-use crate::kernels::launch::{Ct, bytes_handle, float, launch, layered_count, linear_count, wrap_float};
+use crate::kernels::launch::{Ct, bytes_handle, float, launch, linear_count, wrap_float};
 use crate::kernels::layout::STRIDE;
+use crate::kernels::step::{StepBuffers, launch_step};
 pub use crate::kernels::train_kernels::{GemmBlock, GemmHeader, ReduceHeader, TILE, TrainHeader, TrainKernel};
 use crate::nca::sim::to_host;
 use crate::nca::{ModelSpec, NcaParams};
@@ -45,20 +46,6 @@ pub struct Outcome {
     pub grads: Tensor<Wgpu, 1>,
     /// `[n, h, w, channels]`.
     pub final_state: Tensor<Wgpu, 4>,
-}
-
-/// The rules of a batch's creatures, flat and in the file order, as the kernels read them.
-pub fn flat_weights<B: burn::tensor::backend::Backend>(params: &[NcaParams<B>]) -> Tensor<B, 1> {
-    let mut parts = Vec::new();
-    for p in params {
-        parts.push(p.w1.clone().reshape([-1]));
-        parts.push(p.b1.clone().reshape([-1]));
-        parts.push(p.w2.clone().reshape([-1]));
-        if p.spec.out_bias {
-            parts.push(p.b2.clone().reshape([-1]));
-        }
-    }
-    Tensor::cat(parts, 0)
 }
 
 /// Creature `k`'s part of flat gradients, shaped as its weights (a zero output bias where its
@@ -233,22 +220,23 @@ pub fn forward_step(x: Tensor<Wgpu, 4>, weights: Tensor<Wgpu, 1>, b: &Batch, ste
     final_tensor(&x, out, [n, h, w, c])
 }
 
-/// Step `t` of the batch from the states at `from`: the next states and the mask of cells kept.
-/// Two dispatches, the step then the keep kernel, with every cell's updated alpha in `post`
-/// between them.
+/// Step `t` of the batch from the states at `from`: the next states and the mask of cells kept
+/// (the shared step, `kernels::step`), with every cell's updated alpha in `post` between its two
+/// dispatches.
 fn forward(like: &Ct, from: Handle, wts: &Ct, b: &Batch, t: usize, post: &Handle) -> (Handle, Handle) {
     let cells = b.samples() * b.cells();
     let out = like.client.empty(cells * STRIDE as usize * 4);
     let life = like.client.empty(cells * 4);
-    let ph = bytes_handle(like, &b.params(t));
-    let tiles =
-        CubeCount::Static((b.width as u32).div_ceil(TILE), (b.height as u32).div_ceil(TILE), b.samples() as u32);
-    let bufs = vec![from, out.clone(), life.clone(), wts.handle.clone(), ph.clone(), post.clone()];
-    let lanes = lanes::of(&like.device);
-    launch(like, Spread { kernel: TrainKernel::Step, lanes }, CubeDim { x: TILE, y: TILE, z: lanes }, tiles, bufs);
-    let count = layered_count(b.cells(), 256, b.samples() as u32);
-    let bufs = vec![out.clone(), life.clone(), post.clone(), ph];
-    launch(like, TrainKernel::Keep, CubeDim { x: 256, y: 1, z: 1 }, count, bufs);
+    let bufs = StepBuffers {
+        from,
+        out: out.clone(),
+        // No walls outside the world; bound all the same.
+        aux: like.client.empty(8),
+        weights: wts.handle.clone(),
+        post: post.clone(),
+        life: life.clone(),
+    };
+    launch_step(like, b.step_header(t), &b.layers(), bufs);
     (out, life)
 }
 

@@ -87,17 +87,3 @@ pub fn launch<K: KernelSource + std::fmt::Debug>(
         profile::add(name, block_on(d.resolve()).duration(), device);
     }
 }
-
-/// `a` as type `B` when the two are the same type (a wgpu tensor seen through a generic backend
-/// parameter), else `None`: how generic code takes our kernels' path on wgpu alone.
-pub fn same_type<A: 'static, B: 'static>(a: A) -> Option<B> {
-    let mut slot = Some(a);
-    (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<B>>().and_then(Option::take)
-}
-
-/// The most bytes one buffer may hold on `device` (what a kernel can bind) when `B` is wgpu;
-/// `None` on any other backend.
-pub fn max_buffer_bytes<B: burn::tensor::backend::Backend>(device: &B::Device) -> Option<u64> {
-    let t: Tensor<Wgpu, 1> = same_type(Tensor::<B, 1>::zeros([1], device))?;
-    Some(float(t).client.properties().memory.max_page_size)
-}

@@ -98,16 +98,49 @@ impl Layer {
     }
 }
 
-/// What every kernel's source starts with: the structs and constants above.
+/// Side of a step kernel's tile (the world's, a simulation's, a training batch's, forward and
+/// back): 64 invocations, and workgroup memory (the tile with its halo, the updates, the work list:
+/// about 14.5 KiB) within WebGPU's default 16 KiB, so that every adapter runs them.
+pub const TILE: u32 = 8;
+
+/// Features per cell: four filters of at most `STRIDE` channels (the per-cell feature arrays of
+/// the kernels, and the feature-gradient buffer's row).
+pub const MAX_F: u32 = 4 * STRIDE;
+
+/// What every kernel's source starts with: the constants the Rust side defines (the state's stride,
+/// the layer flags, the filter bits, the tile, the alive threshold), the [`Layer`] struct, then
+/// `structs`.
 pub fn wgsl_prelude(structs: &[&str]) -> String {
-    let mut s = format!(
-        "const STRIDE: u32 = {STRIDE}u;\nconst FLAG_MASKING: u32 = {FLAG_MASKING}u;\nconst FLAG_OUT_BIAS: u32 = {FLAG_OUT_BIAS}u;\nconst FLAG_RGB_OFFSET: u32 = {FLAG_RGB_OFFSET}u;\nconst ALIVE: f32 = {:?};\nconst ALPHA: u32 = {}u;\n",
-        crate::nca::spec::ALIVE_THRESHOLD,
-        crate::nca::spec::ALPHA
-    );
+    use crate::nca::spec::{ALIVE_THRESHOLD, ALPHA, Filter};
+    let sobel = Filter::SobelX.bit() | Filter::SobelY.bit();
+    let consts: [(&str, &str, String); 10] = [
+        ("STRIDE", "u32", format!("{STRIDE}u")),
+        ("MAX_F", "u32", format!("{MAX_F}u")),
+        ("TILE", "u32", format!("{TILE}u")),
+        ("FLAG_MASKING", "u32", format!("{FLAG_MASKING}u")),
+        ("FLAG_OUT_BIAS", "u32", format!("{FLAG_OUT_BIAS}u")),
+        ("FLAG_RGB_OFFSET", "u32", format!("{FLAG_RGB_OFFSET}u")),
+        // Both Sobel bits: the pair is on or off together.
+        ("FILTER_SOBEL", "u32", format!("{sobel}u")),
+        ("FILTER_LAPLACIAN", "u32", format!("{}u", Filter::Laplacian.bit())),
+        ("ALIVE", "f32", format!("{ALIVE_THRESHOLD:?}")),
+        ("ALPHA", "u32", format!("{ALPHA}u")),
+    ];
+    let mut s: String = consts.iter().map(|(name, ty, v)| format!("const {name}: {ty} = {v};\n")).collect();
     s.push_str(Layer::WGSL);
     for st in structs {
         s.push_str(st);
     }
     s
+}
+
+/// A kernel's source: the prelude with `structs`, `shaders/common.wgsl`, the shared `files`, then
+/// its `own` file; one lane a cell unless launched as a `lanes::Spread`.
+pub fn wgsl_template(structs: &[&str], files: &[&str], own: &str) -> burn_wgpu::SourceTemplate {
+    let mut t =
+        burn_wgpu::SourceTemplate::new(wgsl_prelude(structs)).add_template(include_str!("../../shaders/common.wgsl"));
+    for f in files {
+        t = t.add_template(*f);
+    }
+    t.add_template(own).register("tile", TILE.to_string()).register("lanes", "1")
 }

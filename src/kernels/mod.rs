@@ -9,4 +9,5 @@ pub mod lanes;
 pub mod launch;
 pub mod layout;
 pub mod profile;
+pub mod step;
 pub mod train_kernels;

@@ -6,11 +6,9 @@ use burn_cubecl::cubecl::prelude::KernelId;
 use burn_wgpu::{KernelSource, SourceTemplate};
 
 use crate::gpu_struct;
-use crate::kernels::layout::wgsl_prelude;
+use crate::kernels::layout::wgsl_template;
 
-/// Side of the forward and backward tiles (as the world's step kernel: within WebGPU's default
-/// 16 KiB of workgroup memory, so that every adapter runs them).
-pub const TILE: u32 = 8;
+pub use crate::kernels::layout::TILE;
 
 /// The block of a weight-gradient product one workgroup of `train_wgrad` computes (rows of
 /// features or hidden units by columns of hidden units or channels), and each of its 16 x 16
@@ -110,9 +108,6 @@ gpu_struct!(
 /// The training kernels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TrainKernel {
-    Step,
-    /// The second half of a forward step: the cells with no updated alpha around them die.
-    Keep,
     Back,
     Gather,
     /// A weight-gradient product in `GemmBlock::WIDE` blocks, and in `GemmBlock::TALL` ones.
@@ -124,9 +119,7 @@ pub enum TrainKernel {
 
 impl TrainKernel {
     /// Every training kernel (the shader test compiles each).
-    pub const ALL: [TrainKernel; 8] = [
-        TrainKernel::Step,
-        TrainKernel::Keep,
+    pub const ALL: [TrainKernel; 6] = [
         TrainKernel::Back,
         TrainKernel::Gather,
         TrainKernel::Wgrad,
@@ -138,33 +131,23 @@ impl TrainKernel {
 
 impl KernelSource for TrainKernel {
     fn source(&self) -> SourceTemplate {
-        let common = include_str!("../../shaders/common.wgsl");
         let nca = include_str!("../../shaders/nca.wgsl");
-        let keep = include_str!("../../shaders/keep.wgsl");
         let (files, own): (&[&str], &str) = match self {
-            TrainKernel::Step => (&[common, nca], include_str!("../../shaders/train_step.wgsl")),
-            TrainKernel::Keep => (&[common, keep], include_str!("../../shaders/train_keep.wgsl")),
-            TrainKernel::Back => (&[common, nca], include_str!("../../shaders/train_back.wgsl")),
-            TrainKernel::Gather => (&[common], include_str!("../../shaders/train_gather.wgsl")),
+            TrainKernel::Back => (&[nca], include_str!("../../shaders/train_back.wgsl")),
+            TrainKernel::Gather => (&[], include_str!("../../shaders/train_gather.wgsl")),
             TrainKernel::Wgrad | TrainKernel::WgradTall => (&[], include_str!("../../shaders/train_wgrad.wgsl")),
             TrainKernel::Reduce => (&[], include_str!("../../shaders/train_reduce.wgsl")),
             TrainKernel::Loss => (&[], include_str!("../../shaders/train_loss.wgsl")),
         };
-        let mut t = SourceTemplate::new(wgsl_prelude(&[
+        let structs = [
             TrainHeader::WGSL,
             GemmHeader::WGSL,
             ReduceHeader::WGSL,
-            // What the step, keep, backward, gather and loss kernels bind: the header and a layer per sample.
+            // What the backward, gather and loss kernels bind: the header and a layer per sample.
             "struct TrainParams {\n    head: TrainHeader,\n    layers: array<Layer>,\n}\n",
-        ]));
-        for f in files {
-            t = t.add_template(*f);
-        }
+        ];
         let g = if *self == TrainKernel::WgradTall { GemmBlock::TALL } else { GemmBlock::WIDE };
-        t.add_template(own)
-            .register("tile", TILE.to_string())
-            // One lane a cell unless launched as a `lanes::Spread`.
-            .register("lanes", "1")
+        wgsl_template(&structs, files, own)
             .register("gemm_bm", g.rows.to_string())
             .register("gemm_bn", g.cols.to_string())
             .register("gemm_ri", g.per_row.to_string())

@@ -4,6 +4,7 @@
 
 use web_time::Instant;
 
+use crate::nca::NcaParams;
 use crate::nca::{FireMasks, NcaConfig};
 use crate::target::Target;
 use crate::train::{TrainConfig, host_grad};
@@ -56,7 +57,7 @@ const GPU_OVERHEAD: f64 = 1.15;
 /// Times the fused GPU path (`kernels::fused`) on burn's default wgpu device, as the lab's
 /// training thread runs it, for a short rollout (after one untimed run that compiles the kernels).
 pub fn gpu(target: &Target, cfg: &TrainConfig) -> Result<Estimate, String> {
-    use crate::kernels::fused::{Batch, Loss, flat_weights, rollout_grad};
+    use crate::kernels::fused::{Batch, Loss, rollout_grad};
     use burn::backend::Wgpu;
     use burn::tensor::{Tensor, TensorData};
     if cfg.mode == crate::train::Mode::Texture {
@@ -84,7 +85,7 @@ pub fn gpu(target: &Target, cfg: &TrainConfig) -> Result<Estimate, String> {
     for _ in 0..3 {
         let t0 = Instant::now();
         // The loss comes back to the host, so the timing waits for the whole rollout.
-        rollout_grad(x.clone(), flat_weights(&params), &batch, Loss::Rgba(Box::new(tg.clone())))?;
+        rollout_grad(x.clone(), NcaParams::flat(&params), &batch, Loss::Rgba(Box::new(tg.clone())))?;
         best = best.min(t0.elapsed().as_secs_f64());
     }
     Ok(scale(best / GPU_PROBE_STEPS as f64, cfg, GPU_OVERHEAD))

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use web_time::Instant;
 
-use burn::tensor::backend::AutodiffBackend;
+use crate::rule::TrainBackend;
 
 use super::store;
 use crate::backend::Resolved;
@@ -112,29 +112,6 @@ impl Job {
         matches!(self.state, JobState::Queued | JobState::Running)
     }
 
-    /// Starts the training in a worker of the page (the browser: the CPU, whatever was chosen).
-    #[cfg(target_arch = "wasm32")]
-    pub(super) fn start(&mut self, _on: Resolved, data: PathBuf, preview_every: u64) {
-        self.state = match super::worker::start(self, &data, preview_every) {
-            Ok(()) => JobState::Running,
-            Err(e) => JobState::Failed(e),
-        };
-    }
-
-    /// The worker's result once it has ended; None while it runs.
-    #[cfg(target_arch = "wasm32")]
-    pub(super) fn try_finish(&mut self) -> Option<JobState> {
-        let state = super::worker::poll(self)?;
-        self.state = state.clone();
-        Some(state)
-    }
-
-    /// The page cannot wait for its worker: what it has said so far.
-    #[cfg(target_arch = "wasm32")]
-    pub(super) fn join(&mut self) -> Option<JobState> {
-        self.try_finish()
-    }
-
     /// Starts the training thread on the chosen backend.
     #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn start(&mut self, on: Resolved, data: PathBuf, preview_every: u64) {
@@ -218,7 +195,7 @@ const BATCH_VIEW_EVERY: Duration = Duration::from_millis(500);
 #[cfg(not(target_arch = "wasm32"))]
 impl crate::backend::BackendJob for Worker {
     type Output = Result<End, String>;
-    fn run<B: AutodiffBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
+    fn run<B: TrainBackend>(self, device: B::Device, on: &Resolved) -> Self::Output {
         let mut t = resume::<B>(&self.ckpt, device, on)?;
         let mut rep = Reporter::begin(self.live.clone(), &t, self.preview_every);
         let outcome = session::run(&mut t, &self.ckpt, &self.control, |t, ev| rep.on(t, ev))?;
@@ -227,13 +204,13 @@ impl crate::backend::BackendJob for Worker {
 }
 
 /// The training of a checkpoint, on `on`'s backend.
-pub(crate) fn resume<B: AutodiffBackend>(
+pub(crate) fn resume<B: TrainBackend>(
     ckpt: &std::path::Path,
     device: B::Device,
     on: &Resolved,
 ) -> Result<Trainer<B>, String> {
     let ck = Checkpoint::load(ckpt)?;
-    let mut t = Trainer::<B>::resume(ck, device).map_err(|e| e.to_string())?.with_step_mode(on.step_mode());
+    let mut t = Trainer::<B>::resume(ck, device).map_err(|e| e.to_string())?;
     t.trained_on = on.describe();
     Ok(t)
 }
@@ -250,7 +227,7 @@ pub(crate) struct Reporter {
 
 impl Reporter {
     /// Fills `live` with the training as it starts.
-    pub(crate) fn begin<B: AutodiffBackend>(live: Arc<Mutex<Live>>, t: &Trainer<B>, preview_every: u64) -> Self {
+    pub(crate) fn begin<B: TrainBackend>(live: Arc<Mutex<Live>>, t: &Trainer<B>, preview_every: u64) -> Self {
         {
             let mut l = live.lock().unwrap_or_else(|e| e.into_inner());
             l.iteration = t.iteration;
@@ -274,7 +251,7 @@ impl Reporter {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn on<B: AutodiffBackend>(&mut self, t: &mut Trainer<B>, ev: Event) {
+    pub(crate) fn on<B: TrainBackend>(&mut self, t: &mut Trainer<B>, ev: Event) {
         let now = Instant::now();
         match ev {
             Event::Before(_) => {
@@ -339,7 +316,7 @@ impl Reporter {
 
 /// After the loop: a finished training's creature saved into the data folder (its checkpoint
 /// removed), or what stopped it.
-pub(crate) fn finish<B: AutodiffBackend>(
+pub(crate) fn finish<B: TrainBackend>(
     outcome: Outcome,
     t: &mut Trainer<B>,
     data: &std::path::Path,

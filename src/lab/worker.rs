@@ -398,3 +398,26 @@ pub(super) fn poll(job: &mut Job) -> Option<JobState> {
         end
     })
 }
+
+/// A training of the page runs in its worker: `Lab` starts, polls and ends it as it does a thread.
+impl Job {
+    /// Starts the training in a worker of the page (the browser: the CPU, whatever was chosen).
+    pub(super) fn start(&mut self, _on: Resolved, data: PathBuf, preview_every: u64) {
+        self.state = match start(self, &data, preview_every) {
+            Ok(()) => JobState::Running,
+            Err(e) => JobState::Failed(e),
+        };
+    }
+
+    /// The worker's result once it has ended; None while it runs.
+    pub(super) fn try_finish(&mut self) -> Option<JobState> {
+        let state = poll(self)?;
+        self.state = state.clone();
+        Some(state)
+    }
+
+    /// The page cannot wait for its worker: what it has said so far.
+    pub(super) fn join(&mut self) -> Option<JobState> {
+        self.try_finish()
+    }
+}

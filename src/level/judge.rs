@@ -5,9 +5,9 @@ use super::Goal;
 use super::run::{LevelRun, Outcome};
 use super::score::stars;
 use crate::limits::MAX_LEVEL_SECONDS;
-use crate::world::WorldBackend;
+use crate::rule::RuleBackend;
 
-impl<B: WorldBackend> LevelRun<B> {
+impl<B: RuleBackend> LevelRun<B> {
     fn end(&self, won: bool, score: f32, why: String) -> Option<Outcome> {
         let st = if won { stars(score, &self.level.stars, self.level.goal.lower_is_better()) } else { 0 };
         Some(Outcome { won, time: self.time(), score, stars: st, why })

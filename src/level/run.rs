@@ -4,7 +4,8 @@
 
 use super::score::shape_similarity;
 use super::{Action, CUT_WIDTH, Goal, Hazard, Level, Tools, When};
-use crate::world::{EditOp, Shape, SpeciesRule, World, WorldBackend};
+use crate::rule::RuleBackend;
+use crate::world::{EditOp, Shape, SpeciesRule, World};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
@@ -18,7 +19,7 @@ pub struct Outcome {
     pub why: String,
 }
 
-pub struct LevelRun<B: WorldBackend> {
+pub struct LevelRun<B: RuleBackend> {
     pub level: Level,
     pub world: World<B>,
     /// Steps of level time since play started.
@@ -51,7 +52,7 @@ pub struct LevelRun<B: WorldBackend> {
     pub(super) growth: Option<(u64, u64)>,
 }
 
-impl<B: WorldBackend> LevelRun<B> {
+impl<B: RuleBackend> LevelRun<B> {
     /// Sets the level up: walls, creatures planted and grown; play starts at time 0.
     pub fn new(level: Level, device: &B::Device) -> Result<Self, String> {
         let mut run = Self::prepare(level, device)?;
@@ -357,13 +358,13 @@ impl<B: WorldBackend> LevelRun<B> {
 }
 
 /// Plays a level with its own solution, headless: the proof that it can be won.
-pub fn check<B: WorldBackend>(level: Level, device: &B::Device) -> Result<Outcome, String> {
+pub fn check<B: RuleBackend>(level: Level, device: &B::Device) -> Result<Outcome, String> {
     Ok(play_solution::<B>(level, device)?.verdict())
 }
 
 /// The level played with its own solution until its goal is decided (or its time is up); the run
 /// as it ended.
-pub fn play_solution<B: WorldBackend>(level: Level, device: &B::Device) -> Result<LevelRun<B>, String> {
+pub fn play_solution<B: RuleBackend>(level: Level, device: &B::Device) -> Result<LevelRun<B>, String> {
     let mut run = LevelRun::<B>::new(level, device)?;
     let moves = run.level.solution.clone();
     let limit = run.secs(run.time_limit());

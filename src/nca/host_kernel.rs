@@ -366,18 +366,23 @@ pub fn step_grid(
     })
 }
 
-/// One step of `n` grids of `h` x `w` (host state, row-major `[n, h, w, channels]`): the grids
-/// in parallel, and each grid's blocks of rows in parallel within it.
-pub fn step_host(x: &[f32], [n, h, w]: [usize; 3], weights: &Weights, cfg: &NcaConfig, fire: &[bool]) -> Vec<f32> {
+/// One step of `n` grids of `h` x `w` (host state, row-major `[n, h, w, channels]`), in place:
+/// the grids in parallel, and each grid's blocks of rows in parallel within it.
+pub fn step_host_in_place(x: &mut [f32], [n, h, w]: [usize; 3], weights: &Weights, cfg: &NcaConfig, fire: &[bool]) {
     let c = weights.spec.channels;
     let grid = Grid { h, w, border: cfg.border };
     let per = grid.cells();
     assert_eq!(x.len(), n * per * c, "state size");
     assert_eq!(fire.len(), n * per, "fire mask size");
     let (turn, net) = (Turn::new(cfg.angle), Net::of(weights));
-    let mut out = x.to_vec();
-    out.par_chunks_mut(per * c).zip(fire.par_chunks(per)).for_each(|(g, f)| {
+    x.par_chunks_mut(per * c).zip(fire.par_chunks(per)).for_each(|(g, f)| {
         step_grid(&net, g, grid, turn, |i| f[i], false);
     });
+}
+
+/// [`step_host_in_place`] on a copy.
+pub fn step_host(x: &[f32], grid: [usize; 3], weights: &Weights, cfg: &NcaConfig, fire: &[bool]) -> Vec<f32> {
+    let mut out = x.to_vec();
+    step_host_in_place(&mut out, grid, weights, cfg, fire);
     out
 }

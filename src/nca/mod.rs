@@ -20,7 +20,6 @@ pub mod wound;
 pub use config::{Border, CHANNELS, FEATURES, HIDDEN, NcaConfig, PARAM_COUNT};
 pub use fire::FireMasks;
 pub use params::{NcaParams, ParamsError, Weights};
-pub use sim::Simulation;
 pub use spec::{Colour, Filter, Filters, ModelSpec};
-pub use step::{StepMode, alive_mask, nca_step};
+pub use step::{alive_mask, nca_step};
 pub use wound::{Damage, Wound};

@@ -150,4 +150,19 @@ impl<B: Backend> NcaParams<B> {
     pub fn map(self, f: impl Fn(Tensor<B, 2>) -> Tensor<B, 2>) -> Self {
         Self { spec: self.spec, w1: f(self.w1), b1: f(self.b1), w2: f(self.w2), b2: f(self.b2) }
     }
+
+    /// Rules one after the other, each flat in the file order (w1, b1, w2, and b2 where its spec
+    /// has one), as our kernels read them.
+    pub fn flat(params: &[Self]) -> Tensor<B, 1> {
+        let mut parts = Vec::new();
+        for p in params {
+            parts.push(p.w1.clone().reshape([-1]));
+            parts.push(p.b1.clone().reshape([-1]));
+            parts.push(p.w2.clone().reshape([-1]));
+            if p.spec.out_bias {
+                parts.push(p.b2.clone().reshape([-1]));
+            }
+        }
+        Tensor::cat(parts, 0)
+    }
 }

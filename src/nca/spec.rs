@@ -47,7 +47,7 @@ impl Filter {
         }
     }
 
-    fn bit(self) -> u32 {
+    pub fn bit(self) -> u32 {
         1 << Filter::ALL.iter().position(|&f| f == self).expect("listed")
     }
 }

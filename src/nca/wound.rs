@@ -155,3 +155,52 @@ impl Wound {
         m
     }
 }
+
+/// The wounds of the report card (`eval`): each graded on its own trials, each kept by name in a
+/// checkpoint when a grading missed it (`train::focus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CardWound {
+    Disc,
+    Left,
+    Right,
+    Top,
+    Bottom,
+    Square,
+}
+
+impl CardWound {
+    /// In the card's order.
+    pub const ALL: [CardWound; 6] =
+        [CardWound::Disc, CardWound::Left, CardWound::Right, CardWound::Top, CardWound::Bottom, CardWound::Square];
+
+    /// The card's name for it, as reports and checkpoints write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CardWound::Disc => "disc",
+            CardWound::Left => "left",
+            CardWound::Right => "right",
+            CardWound::Top => "top",
+            CardWound::Bottom => "bottom",
+            CardWound::Square => "square",
+        }
+    }
+
+    /// The wound as the evaluation deals it (a disc is drawn, as its discs are).
+    pub fn deal(self, rng: &mut impl Rng) -> Wound {
+        match self {
+            CardWound::Disc => Wound::random_disc(rng),
+            CardWound::Left => Wound::Left,
+            CardWound::Right => Wound::Right,
+            CardWound::Top => Wound::Top,
+            CardWound::Bottom => Wound::Bottom,
+            CardWound::Square => Wound::Square { size: 16 },
+        }
+    }
+}
+
+impl std::fmt::Display for CardWound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -41,7 +41,7 @@ pub struct Checkpoint {
     pub pool: Option<Pool>,
     /// The report card's wounds the last grading missed (`train::focus`); None: not graded yet, or
     /// a checkpoint written before this was kept.
-    pub missed: Option<Vec<String>>,
+    pub missed: Option<Vec<crate::nca::wound::CardWound>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -59,7 +59,7 @@ struct Header {
     #[serde(default)]
     pool_dense: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    missed: Option<Vec<String>>,
+    missed: Option<Vec<crate::nca::wound::CardWound>>,
 }
 
 /// A header larger than this is not a checkpoint's (guards the allocation).

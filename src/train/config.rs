@@ -60,8 +60,8 @@ pub struct LrStep {
     pub lr: f32,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(from = "super::config_file::Partial")]
+/// Read as a file says it: `config_file` (what it leaves out from its mode's defaults).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TrainConfig {
     pub mode: Mode,
     /// The model's shape; None: the mode's (the paper's creature, or the texture model).

@@ -46,6 +46,12 @@ pub(super) struct Partial {
     pool_resets: Option<Vec<u64>>,
 }
 
+impl<'de> Deserialize<'de> for TrainConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Partial::deserialize(d).map(Self::from)
+    }
+}
+
 impl From<Partial> for TrainConfig {
     fn from(p: Partial) -> Self {
         let d = TrainConfig::defaults(p.mode.unwrap_or_default());

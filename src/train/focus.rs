@@ -10,11 +10,8 @@
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use burn::tensor::backend::AutodiffBackend;
-
-use super::{TrainError, Trainer};
-use crate::eval::{WOUNDS, wound_of};
 use crate::nca::Wound;
+use crate::nca::wound::CardWound;
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,46 +34,22 @@ impl Focus {
     /// `missed` wounds of the report card (at random); None for the usual draw. Draws nothing from
     /// `rng` before `from` or with nothing missed, so that a training reproduces as without a focus
     /// until the focus applies.
-    pub fn draw(&self, iteration: u64, missed: &[String], rng: &mut impl Rng) -> Option<Wound> {
+    pub fn draw(&self, iteration: u64, missed: &[CardWound], rng: &mut impl Rng) -> Option<Wound> {
         if iteration < self.from || missed.is_empty() {
             return None;
         }
         let take = rng.random::<f32>() < self.share;
-        let name = &missed[rng.random_range(0..missed.len())];
-        take.then(|| wound_of(name, rng)).flatten()
+        let card = missed[rng.random_range(0..missed.len())];
+        take.then(|| card.deal(rng))
     }
 }
 
-/// A list of missed wounds as a checkpoint keeps it: names of the report card, each once.
-pub fn validate_missed(missed: &[String]) -> Result<(), String> {
+/// A list of missed wounds as a checkpoint keeps it (by name): each wound once.
+pub fn validate_missed(missed: &[CardWound]) -> Result<(), String> {
     for (k, m) in missed.iter().enumerate() {
-        if !WOUNDS.contains(&m.as_str()) || missed[..k].contains(m) {
-            return Err(format!("missed wounds: '{m}' is not a wound of the report card, or is listed twice"));
+        if missed[..k].contains(m) {
+            return Err(format!("missed wounds: '{m}' is listed twice"));
         }
     }
     Ok(())
-}
-
-impl<B: AutodiffBackend> Trainer<B> {
-    /// Grades the creature against the zoo's bar now (8 trials, as `eval --trials 8`), keeps what
-    /// it missed for a focus, and returns what it misses of the bar (nothing: it meets it).
-    /// Errors: the GPU failed while grading, which stops the training as a failed iteration does.
-    pub fn grade(&mut self) -> Result<(crate::eval::Report, Vec<String>), TrainError> {
-        let (report, misses) =
-            crate::zoo::grade::<B::InnerBackend>(&self.creature(), 8, self.step_mode, &self.device())
-                .map_err(TrainError::Device)?;
-        self.missed = Some(crate::zoo::missed_wounds(&report));
-        Ok((report, misses))
-    }
-
-    /// A training with a focus resumed from a checkpoint that did not keep its last grading's
-    /// misses (written before they were kept) grades again where that grading was, so that it
-    /// carries on as a run from scratch would.
-    pub fn recall_grading(&mut self) -> Result<(), TrainError> {
-        if self.cfg.focus.is_some() && self.missed.is_none() && self.iteration > 0 && self.cfg.grades_at(self.iteration)
-        {
-            self.grade()?;
-        }
-        Ok(())
-    }
 }

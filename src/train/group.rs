@@ -15,8 +15,8 @@ use burn::tensor::Tensor;
 use super::objective::Objective;
 use super::session::{Control, Outcome, Stop, save_result};
 use super::trainer::{Drawn, IterReport, TrainError, Trainer};
-use crate::kernels::fused::{Batch, Loss, flat_weights, rollout_grad, unflatten};
-use crate::nca::StepMode;
+use crate::kernels::fused::{Batch, Loss, rollout_grad, unflatten};
+use crate::nca::NcaParams;
 
 pub type GpuTrainer = Trainer<Autodiff<Wgpu>>;
 
@@ -28,7 +28,7 @@ pub fn compatible(ts: &[&mut GpuTrainer]) -> bool {
         let r = t.rule();
         (t.cfg.spec(), t.dims(), t.cfg.batch, r.border, r.angle.to_bits())
     };
-    ts.iter().all(|t| t.step_mode == StepMode::Fused && matches!(t.objective, Objective::Shape) && key(t) == key(first))
+    ts.iter().all(|t| matches!(t.objective, Objective::Shape) && key(t) == key(first))
 }
 
 /// One iteration of every trainer, in one rollout when they are compatible (else one after the
@@ -55,7 +55,7 @@ pub fn iterate(ts: &mut [&mut GpuTrainer]) -> Vec<Result<IterReport, TrainError>
     let x0 = Tensor::cat(drawn.iter().map(|d| d.x0.clone()).collect(), 0);
     let params: Vec<_> = ts.iter().map(|t| t.params.clone()).collect();
     let targets = Tensor::cat(ts.iter().map(|t| t.target_t.clone().reshape([-1])).collect(), 0);
-    match rollout_grad(x0, flat_weights(&params), &batch, Loss::Rgba(Box::new(targets))) {
+    match rollout_grad(x0, NcaParams::flat(&params), &batch, Loss::Rgba(Box::new(targets))) {
         Err(e) => ts.iter().map(|_| Err(TrainError::Device(e.clone()))).collect(),
         Ok(o) => ts
             .iter_mut()

@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod config;
 mod config_file;
 pub mod focus;
+pub mod grading;
 pub mod group;
 pub mod host_grad;
 pub mod objective;

@@ -5,14 +5,14 @@
 //! batch is gathered from them in the order it was drawn, so a training draws the same batches
 //! whatever the chunking.
 
-use burn::tensor::backend::Backend;
+use crate::rule::RuleBackend;
 use burn::tensor::{IndexingUpdateOp, Int, Tensor, TensorData};
 
 use super::checkpoint::Pool;
 use super::config::{Mode, TrainConfig};
-use crate::nca::sim::{state_tensor, to_host};
+use crate::nca::sim::state_tensor;
 
-pub struct StatePool<B: Backend> {
+pub struct StatePool<B: RuleBackend> {
     chunks: Vec<Tensor<B, 4>>,
     /// States per chunk (the last may hold fewer).
     per_chunk: usize,
@@ -21,11 +21,11 @@ pub struct StatePool<B: Backend> {
     device: B::Device,
 }
 
-impl<B: Backend> StatePool<B> {
+impl<B: RuleBackend> StatePool<B> {
     /// A pool of the states in `host` (`dims`: `[states, h, w, channels]`), in chunks of at most
     /// the bytes one buffer may hold on `device`.
     pub fn new(host: Vec<f32>, dims: [usize; 4], device: &B::Device) -> Self {
-        Self::in_chunks_of(host, dims, device, crate::kernels::launch::max_buffer_bytes::<B>(device))
+        Self::in_chunks_of(host, dims, device, B::max_buffer_bytes(device))
     }
 
     /// A pool of `n` seeds of `h` x `w` (what every pool training starts from).
@@ -130,6 +130,6 @@ impl<B: Backend> StatePool<B> {
 
     /// Every state, on the host, in order.
     pub fn to_host(&self) -> Vec<f32> {
-        self.chunks.iter().flat_map(|c| to_host(c)).collect()
+        self.chunks.iter().flat_map(|c| crate::rule::host_copy(c)).collect()
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::Duration;
 
-use burn::tensor::backend::AutodiffBackend;
+use crate::rule::TrainBackend;
 
 use super::{IterReport, Trainer};
 use crate::creature::Creature;
@@ -81,7 +81,7 @@ pub enum Outcome {
 /// Runs `t` until it is done or asked to stop. Checkpoints go to `ckpt` every
 /// `cfg.checkpoint_every` iterations and when pausing (so that closing a paused app loses
 /// nothing). Errors: divergence after repeated rollbacks, or a checkpoint that cannot be written.
-pub fn run<B: AutodiffBackend>(
+pub fn run<B: TrainBackend>(
     t: &mut Trainer<B>,
     ckpt: &Path,
     control: &Control,
@@ -120,7 +120,7 @@ impl Session {
         Session { ckpt: ckpt.to_path_buf(), saved_at: None, recalled: false }
     }
 
-    fn save<B: AutodiffBackend>(
+    fn save<B: TrainBackend>(
         &mut self,
         t: &mut Trainer<B>,
         on: &mut impl FnMut(&mut Trainer<B>, Event),
@@ -132,7 +132,7 @@ impl Session {
     }
 
     /// One pass: a stop asked for, the end, a pause, or one iteration with what follows it.
-    pub fn step<B: AutodiffBackend>(
+    pub fn step<B: TrainBackend>(
         &mut self,
         t: &mut Trainer<B>,
         control: &Control,
@@ -192,7 +192,7 @@ impl Session {
 /// without meeting the bar is not over: its checkpoint is written at its last iteration and kept,
 /// so that more iterations carry on from there (`train --resume --iterations`, or a zoo entry
 /// given more) instead of starting again.
-pub fn save_result<B: AutodiffBackend>(t: &mut Trainer<B>, out: &Path, ckpt: &Path) -> Result<Creature, String> {
+pub fn save_result<B: TrainBackend>(t: &mut Trainer<B>, out: &Path, ckpt: &Path) -> Result<Creature, String> {
     let creature = t.creature();
     creature.save(out)?;
     if missed_the_bar(t) {
@@ -205,12 +205,12 @@ pub fn save_result<B: AutodiffBackend>(t: &mut Trainer<B>, out: &Path, ckpt: &Pa
 
 /// The checkpoint a training keeps. In the browser, whose storage holds a few megabytes, without
 /// its pool: a resume starts the pool again from seeds at that iteration (as `zoo carry` does).
-fn stored<B: AutodiffBackend>(t: &mut Trainer<B>) -> crate::train::checkpoint::Checkpoint {
+fn stored<B: TrainBackend>(t: &mut Trainer<B>) -> crate::train::checkpoint::Checkpoint {
     let ck = t.checkpoint();
     if cfg!(target_arch = "wasm32") { ck.without_pool() } else { ck }
 }
 
 /// Whether a training graded against the zoo's bar ran to its end without meeting it.
-pub fn missed_the_bar<B: AutodiffBackend>(t: &Trainer<B>) -> bool {
+pub fn missed_the_bar<B: TrainBackend>(t: &Trainer<B>) -> bool {
     t.cfg.grade_every > 0 && t.graded_at.is_none() && t.done()
 }

@@ -2,6 +2,8 @@
 //! goes non-finite.
 
 use burn::tensor::{ElementConversion, Tensor, TensorData, backend::AutodiffBackend};
+
+use crate::rule::{RuleBackend, TrainBackend};
 use rand::{Rng, RngCore, SeedableRng, rngs::StdRng};
 
 use super::adam::{self, AdamHyper, AdamState};
@@ -13,15 +15,15 @@ pub use super::outcome::{BatchView, IterReport, TrainError};
 use super::pool::StatePool;
 use super::rollout::{Outcome, Rollout};
 use crate::creature::{Creature, CreatureMeta};
-use crate::nca::sim::{seed_state, state_tensor, to_host};
-use crate::nca::{FireMasks, NcaConfig, NcaParams, StepMode, Weights};
+use crate::nca::sim::{seed_state, state_tensor};
+use crate::nca::{FireMasks, NcaConfig, NcaParams, Weights};
 use crate::target::Target;
 
 type Inner<B> = <B as AutodiffBackend>::InnerBackend;
 
 /// One iteration's draw before its rollout: batch (states, pool indices, wounded), steps, fire
 /// masks, the texture loss's seed.
-pub struct Drawn<B: AutodiffBackend> {
+pub struct Drawn<B: TrainBackend> {
     pub x0: Tensor<Inner<B>, 4>,
     idx: Vec<usize>,
     wounded: Vec<bool>,
@@ -40,7 +42,7 @@ struct GoodState {
     t: u64,
 }
 
-pub struct Trainer<B: AutodiffBackend> {
+pub struct Trainer<B: TrainBackend> {
     pub cfg: TrainConfig,
     pub name: String,
     pub target: Target,
@@ -55,8 +57,7 @@ pub struct Trainer<B: AutodiffBackend> {
     pub graded_at: Option<u64>,
     /// The report card's wounds the last grading missed: with a focus (`train::focus`), the
     /// wounds dealt more often until the next grading. None: not graded yet.
-    pub missed: Option<Vec<String>>,
-    pub step_mode: StepMode,
+    pub missed: Option<Vec<crate::nca::wound::CardWound>>,
     /// Keep a host copy of each batch before/after (costs a read-back per iteration).
     pub keep_batch_view: bool,
     pub last_batch: Option<BatchView>,
@@ -73,7 +74,7 @@ pub struct Trainer<B: AutodiffBackend> {
     attempt: u64,
 }
 
-impl<B: AutodiffBackend> Trainer<B> {
+impl<B: TrainBackend> Trainer<B> {
     pub fn new(name: &str, cfg: TrainConfig, target: Target, device: B::Device) -> Result<Self, TrainError> {
         cfg.validate().map_err(TrainError::Config)?;
         let weights = cfg.initial_weights();
@@ -97,7 +98,6 @@ impl<B: AutodiffBackend> Trainer<B> {
             trained_on: String::new(),
             graded_at: None,
             missed: None,
-            step_mode: StepMode::Dense,
             keep_batch_view: false,
             last_batch: None,
             device,
@@ -109,12 +109,6 @@ impl<B: AutodiffBackend> Trainer<B> {
             rollbacks_in_a_row: 0,
             attempt: 0,
         })
-    }
-
-    /// Dense or Sparse: rollouts through burn's autodiff; Host: the hand-written host gradient.
-    pub fn with_step_mode(mut self, mode: StepMode) -> Self {
-        self.step_mode = mode;
-        self
     }
 
     /// Fills the pool with copies of the given host states (`k` grids of the target's size), in
@@ -159,9 +153,7 @@ impl<B: AutodiffBackend> Trainer<B> {
     }
 
     fn per_sample_loss(&self, x: &Tensor<Inner<B>, 4>) -> Vec<f32> {
-        let n = x.dims()[0];
-        let d = x.clone().narrow(3, 0, 4) - self.target_t.clone();
-        to_host(&(d.clone() * d).reshape([n as i32, -1]).mean_dim(1))
+        crate::nca::sim::rgba_mse(x, &self.target_t)
     }
 
     /// Draws the batch for this iteration: (states, pool indices, wounded flags).
@@ -209,13 +201,7 @@ impl<B: AutodiffBackend> Trainer<B> {
     /// good snapshot and says so in the report; gives up after several failures in a row.
     pub fn iterate(&mut self) -> Result<IterReport, TrainError> {
         let d = self.draw();
-        let ro = self.rollout(&d);
-        let fused = if self.step_mode == StepMode::Fused { ro.fused(&d.x0) } else { None };
-        let out = match fused {
-            Some(r) => r.map_err(TrainError::Device)?,
-            None if self.step_mode == StepMode::Host => ro.host(&d.x0),
-            None => ro.autodiff::<B>(d.x0.clone()),
-        };
+        let out = Inner::<B>::rollout(&self.rollout(&d), &d.x0).map_err(TrainError::Device)?;
         self.finish(d, out)
     }
 
@@ -240,7 +226,6 @@ impl<B: AutodiffBackend> Trainer<B> {
             target: &self.target,
             target_t: &self.target_t,
             loss_seed: d.loss_seed,
-            mode: self.step_mode,
         }
     }
 
@@ -261,7 +246,7 @@ impl<B: AutodiffBackend> Trainer<B> {
         let next_weights = next.to_weights();
         // After the read-backs above, every command of this iteration has reached the device: an
         // error on it (out of memory) makes the figures meaningless, and is no divergence.
-        if let Some(e) = crate::gpu_device::fault(&self.device) {
+        if let Some(e) = Inner::<B>::fault(&self.device) {
             return Err(TrainError::Device(e));
         }
         if !loss_v.is_finite() || !state_max.is_finite() || next_weights.validate().is_err() {
@@ -269,7 +254,7 @@ impl<B: AutodiffBackend> Trainer<B> {
         }
         if self.keep_batch_view {
             let spec = self.cfg.spec();
-            let rgba = |t: &Tensor<Inner<B>, 4>| crate::nca::sim::rgba_view(&spec, &to_host(t));
+            let rgba = |t: &Tensor<Inner<B>, 4>| crate::nca::sim::rgba_view(&spec, &crate::rule::host_copy(t));
             self.last_batch = Some(BatchView { dims: [n, h, w], before: rgba(&x0), after: rgba(&xf), wounded });
         }
         if let Some(pool) = &mut self.pool {

@@ -104,7 +104,7 @@ pub mod op {
     pub const WALL_ON: u32 = 1;
     pub const WALL_OFF: u32 = 2;
     pub const SEED: u32 = 3;
-    pub const GRAFT: u32 = SEED + crate::world::MAX_SPECIES as u32;
+    pub const GRAFT: u32 = SEED + crate::world::params::MAX_SPECIES as u32;
 }
 
 /// The seed of a species' rule at a cell: a creature's hidden channels and alpha at 1, a texture's

@@ -1,76 +1,30 @@
 //! The sandbox world: one grid shared by several species, each with its own layer of state and
-//! its own rule. No Bevy here; generic over the burn backend through [`WorldBackend`], whose GPU
-//! implementation runs the WGSL kernels in `shaders/` and whose default runs on host memory.
+//! its own rule. No Bevy here; generic over the burn backend through [`RuleBackend`], whose wgpu
+//! implementation runs the WGSL kernels in `shaders/` and whose CPU one runs on host memory.
 //!
 //! Semantics (both implementations): per species, the paper's step (perceive, rule, fire mask,
 //! alive before and after); a cell alive for one species (3x3 alpha maximum over 0.1) is closed to
 //! the others, and walls are closed to all. Edits (wounds, seeds, walls) are lists of cells.
 
-pub mod backend;
 pub mod brush;
+pub mod frame;
 pub mod gpu;
 pub mod host;
 pub mod params;
 
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 
-pub use backend::{Frame, WorldBackend};
 pub use brush::Shape;
-pub use params::{Params, ViewMode};
+pub use frame::{Frame, FrameBuffer};
+pub use params::{MAX_SIDE, MAX_SPECIES, Params, SpeciesRule, ViewMode, WorldSize};
 
 use crate::kernels::layout::STRIDE;
 use crate::nca::Weights;
+use crate::rule::RuleBackend;
 
 /// Floats per cell and species in the world's state (`host_state` is `[species, H, W, STATE_STRIDE]`).
 pub const STATE_STRIDE: usize = STRIDE as usize;
 const S: usize = STATE_STRIDE;
-
-/// Most species one world holds (the parameter block has room for them, and the per-cell
-/// closure test reads every layer).
-pub const MAX_SPECIES: usize = 8;
-/// Largest side of a world.
-pub const MAX_SIDE: usize = crate::limits::MAX_WORLD_SIDE;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct WorldSize {
-    pub width: usize,
-    pub height: usize,
-    /// Toroidal world (the sandbox default) or zeros beyond the edge.
-    pub wrap: bool,
-}
-
-impl WorldSize {
-    pub fn new(width: usize, height: usize, wrap: bool) -> Result<Self, String> {
-        if !(8..=MAX_SIDE).contains(&width) || !(8..=MAX_SIDE).contains(&height) {
-            return Err(format!("world size {width}x{height} is outside 8..={MAX_SIDE} per side"));
-        }
-        Ok(Self { width, height, wrap })
-    }
-    pub fn cells(&self) -> usize {
-        self.width * self.height
-    }
-    /// Flat index of (x, y), wrapping or clipping by the border mode.
-    pub fn cell(&self, x: i64, y: i64) -> Option<u32> {
-        let (w, h) = (self.width as i64, self.height as i64);
-        if self.wrap {
-            Some((y.rem_euclid(h) * w + x.rem_euclid(w)) as u32)
-        } else if x >= 0 && y >= 0 && x < w && y < h {
-            Some((y * w + x) as u32)
-        } else {
-            None
-        }
-    }
-}
-
-/// What a species does in the world besides its weights.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SpeciesRule {
-    pub name: String,
-    pub weights: Weights,
-    /// Perception rotation, radians.
-    pub angle: f32,
-    pub fire_rate: f32,
-}
 
 /// What an edit does to a cell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,7 +60,7 @@ impl EditOp {
     }
 }
 
-pub struct World<B: WorldBackend> {
+pub struct World<B: RuleBackend> {
     size: WorldSize,
     species: Vec<SpeciesRule>,
     /// `[S, H, W, 16]`, flat: each species' channels first (a texture's territory in the last).
@@ -126,7 +80,7 @@ pub struct World<B: WorldBackend> {
     buffer_limit: Option<u64>,
 }
 
-impl<B: WorldBackend> World<B> {
+impl<B: RuleBackend> World<B> {
     pub fn new(size: WorldSize, seed: u32, device: &B::Device) -> Self {
         Self {
             size,
@@ -312,11 +266,11 @@ impl<B: WorldBackend> World<B> {
 
     /// Host copy of the state, `[S, H, W, 16]`.
     pub fn host_state(&self) -> Vec<f32> {
-        crate::nca::sim::to_host(&self.state)
+        crate::rule::host_copy(&self.state)
     }
     /// Host copy of `[H, W, 2]` (wall, flash).
     pub fn host_aux(&self) -> Vec<f32> {
-        crate::nca::sim::to_host(&self.aux)
+        crate::rule::host_copy(&self.aux)
     }
 
     /// Cells alive per species: a creature's own alpha over 0.1, a texture's territory.
@@ -347,15 +301,10 @@ impl<B: WorldBackend> World<B> {
 /// The tensor, handed over to a kernel. On the host (an empty one left in its place) the kernel
 /// then updates the array in place instead of copying it; on the GPU a clone is a handle, and an
 /// empty placeholder would be one more allocation every step.
-fn taken<B: WorldBackend>(t: &mut Tensor<B, 1>) -> Tensor<B, 1> {
-    if B::BINDS_STATE {
+fn taken<B: RuleBackend>(t: &mut Tensor<B, 1>) -> Tensor<B, 1> {
+    if !B::HOST {
         return t.clone();
     }
     let device = t.device();
     std::mem::replace(t, Tensor::zeros([0], &device))
-}
-
-/// Host bytes of an int tensor holding packed RGBA8 words.
-pub(crate) fn int_words<B: burn::tensor::backend::Backend>(t: &Tensor<B, 1, Int>) -> Vec<u32> {
-    t.to_data().convert::<i32>().into_vec::<i32>().expect("int tensor").into_iter().map(|v| v as u32).collect()
 }

@@ -1,9 +1,57 @@
 //! The parameter block every world kernel reads (host and WGSL alike): the world's header and one
-//! [`Layer`] per species, typed once in Rust (`kernels::layout`).
+//! [`Layer`] per species, typed once in Rust (`kernels::layout`); the world's size and its species'
+//! rules, which the block is made from.
 
-use super::{SpeciesRule, WorldSize};
 use crate::gpu_struct;
 use crate::kernels::layout::Layer;
+use crate::nca::Weights;
+
+/// Most species one world holds (the parameter block has room for them, and the per-cell
+/// closure test reads every layer).
+pub const MAX_SPECIES: usize = 8;
+/// Largest side of a world.
+pub const MAX_SIDE: usize = crate::limits::MAX_WORLD_SIDE;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WorldSize {
+    pub width: usize,
+    pub height: usize,
+    /// Toroidal world (the sandbox default) or zeros beyond the edge.
+    pub wrap: bool,
+}
+
+impl WorldSize {
+    pub fn new(width: usize, height: usize, wrap: bool) -> Result<Self, String> {
+        if !(8..=MAX_SIDE).contains(&width) || !(8..=MAX_SIDE).contains(&height) {
+            return Err(format!("world size {width}x{height} is outside 8..={MAX_SIDE} per side"));
+        }
+        Ok(Self { width, height, wrap })
+    }
+    pub fn cells(&self) -> usize {
+        self.width * self.height
+    }
+    /// Flat index of (x, y), wrapping or clipping by the border mode.
+    pub fn cell(&self, x: i64, y: i64) -> Option<u32> {
+        let (w, h) = (self.width as i64, self.height as i64);
+        if self.wrap {
+            Some((y.rem_euclid(h) * w + x.rem_euclid(w)) as u32)
+        } else if x >= 0 && y >= 0 && x < w && y < h {
+            Some((y * w + x) as u32)
+        } else {
+            None
+        }
+    }
+}
+
+/// What a species does in the world besides its weights.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpeciesRule {
+    pub name: String,
+    pub weights: Weights,
+    /// Perception rotation, radians.
+    pub angle: f32,
+    pub fire_rate: f32,
+}
 
 /// What the display image shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -1,7 +1,8 @@
 //! The paper's own creatures, imported from the Distill demo's models shipped in assets/distill/.
 
 use morphogen::nca::sim::rgba_mse;
-use morphogen::nca::{NcaConfig, Simulation, StepMode, Wound};
+use morphogen::nca::{NcaConfig, Wound};
+use morphogen::simulation::Simulation;
 
 use crate::common::*;
 
@@ -13,8 +14,7 @@ fn lizard() -> morphogen::nca::Weights {
 #[test]
 fn the_imported_ex3_lizard_grows_persists_and_regrows() {
     let w = lizard();
-    let mut sim =
-        Simulation::<Cpu>::from_seed(&w, NcaConfig::default(), [2, 72, 72], 42, &dev()).with_mode(StepMode::Host);
+    let mut sim = Simulation::<Cpu>::from_seed(&w, NcaConfig::default(), [2, 72, 72], 42, &dev());
     sim.run(200);
     let alive = sim.alive_counts();
     eprintln!("alive at 200: {alive:?}");
@@ -27,8 +27,7 @@ fn the_imported_ex3_lizard_grows_persists_and_regrows() {
     assert!(drift.iter().all(|&d| d < 1e-3), "stable after growing: {drift:?}");
 
     for wound in [Wound::Left, Wound::Bottom] {
-        let mut cut =
-            Simulation::<Cpu>::from_state(&w, NcaConfig::default(), grown.clone(), 7).with_mode(StepMode::Host);
+        let mut cut = Simulation::<Cpu>::from_state(&w, NcaConfig::default(), grown.clone(), 7);
         cut.apply_keep_mask([wound.keep_mask(72, 72), wound.keep_mask(72, 72)].concat());
         let wounded = rgba_mse(&cut.state(), &grown);
         assert!(wounded.iter().all(|&e| e > 0.01), "{wound:?} removed a real part: {wounded:?}");
@@ -87,8 +86,7 @@ fn our_creatures_export_to_the_demo_format_and_grow_the_same_after_the_round_tri
     }
     // Grown from the seed, both are the same creature within the quantisation's error.
     let grow = |w: &morphogen::nca::Weights| {
-        let mut sim =
-            Simulation::<Cpu>::from_seed(w, NcaConfig::default(), [1, 72, 72], 5, &dev()).with_mode(StepMode::Host);
+        let mut sim = Simulation::<Cpu>::from_seed(w, NcaConfig::default(), [1, 72, 72], 5, &dev());
         sim.run(200);
         (sim.state(), sim.alive_counts()[0])
     };

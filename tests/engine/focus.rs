@@ -1,7 +1,8 @@
 //! A focus (`train::focus`): after a grading that misses wounds, a training deals those wounds
 //! more often; before, it trains exactly as without one, and a checkpoint keeps what it missed.
 
-use morphogen::nca::{StepMode, Wound};
+use morphogen::nca::Wound;
+use morphogen::nca::wound::CardWound::{self, Disc, Left, Square};
 use morphogen::train::checkpoint::Checkpoint;
 use morphogen::train::config::LrStep;
 use morphogen::train::focus::Focus;
@@ -11,14 +12,10 @@ use rand::{RngCore, SeedableRng, rngs::StdRng};
 use crate::common::*;
 use crate::training::{disc_target, small};
 
-fn names(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
-}
-
 #[test]
 fn a_focus_draws_the_missed_wounds_in_its_share_and_nothing_before_it_applies() {
     let f = Focus { from: 10, share: 0.5 };
-    let missed = names(&["left", "square"]);
+    let missed = vec![Left, Square];
     // Before `from`, or with nothing missed: no draw at all, so the training's randomness is as
     // without a focus.
     for (it, m) in [(9, missed.clone()), (10, vec![])] {
@@ -34,7 +31,7 @@ fn a_focus_draws_the_missed_wounds_in_its_share_and_nothing_before_it_applies() 
     assert!((400..600).contains(&left) && (400..600).contains(&square), "{left} left, {square} square of 2000");
     // A disc is drawn as the report card draws its discs.
     let all = Focus { from: 0, share: 1.0 };
-    assert!(matches!(all.draw(0, &names(&["disc"]), &mut rng), Some(Wound::Disc { .. })));
+    assert!(matches!(all.draw(0, &[Disc], &mut rng), Some(Wound::Disc { .. })));
     for bad in [0.0, 1.5, f32::NAN] {
         assert!(Focus { from: 0, share: bad }.validate().unwrap_err().contains("share"));
     }
@@ -55,8 +52,8 @@ fn focused(share: f32) -> TrainConfig {
 #[test]
 fn a_focus_changes_nothing_until_a_grading_misses_and_then_deals_that_wound() {
     let plain = TrainConfig { focus: None, ..focused(1.0) };
-    let run = |cfg: TrainConfig, missed: Option<Vec<String>>| {
-        let mut t = Trainer::<CpuAd>::new("f", cfg, disc_target(8, 4), dev()).unwrap().with_step_mode(StepMode::Host);
+    let run = |cfg: TrainConfig, missed: Option<Vec<CardWound>>| {
+        let mut t = Trainer::<CpuAd>::new("f", cfg, disc_target(8, 4), dev()).unwrap();
         t.missed = missed;
         t.keep_batch_view = true;
         for _ in 0..2 {
@@ -66,7 +63,7 @@ fn a_focus_changes_nothing_until_a_grading_misses_and_then_deals_that_wound() {
     };
     let (a, b) = (run(plain.clone(), None), run(focused(1.0), None));
     assert_eq!((a.history.clone(), a.weights()), (b.history.clone(), b.weights()));
-    let c = run(focused(1.0), Some(names(&["left"])));
+    let c = run(focused(1.0), Some(vec![Left]));
     assert_ne!(c.history, a.history);
     let v = c.last_batch.as_ref().unwrap();
     let [_, h, w] = v.dims;
@@ -76,13 +73,12 @@ fn a_focus_changes_nothing_until_a_grading_misses_and_then_deals_that_wound() {
     assert!((0..h).any(|y| (w / 2..w).any(|x| alpha(y, x) > 0.0)), "the right half is not");
 }
 
-/// Gradings record what they missed; a checkpoint keeps it (and refuses a name that is not a
-/// wound of the report card), and a focused training resumed from a checkpoint that did not keep
+/// Gradings record what they missed; a checkpoint keeps it by the report card's names (and
+/// refuses a wound listed twice), and a focused training resumed from a checkpoint that did not keep
 /// it grades again where its last grading was.
 #[test]
 fn what_a_grading_missed_survives_a_checkpoint_and_is_recalled_on_resume() {
-    let mut t =
-        Trainer::<CpuAd>::new("f", focused(0.5), disc_target(8, 4), dev()).unwrap().with_step_mode(StepMode::Host);
+    let mut t = Trainer::<CpuAd>::new("f", focused(0.5), disc_target(8, 4), dev()).unwrap();
     for _ in 0..4 {
         t.iterate().unwrap();
     }
@@ -98,13 +94,16 @@ fn what_a_grading_missed_survives_a_checkpoint_and_is_recalled_on_resume() {
 
     let mut old = back.clone();
     old.missed = None;
-    let mut r = Trainer::<CpuAd>::resume(old, dev()).unwrap().with_step_mode(StepMode::Host);
+    let mut r = Trainer::<CpuAd>::resume(old, dev()).unwrap();
     r.recall_grading().unwrap();
     assert_eq!(r.missed.as_ref(), Some(&missed), "graded again at iteration 4");
 
-    let bytes = Checkpoint { missed: Some(names(&["elbow"])), ..back }.to_bytes();
+    let bytes = Checkpoint { missed: Some(vec![Left, Left]), ..back }.to_bytes();
     let err = Checkpoint::from_bytes(&bytes).unwrap_err();
-    assert!(err.contains("missed wounds") && err.contains("elbow"), "{err}");
+    assert!(err.contains("missed wounds") && err.contains("left"), "{err}");
+    // The names are the ones checkpoints have always kept.
+    let names: Vec<String> = CardWound::ALL.iter().map(|w| serde_json::to_string(w).unwrap()).collect();
+    assert_eq!(names, ["\"disc\"", "\"left\"", "\"right\"", "\"top\"", "\"bottom\"", "\"square\""]);
 }
 
 #[test]

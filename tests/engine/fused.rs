@@ -71,7 +71,7 @@ fn check(spec: ModelSpec, creatures: usize, border: Border, gpu_loss: bool) {
             (ls, gs)
         }))
     };
-    let out = fused::rollout_grad(xt, fused::flat_weights(&params), &batch, loss).unwrap();
+    let out = fused::rollout_grad(xt, morphogen::nca::NcaParams::flat(&params), &batch, loss).unwrap();
     let fin = host(&Tensor::<Cpu, 4>::from_data(out.final_state.into_data(), &dev()));
     let grads = out.grads.into_data().convert::<f32>().into_vec::<f32>().unwrap();
 
@@ -143,9 +143,7 @@ fn small_trainer_on(
     };
     let rgba = target(16, 16, phase);
     let target = morphogen::target::Target { width: 16, height: 16, rgba };
-    morphogen::train::group::GpuTrainer::new(name, cfg, target, device)
-        .unwrap()
-        .with_step_mode(morphogen::nca::StepMode::Fused)
+    morphogen::train::group::GpuTrainer::new(name, cfg, target, device).unwrap()
 }
 
 #[test]
@@ -234,7 +232,7 @@ fn a_rollout_too_big_for_the_gpu_is_refused_as_such() {
     let x0 = Tensor::<Wgpu, 4>::zeros([n, 128, 128, 16], &gdev);
     let p = [weights_of(spec, 1).to_device::<Wgpu>(&gdev)];
     let loss = Loss::Host(Box::new(|fin: &[f32]| (vec![0.0], vec![0.0; fin.len()])));
-    let e = fused::rollout_grad(x0, fused::flat_weights(&p), &batch, loss).err().expect("refused");
+    let e = fused::rollout_grad(x0, morphogen::nca::NcaParams::flat(&p), &batch, loss).err().expect("refused");
     assert!(e.contains("out of GPU memory") && e.contains("MiB"), "{e}");
 }
 
@@ -269,7 +267,7 @@ fn an_error_on_the_gpu_stops_training_as_such() {
 
 #[test]
 fn a_simulation_on_the_forward_kernel_steps_like_the_host() {
-    use morphogen::nca::{Simulation, StepMode};
+    use morphogen::simulation::Simulation;
     if !gpu_or_skip() {
         return;
     }
@@ -281,8 +279,8 @@ fn a_simulation_on_the_forward_kernel_steps_like_the_host() {
         let x0 = state(n, h, w, spec.channels, 9);
         let dims = [n, h, w, spec.channels];
         let gpu_state = Tensor::<Wgpu, 4>::from_data(TensorData::new(x0.clone(), dims), &shared());
-        let mut g = Simulation::from_state(&wt, cfg, gpu_state, 4).with_mode(StepMode::Fused);
-        let mut c = Simulation::from_state(&wt, cfg, tensor4_of(x0, dims), 4).with_mode(StepMode::Host);
+        let mut g = Simulation::from_state(&wt, cfg, gpu_state, 4);
+        let mut c = Simulation::from_state(&wt, cfg, tensor4_of(x0, dims), 4);
         lanes::scoped(ln, || g.run(6));
         c.run(6);
         let d = max_abs_diff(&g.host_state(), &c.host_state());

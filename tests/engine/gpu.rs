@@ -2,7 +2,7 @@
 
 use burn::backend::{Autodiff, Wgpu};
 use burn::tensor::{Tensor, TensorData};
-use morphogen::nca::{CHANNELS, FireMasks, NcaConfig, StepMode, nca_step};
+use morphogen::nca::{CHANNELS, FireMasks, NcaConfig, nca_step};
 use morphogen::train::{Mode, TrainConfig, Trainer};
 
 use crate::common::*;
@@ -23,8 +23,8 @@ fn the_wgpu_backend_steps_like_the_cpu_and_trains() {
     let fire = FireMasks::new(2, 0.5);
     for t in 0..4 {
         let f = fire.mask(t, n, h * w);
-        cpu = nca_step(cpu, &pc, &cfg, &f, StepMode::Sparse);
-        gpu = nca_step(gpu, &pg, &cfg, &f, StepMode::Dense);
+        cpu = nca_step(cpu, &pc, &cfg, &f);
+        gpu = nca_step(gpu, &pg, &cfg, &f);
     }
     let g: Vec<f32> = gpu.into_data().convert::<f32>().into_vec().unwrap();
     let d = max_abs_diff(&host(&cpu), &g);
@@ -42,10 +42,8 @@ fn the_wgpu_backend_steps_like_the_cpu_and_trains() {
     };
     // The GPU trains through the fused kernels, the CPU through the host gradient: the same
     // batches and fire masks, so the same losses, iteration after iteration.
-    let mut t = Trainer::<Autodiff<Wgpu>>::new("gpu", tc.clone(), target.clone(), gdev)
-        .unwrap()
-        .with_step_mode(StepMode::Fused);
-    let mut c = Trainer::<CpuAd>::new("cpu", tc, target, dev()).unwrap().with_step_mode(StepMode::Host);
+    let mut t = Trainer::<Autodiff<Wgpu>>::new("gpu", tc.clone(), target.clone(), gdev).unwrap();
+    let mut c = Trainer::<CpuAd>::new("cpu", tc, target, dev()).unwrap();
     for i in 0..3 {
         let r = t.iterate().unwrap();
         let rc = c.iterate().unwrap();

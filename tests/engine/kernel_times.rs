@@ -36,7 +36,8 @@ fn a_recorded_rollout_times_every_dispatch_under_its_kernel() {
     let rollout = || {
         let xt = Tensor::<Wgpu, 4>::from_data(TensorData::new(x0.clone(), [n, h, w, 16]), &gdev);
         let tg = Tensor::<Wgpu, 1>::from_data(TensorData::new(target.clone(), [target.len()]), &gdev);
-        let out = fused::rollout_grad(xt, fused::flat_weights(&params), &batch, Loss::Rgba(Box::new(tg))).unwrap();
+        let out = fused::rollout_grad(xt, morphogen::nca::NcaParams::flat(&params), &batch, Loss::Rgba(Box::new(tg)))
+            .unwrap();
         (out.loss, out.grads.into_data().convert::<f32>().into_vec::<f32>().unwrap())
     };
 

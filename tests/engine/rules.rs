@@ -4,9 +4,8 @@ use std::f32::consts::FRAC_PI_2;
 
 use morphogen::nca::perceive::perceive;
 use morphogen::nca::sim::{alive_counts, seed_state};
-use morphogen::nca::{
-    Border, CHANNELS, FireMasks, ModelSpec, NcaConfig, Simulation, StepMode, Weights, Wound, nca_step,
-};
+use morphogen::nca::{Border, CHANNELS, FireMasks, ModelSpec, NcaConfig, Weights, Wound, nca_step};
+use morphogen::simulation::Simulation;
 
 use crate::common::*;
 
@@ -129,13 +128,12 @@ fn rotating_perception_by_90_degrees_equals_rotating_the_grid() {
     let fire_f: Vec<f32> = fire.iter().map(|&b| b as u8 as f32).collect();
     for border in [Border::Zero, Border::Wrap] {
         let rotated_rule = NcaConfig { angle: FRAC_PI_2, border, ..Default::default() };
-        let direct =
-            host(&nca_step(tensor4(x.clone(), [1, h, w, CHANNELS]), &params, &rotated_rule, &fire, StepMode::Dense));
+        let direct = host(&nca_step(tensor4(x.clone(), [1, h, w, CHANNELS]), &params, &rotated_rule, &fire));
 
         let xr = rot_cw(&x, h, w, CHANNELS);
         let fire_r: Vec<bool> = rot_cw(&fire_f, h, w, 1).into_iter().map(|v| v > 0.5).collect();
         let plain = NcaConfig { border, ..Default::default() };
-        let stepped = host(&nca_step(tensor4(xr, [1, w, h, CHANNELS]), &params, &plain, &fire_r, StepMode::Dense));
+        let stepped = host(&nca_step(tensor4(xr, [1, w, h, CHANNELS]), &params, &plain, &fire_r));
         let back = rot_ccw(&stepped, w, h, CHANNELS);
         let d = max_abs_diff(&direct, &back);
         assert!(d < 1e-5, "{border:?}: max difference {d}");
@@ -165,13 +163,8 @@ fn alive_masking_kills_cells_without_a_living_neighbourhood() {
     set(&mut x, 6, 6, 0.5); // alive
     set(&mut x, 6, 7, 0.02); // faint, but next to a living cell: survives
     let zero = Weights::zeros(ModelSpec::GROWING).to_device::<Cpu>(&dev());
-    let out = host(&nca_step(
-        tensor4(x.clone(), [1, h, w, CHANNELS]),
-        &zero,
-        &NcaConfig::default(),
-        &vec![true; h * w],
-        StepMode::Dense,
-    ));
+    let out =
+        host(&nca_step(tensor4(x.clone(), [1, h, w, CHANNELS]), &zero, &NcaConfig::default(), &vec![true; h * w]));
     let cell = |v: &[f32], y: usize, xx: usize| v[(y * w + xx) * CHANNELS..(y * w + xx + 1) * CHANNELS].to_vec();
     assert!(cell(&out, 1, 1).iter().all(|&v| v == 0.0), "isolated faint cell must die");
     assert_eq!(cell(&out, 6, 6), cell(&x, 6, 6));
@@ -181,13 +174,7 @@ fn alive_masking_kills_cells_without_a_living_neighbourhood() {
     let mut w_kill = Weights::zeros(ModelSpec::GROWING);
     w_kill.b2[3] = -1.0;
     let kill = w_kill.to_device::<Cpu>(&dev());
-    let out = host(&nca_step(
-        tensor4(x, [1, h, w, CHANNELS]),
-        &kill,
-        &NcaConfig::default(),
-        &vec![true; h * w],
-        StepMode::Dense,
-    ));
+    let out = host(&nca_step(tensor4(x, [1, h, w, CHANNELS]), &kill, &NcaConfig::default(), &vec![true; h * w]));
     assert!(out.iter().all(|&v| v == 0.0), "after-update alpha below threshold everywhere: all dead");
 }
 
@@ -224,25 +211,6 @@ fn fire_rate_is_respected() {
     assert_eq!(FireMasks::new(1, 0.5).mask(0, 1, 1000), m[..1000]);
     assert!(FireMasks::new(1, 0.0).mask(0, 1, 1000).iter().all(|&b| !b));
     assert!(FireMasks::new(1, 1.0).mask(0, 1, 1000).iter().all(|&b| b));
-}
-
-#[test]
-fn sparse_and_dense_steps_agree() {
-    let (h, w) = (20, 17);
-    let params = random_weights(2).to_device::<Cpu>(&dev());
-    for border in [Border::Zero, Border::Wrap] {
-        let cfg = NcaConfig { border, angle: 0.3, ..Default::default() };
-        let mut a = tensor4(blob_state(2, h, w, 8), [2, h, w, CHANNELS]);
-        let mut b = a.clone();
-        let fire = FireMasks::new(4, 0.5);
-        for t in 0..8 {
-            let f = fire.mask(t, 2, h * w);
-            a = nca_step(a, &params, &cfg, &f, StepMode::Dense);
-            b = nca_step(b, &params, &cfg, &f, StepMode::Sparse);
-        }
-        let d = max_abs_diff(&host(&a), &host(&b));
-        assert!(d < 1e-5, "{border:?}: {d}");
-    }
 }
 
 #[test]
@@ -318,7 +286,7 @@ fn edge_state(n: usize, h: usize, w: usize) -> Vec<f32> {
 }
 
 #[test]
-fn every_step_mode_agrees_with_the_dense_reference() {
+fn the_host_step_agrees_with_the_tensor_reference() {
     let (n, h, w) = (2, 19, 23);
     let weights = random_weights(12);
     let params = weights.to_device::<Cpu>(&dev());
@@ -326,35 +294,37 @@ fn every_step_mode_agrees_with_the_dense_reference() {
         for (label, start) in [("centred", blob_state(n, h, w, 8)), ("edges", edge_state(n, h, w))] {
             let cfg = NcaConfig { border, angle: -0.7, fire_rate: 0.6 };
             let mut dense = tensor4(start.clone(), [n, h, w, CHANNELS]);
-            let mut sparse = dense.clone();
             let mut host_state = start.clone();
             let fire = FireMasks::new(31, cfg.fire_rate);
             for t in 0..6 {
                 let f = fire.mask(t, n, h * w);
-                dense = nca_step(dense, &params, &cfg, &f, StepMode::Dense);
-                sparse = nca_step(sparse, &params, &cfg, &f, StepMode::Sparse);
+                dense = nca_step(dense, &params, &cfg, &f);
                 host_state = morphogen::nca::host_kernel::step_host(&host_state, [n, h, w], &weights, &cfg, &f);
             }
             let d = host(&dense);
             assert!(max_abs_diff(&d, &start) > 1e-3, "{border:?} {label}: the steps did something");
-            let ds = max_abs_diff(&d, &host(&sparse));
             let dh = max_abs_diff(&d, &host_state);
-            assert!(ds < 1e-5 && dh < 1e-5, "{border:?} {label}: sparse {ds}, host {dh}");
+            assert!(dh < 1e-5, "{border:?} {label}: host {dh}");
         }
     }
 }
 
 #[test]
-fn a_simulation_in_host_mode_matches_one_on_the_device() {
+fn a_simulation_on_the_host_matches_the_tensor_reference() {
     let w = random_weights(6);
-    let run = |mode| {
-        let mut s = Simulation::<Cpu>::from_seed(&w, NcaConfig::default(), [2, 30, 30], 5, &dev()).with_mode(mode);
-        s.apply_keep_mask(Wound::Left.keep_mask(30, 30).repeat(2));
-        s.run(12);
-        (s.host_state(), s.alive_counts())
-    };
-    let (a, ca) = run(StepMode::Dense);
-    let (b, cb) = run(StepMode::Host);
+    let cfg = NcaConfig::default();
+    let mut s = Simulation::<Cpu>::from_seed(&w, cfg, [2, 30, 30], 5, &dev());
+    s.apply_keep_mask(Wound::Left.keep_mask(30, 30).repeat(2));
+    let start = s.host_state();
+    let params = w.to_device::<Cpu>(&dev());
+    let mut reference = s.state();
+    let fire = FireMasks::new(5, cfg.fire_rate);
+    for t in 0..12 {
+        reference = nca_step(reference, &params, &cfg, &fire.mask(t, 2, 30 * 30));
+    }
+    s.run(12);
+    let (a, b) = (host(&reference), s.host_state());
+    assert!(max_abs_diff(&a, &start) > 1e-3, "the steps did something");
     assert!(max_abs_diff(&a, &b) < 1e-5);
-    assert_eq!(ca, cb);
+    assert_eq!(alive_counts(&a, CHANNELS, 2), s.alive_counts());
 }

@@ -5,6 +5,7 @@
 use burn_wgpu::KernelSource;
 use morphogen::kernels::fused::TrainKernel;
 use morphogen::kernels::lanes::{self, Spread};
+use morphogen::kernels::step::StepKernel;
 use morphogen::world::gpu::WorldKernel;
 use wgpu::naga;
 
@@ -18,19 +19,19 @@ fn check(name: &str, source: String) -> Result<(), String> {
 
 #[test]
 fn every_kernel_parses_and_validates() {
-    let world = [WorldKernel::Step, WorldKernel::Keep, WorldKernel::Edit, WorldKernel::Pack]
-        .map(|k| (format!("{k:?}"), k.source()));
+    let world = [WorldKernel::Edit, WorldKernel::Pack].map(|k| (format!("{k:?}"), k.source()));
+    let step = StepKernel::ALL.map(|k| (format!("step {k:?}"), k.source()));
     let train = TrainKernel::ALL.map(|k| (format!("train {k:?}"), k.source()));
     // The step kernels as built for every other lane count a cell.
     let spread = lanes::ALLOWED.into_iter().flat_map(|n| {
         [
-            (format!("world Step, {n} lanes"), Spread { kernel: WorldKernel::Step, lanes: n }.source()),
-            (format!("train Step, {n} lanes"), Spread { kernel: TrainKernel::Step, lanes: n }.source()),
+            (format!("Step, {n} lanes"), Spread { kernel: StepKernel::Step, lanes: n }.source()),
             (format!("train Back, {n} lanes"), Spread { kernel: TrainKernel::Back, lanes: n }.source()),
         ]
     });
     let errors: Vec<String> = world
         .into_iter()
+        .chain(step)
         .chain(train)
         .chain(spread)
         .filter_map(|(name, src)| check(&name, src.complete()).err())

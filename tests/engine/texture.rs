@@ -2,7 +2,7 @@
 //! step on every path, and a short training that makes a texture which holds and heals.
 
 use burn::tensor::{Int, Tensor, TensorData};
-use morphogen::nca::{Border, FireMasks, ModelSpec, NcaConfig, StepMode, Weights, nca_step};
+use morphogen::nca::{Border, FireMasks, ModelSpec, NcaConfig, Weights, nca_step};
 use morphogen::train::swd::{Example, Image, SwdOptions, loss};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
@@ -185,7 +185,7 @@ fn the_texture_model_steps_alike_on_every_path() {
     let mut host_x = x.clone();
     for t in 0..4 {
         let f = fire.mask(t, n, h * wd);
-        dense = nca_step(dense, &params, &cfg, &f, StepMode::Dense);
+        dense = nca_step(dense, &params, &cfg, &f);
         host_x = morphogen::nca::host_kernel::step_host(&host_x, [n, h, wd], &w, &cfg, &f);
     }
     let d = max_abs_diff(&host(&dense), &host_x);
@@ -212,7 +212,7 @@ fn a_short_texture_training_makes_a_texture_that_holds_and_heals() {
         lr_schedule: vec![morphogen::train::config::LrStep { at: 300, lr: 3e-4 }],
         ..TrainConfig::defaults(Mode::Texture)
     };
-    let mut t = Trainer::<CpuAd>::new("spots", cfg, target, dev()).unwrap().with_step_mode(StepMode::Host);
+    let mut t = Trainer::<CpuAd>::new("spots", cfg, target, dev()).unwrap();
     let mut losses = Vec::new();
     while !t.done() {
         losses.push(t.iterate().unwrap().loss);
@@ -227,14 +227,14 @@ fn a_short_texture_training_makes_a_texture_that_holds_and_heals() {
     c.save(&path).unwrap();
     let c = morphogen::creature::Creature::load(&path).unwrap();
     assert_eq!(c.weights.spec, ModelSpec::TEXTURE);
-    let opts = EvalOptions { trials: 2, step_mode: StepMode::Host, ..Default::default() };
+    let opts = EvalOptions { trials: 2, ..Default::default() };
     let r = evaluate_texture::<Cpu>(&c, &opts, &dev()).unwrap();
     eprintln!("texture report: {r:?}");
     assert!(r.loss_held <= 1.5 * r.loss_grown, "it holds for 500 more steps: {r:?}");
     let n = r.heal_steps.expect("it heals from a wound");
     assert!(n <= 300, "healed in {n} steps");
     // The report's losses are the example's own measure: a grey world is far worse.
-    let grey = morphogen::nca::Simulation::<Cpu>::from_seed(
+    let grey = morphogen::simulation::Simulation::<Cpu>::from_seed(
         &Weights::zeros(ModelSpec::TEXTURE),
         c.meta.rule,
         [1, 32, 32],

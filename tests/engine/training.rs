@@ -1,7 +1,6 @@
 //! The trainer on the CPU backend, with small settings.
 
 use image::{DynamicImage, Rgba, RgbaImage};
-use morphogen::nca::StepMode;
 use morphogen::target::{Target, TargetOptions};
 use morphogen::train::checkpoint::Checkpoint;
 use morphogen::train::config::LrStep;
@@ -42,7 +41,7 @@ fn a_short_training_run_lowers_the_loss() {
         seed: 1,
         ..Default::default()
     };
-    let mut t = Trainer::<CpuAd>::new("disc", cfg, disc_target(12, 6), dev()).unwrap().with_step_mode(StepMode::Host);
+    let mut t = Trainer::<CpuAd>::new("disc", cfg, disc_target(12, 6), dev()).unwrap();
     let mut first = None;
     while !t.done() {
         let r = t.iterate().unwrap();
@@ -175,7 +174,7 @@ fn the_host_gradient_equals_burns_autodiff() {
         let p = NcaParams { spec: p0.spec, w1: lift(&p0.w1), b1: lift(&p0.b1), w2: lift(&p0.w2), b2: lift(&p0.b2) };
         let mut x = Tensor::<CpuAd, 4>::from_data(TensorData::new(x0.clone(), [n, h, w, CHANNELS]), &dev());
         for f in &fires {
-            x = nca_step(x, &p, &cfg, f, morphogen::nca::StepMode::Dense);
+            x = nca_step(x, &p, &cfg, f);
         }
         let t = Tensor::<CpuAd, 4>::from_data(TensorData::new(target.clone(), [1, h, w, 4]), &dev());
         let d = x.clone().narrow(3, 0, 4) - t;
@@ -209,9 +208,7 @@ fn the_host_gradient_equals_burns_autodiff() {
 fn training_gives_the_same_creature_on_any_number_of_threads() {
     let target = disc_target(40, 16);
     let train = || {
-        let mut t = Trainer::<CpuAd>::new("t", small(Mode::Regenerate), target.clone(), dev())
-            .unwrap()
-            .with_step_mode(StepMode::Host);
+        let mut t = Trainer::<CpuAd>::new("t", small(Mode::Regenerate), target.clone(), dev()).unwrap();
         let c = t.cfg.spec().channels;
         let mut grown = vec![0.0f32; target.width * target.height * c];
         for (cell, px) in grown.chunks_exact_mut(c).zip(target.rgba.chunks_exact(4)) {
@@ -252,7 +249,7 @@ fn a_graded_training_is_graded_on_schedule_and_at_its_end() {
         lr_schedule: vec![LrStep { at: 2, lr: 2e-4 }],
         ..small(Mode::Regenerate)
     };
-    let mut t = Trainer::<CpuAd>::new("g", cfg, disc_target(8, 4), dev()).unwrap().with_step_mode(StepMode::Host);
+    let mut t = Trainer::<CpuAd>::new("g", cfg, disc_target(8, 4), dev()).unwrap();
     let ckpt = tmpdir("graded").join("g.ckpt");
     let mut graded = Vec::new();
     let out = session::run(&mut t, &ckpt, &Control::default(), |_, e| {

@@ -2,8 +2,9 @@
 //! between species and walls, brushes, and the WGSL kernels against the host ones.
 
 use burn::backend::Wgpu;
-use morphogen::nca::{Border, CHANNELS, NcaConfig, StepMode, nca_step};
-use morphogen::world::{EditOp, Shape, SpeciesRule, ViewMode, World, WorldBackend, WorldSize};
+use morphogen::nca::{Border, CHANNELS, NcaConfig, nca_step};
+use morphogen::rule::RuleBackend;
+use morphogen::world::{EditOp, Shape, SpeciesRule, ViewMode, World, WorldSize};
 
 use crate::common::*;
 
@@ -11,7 +12,7 @@ fn rule(name: &str, seed: u64, fire_rate: f32, angle: f32) -> SpeciesRule {
     SpeciesRule { name: name.into(), weights: random_weights(seed), angle, fire_rate }
 }
 
-fn seed_at<B: WorldBackend>(world: &mut World<B>, s: usize, x: f32, y: f32, r: f32) {
+fn seed_at<B: RuleBackend>(world: &mut World<B>, s: usize, x: f32, y: f32, r: f32) {
     let cells = Shape::Disc { x, y, r }.cells(world.size());
     let edits: Vec<_> = cells.into_iter().map(|c| (c, EditOp::Seed(s))).collect();
     world.edit(&edits);
@@ -30,7 +31,7 @@ fn one_species_world_steps_like_the_engine() {
         let mut reference = tensor4(x, [1, 20, 24, CHANNELS]);
         for _ in 0..3 {
             world.step();
-            reference = nca_step(reference, &params, &cfg, &vec![true; 480], StepMode::Dense);
+            reference = nca_step(reference, &params, &cfg, &vec![true; 480]);
         }
         let (a, b) = (world.host_state(), host(&reference));
         let worst = a.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
@@ -174,7 +175,7 @@ fn wgsl_world_matches_host_world() {
     // The display buffer is reachable for a copy on the device.
     let frame = gpu.pack(ViewMode::Rgba);
     let morphogen::world::Frame::Device(t) = frame else { panic!("the wgpu world packs on the device") };
-    let buf = <Wgpu as WorldBackend>::frame_buffer(&t).expect("frame buffer");
+    let buf = <Wgpu as RuleBackend>::frame_buffer(&t).expect("frame buffer");
     assert!(buf.size >= (64 * 36 * 4) as u64);
 }
 
@@ -182,7 +183,7 @@ fn wgsl_world_matches_host_world() {
 trait AnyWorld {
     fn setup(&mut self);
 }
-impl<B: WorldBackend> AnyWorld for World<B> {
+impl<B: RuleBackend> AnyWorld for World<B> {
     fn setup(&mut self) {
         let a = self.add_species(rule("a", 21, 0.5, 0.0)).unwrap();
         let b = self.add_species(rule("b", 22, 0.5, 1.0)).unwrap();
@@ -278,14 +279,17 @@ fn host_views_take_the_cpu_array_only_when_no_one_else_holds_it() {
     // The host world updates the array `into_host` returns in place: a tensor still held
     // elsewhere must keep its values.
     use burn::tensor::{Tensor, TensorData};
-    use morphogen::nca::sim::{into_host, to_host, with_host};
+    use morphogen::nca::sim::to_host;
+    use morphogen::rule::RuleBackend;
+    let into_host = <Cpu as RuleBackend>::into_host::<1>;
+    let with_host = |t: &Tensor<Cpu, 1>, f: fn(&[f32]) -> f32| <Cpu as RuleBackend>::with_host(t, f);
     let dev = Default::default();
     let a = Tensor::<Cpu, 1>::from_data(TensorData::new(vec![1.0f32, 2.0, 3.0], [3]), &dev);
     let kept = a.clone();
     let mut v = into_host(a);
     v[0] = 9.0;
     assert_eq!(to_host(&kept), [1.0, 2.0, 3.0]);
-    assert_eq!(with_host(&kept, |s| s.iter().sum::<f32>()), 6.0);
+    assert_eq!(with_host(&kept, |s: &[f32]| s.iter().sum::<f32>()), 6.0);
     // A slice of a larger array is not laid out from its start: its own values come back.
     let tail = kept.clone().narrow(0, 1, 2);
     assert_eq!(into_host(tail), [2.0, 3.0]);

@@ -7,10 +7,11 @@ use bevy_egui::egui;
 use super::panel_state::ChallengeTexture;
 use super::play::{LevelTool, Playing};
 use crate::level::Hazard;
-use crate::world::{Shape, WorldBackend};
+use crate::rule::RuleBackend;
+use crate::world::Shape;
 
 /// The world, scaled to fit, with the tools on it and the level's zones and hazards drawn over.
-pub(super) fn world_view<B: WorldBackend>(
+pub(super) fn world_view<B: RuleBackend>(
     ui: &mut egui::Ui,
     p: &mut Playing<B>,
     tool: LevelTool,

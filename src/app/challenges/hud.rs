@@ -6,7 +6,7 @@ use bevy_egui::egui;
 use super::panel_state::Ask;
 use super::play::{LevelTool, Playing, budget_of};
 use crate::level::{Goal, Level, Stars};
-use crate::world::WorldBackend;
+use crate::rule::RuleBackend;
 
 pub fn stars_text(n: u8) -> String {
     (0..3).map(|i| if i < n { '★' } else { '☆' }).collect()
@@ -62,7 +62,7 @@ pub fn stars_rule(g: &Goal, s: &Stars) -> String {
     }
 }
 
-pub(super) fn hud<B: WorldBackend>(
+pub(super) fn hud<B: RuleBackend>(
     ui: &mut egui::Ui,
     p: &mut Playing<B>,
     tool: &mut LevelTool,

@@ -17,7 +17,7 @@ use bevy_egui::EguiPrimaryContextPass;
 
 use super::Scene;
 use super::shell::Notices;
-use crate::world::WorldBackend;
+use crate::rule::RuleBackend;
 pub use levels::Levels;
 pub use play::{Challenge, LevelTool};
 
@@ -40,7 +40,7 @@ impl<B> ChallengesPlugin<B> {
     }
 }
 
-impl<B: WorldBackend> Plugin for ChallengesPlugin<B> {
+impl<B: RuleBackend> Plugin for ChallengesPlugin<B> {
     fn build(&self, app: &mut App) {
         app.insert_resource(Levels::new(self.opts.levels.clone()))
             .insert_resource(self.opts.clone())
@@ -55,6 +55,6 @@ impl<B: WorldBackend> Plugin for ChallengesPlugin<B> {
     }
 }
 
-fn open_challenges<B: WorldBackend>(mut commands: Commands, opts: Res<ChallengeOptions>, mut notices: ResMut<Notices>) {
+fn open_challenges<B: RuleBackend>(mut commands: Commands, opts: Res<ChallengeOptions>, mut notices: ResMut<Notices>) {
     commands.insert_resource(Challenge::<B>::new(opts.data_dir.clone(), &mut notices));
 }

@@ -16,10 +16,10 @@ use crate::app::shell::Notices;
 use crate::app::shell::textures::upload;
 use crate::app::shell::widgets::{scene_root, scene_tabs};
 use crate::app::sim::{BackendDevice, Clock};
-use crate::world::WorldBackend;
+use crate::rule::RuleBackend;
 
 #[allow(clippy::too_many_arguments)]
-pub fn panel<B: WorldBackend>(
+pub fn panel<B: RuleBackend>(
     mut contexts: EguiContexts,
     challenge: Option<ResMut<Challenge<B>>>,
     levels: Res<Levels>,
@@ -197,7 +197,7 @@ fn picture(
     Some(tex.clone())
 }
 
-fn result_window<B: WorldBackend>(ctx: &egui::Context, p: &Playing<B>, levels: &Levels) -> Option<Ask> {
+fn result_window<B: RuleBackend>(ctx: &egui::Context, p: &Playing<B>, levels: &Levels) -> Option<Ask> {
     let o = p.run.outcome()?;
     let mut ask = None;
     egui::Window::new(if o.won { "Level won" } else { "Level lost" })

@@ -11,7 +11,8 @@ use crate::app::shell::Notices;
 use crate::app::sim::BackendDevice;
 use crate::level::score::{Best, SaveFile};
 use crate::level::{Action, CUT_WIDTH, ERASER_RADIUS, LevelRun, Move, SHIELD_RADIUS};
-use crate::world::{Shape, ViewMode, WorldBackend};
+use crate::rule::RuleBackend;
+use crate::world::{Shape, ViewMode};
 
 /// The player's tools in a level (each spends its own budget).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Deserialize)]
@@ -69,7 +70,7 @@ pub struct LevelResult {
     pub new_best: bool,
 }
 
-pub struct Playing<B: WorldBackend> {
+pub struct Playing<B: RuleBackend> {
     pub name: String,
     /// The level file's version when this play started (a newer one restarts it).
     pub version: u64,
@@ -87,7 +88,7 @@ pub struct Playing<B: WorldBackend> {
     pub result: Option<LevelResult>,
 }
 
-impl<B: WorldBackend> Playing<B> {
+impl<B: RuleBackend> Playing<B> {
     fn redraw(&mut self) {
         self.image = self.run.world.snapshot(ViewMode::Rgba);
         self.image_version += 1;
@@ -115,7 +116,7 @@ impl<B: WorldBackend> Playing<B> {
 
 /// The challenges' state beside the level list.
 #[derive(Resource)]
-pub struct Challenge<B: WorldBackend> {
+pub struct Challenge<B: RuleBackend> {
     pub playing: Option<Playing<B>>,
     pub tool: LevelTool,
     /// Which of the level's creatures the seed tool plants.
@@ -124,7 +125,7 @@ pub struct Challenge<B: WorldBackend> {
     pub data_dir: PathBuf,
 }
 
-impl<B: WorldBackend> Challenge<B> {
+impl<B: RuleBackend> Challenge<B> {
     pub fn new(data_dir: PathBuf, notices: &mut Notices) -> Self {
         let (save, msg) = SaveFile::load(&data_dir);
         if let Some(m) = msg {
@@ -209,7 +210,7 @@ const GROWTH_CHUNK: u64 = 4;
 const GROWTH_PER_FRAME: std::time::Duration = std::time::Duration::from_millis(25);
 
 /// Runs the level in play at its own steps per second; restarts it when its file changed.
-pub fn advance<B: WorldBackend>(
+pub fn advance<B: RuleBackend>(
     time: Res<Time>,
     challenge: Option<ResMut<Challenge<B>>>,
     levels: Res<Levels>,

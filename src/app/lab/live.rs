@@ -9,9 +9,10 @@ use super::plot;
 use super::preview::Preview;
 use crate::app::shell::textures::upload;
 use crate::lab::estimate::hms;
-use crate::world::{Shape, WorldBackend};
+use crate::rule::RuleBackend;
+use crate::world::Shape;
 
-pub(super) fn centre<B: WorldBackend>(
+pub(super) fn centre<B: RuleBackend>(
     ui: &mut egui::Ui,
     state: &mut LabState,
     preview: &mut Preview<B>,
@@ -83,7 +84,7 @@ pub(super) fn centre<B: WorldBackend>(
 }
 
 /// The preview world, which the user may wound by dragging on it.
-fn preview_view<B: WorldBackend>(ui: &mut egui::Ui, preview: &mut Preview<B>, paint: &mut Painting) {
+fn preview_view<B: RuleBackend>(ui: &mut egui::Ui, preview: &mut Preview<B>, paint: &mut Painting) {
     let Some((w, h, img)) = &preview.image else { return };
     let (w, h) = (*w, *h);
     if paint.tex.preview_key != Some(preview.version) {

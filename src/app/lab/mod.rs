@@ -22,8 +22,8 @@ use super::shell::Notices;
 use crate::backend::{BackendChoice, Resolved, resolve};
 use crate::lab::estimate::{self, Estimate};
 use crate::lab::{Draft, Lab, LabEvent};
+use crate::rule::RuleBackend;
 use crate::train::TrainConfig;
-use crate::world::WorldBackend;
 
 /// The lab's state: the trainings, the image being set up, and what the panel shows.
 #[derive(Resource)]
@@ -124,7 +124,7 @@ pub struct LabOptions {
 
 backend_plugin!(LabPlugin);
 
-impl<B: WorldBackend> Plugin for LabPlugin<B> {
+impl<B: RuleBackend> Plugin for LabPlugin<B> {
     fn build(&self, app: &mut App) {
         app.add_systems(Startup, open_lab)
             .add_systems(Update, (take_image_drops, poll).in_set(super::sim::EditWorld))

@@ -16,9 +16,9 @@ use crate::app::library::Library;
 use crate::app::shell::Notices;
 use crate::app::shell::widgets::{scene_root, scene_tabs};
 use crate::app::sim::Clock;
-use crate::world::WorldBackend;
+use crate::rule::RuleBackend;
 
-pub fn build<B: WorldBackend>(app: &mut App) {
+pub fn build<B: RuleBackend>(app: &mut App) {
     app.init_resource::<LabTextures>().add_systems(
         EguiPrimaryContextPass,
         lab_panel::<B>.run_if(in_state(Scene::Lab)).in_set(crate::app::shell::Panels),
@@ -26,7 +26,7 @@ pub fn build<B: WorldBackend>(app: &mut App) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn lab_panel<B: WorldBackend>(
+fn lab_panel<B: RuleBackend>(
     mut contexts: EguiContexts,
     state: Option<ResMut<LabState>>,
     lib: Res<Library>,

@@ -5,10 +5,11 @@ use bevy::prelude::*;
 
 use super::LabState;
 use crate::app::sim::BackendDevice;
-use crate::world::{EditOp, Shape, SpeciesRule, ViewMode, World, WorldBackend, WorldSize};
+use crate::rule::RuleBackend;
+use crate::world::{EditOp, Shape, SpeciesRule, ViewMode, World, WorldSize};
 
 #[derive(Resource)]
-pub struct Preview<B: WorldBackend> {
+pub struct Preview<B: RuleBackend> {
     pub world: Option<World<B>>,
     /// (training id, iteration) of the weights growing now.
     pub source: Option<(u64, u64)>,
@@ -20,20 +21,20 @@ pub struct Preview<B: WorldBackend> {
     pub steps_per_frame: usize,
 }
 
-impl<B: WorldBackend> Default for Preview<B> {
+impl<B: RuleBackend> Default for Preview<B> {
     fn default() -> Self {
         Self { world: None, source: None, image: None, version: 0, wounds: Vec::new(), steps_per_frame: 2 }
     }
 }
 
-pub fn build<B: WorldBackend>(app: &mut App) {
+pub fn build<B: RuleBackend>(app: &mut App) {
     app.init_resource::<Preview<B>>();
 }
 
 /// Steps after which the preview stops and holds its picture (a grown creature, no more work).
 const PREVIEW_STEPS: u64 = 1000;
 
-pub fn advance<B: WorldBackend>(
+pub fn advance<B: RuleBackend>(
     state: Option<Res<LabState>>,
     mut preview: ResMut<Preview<B>>,
     device: Option<Res<BackendDevice<B>>>,

@@ -7,10 +7,10 @@ use bevy::window::FileDragAndDrop;
 use super::data::Action;
 use super::state::{Runner, ScriptWorld, Wait};
 use crate::app::lab::LabState;
+use crate::rule::RuleBackend;
 use crate::train::session::Stop;
-use crate::world::WorldBackend;
 
-fn lab<'a, B: WorldBackend>(w: &'a mut ScriptWorld<B>) -> Result<&'a mut LabState, String> {
+fn lab<'a, B: RuleBackend>(w: &'a mut ScriptWorld<B>) -> Result<&'a mut LabState, String> {
     w.lab.as_deref_mut().ok_or_else(|| "no lab in this app".to_string())
 }
 
@@ -20,7 +20,7 @@ fn running(l: &LabState) -> Result<u64, String> {
 }
 
 /// Runs `a` if it is the lab's: Ok(false) when it belongs elsewhere.
-pub(super) fn act<B: WorldBackend>(runner: &mut Runner, w: &mut ScriptWorld<B>, a: &Action) -> Result<bool, String> {
+pub(super) fn act<B: RuleBackend>(runner: &mut Runner, w: &mut ScriptWorld<B>, a: &Action) -> Result<bool, String> {
     match a {
         Action::Drop(p) => {
             w.drops

@@ -4,10 +4,10 @@
 use super::data::Action;
 use super::state::{Runner, ScriptWorld, Wait};
 use crate::app::Scene;
-use crate::world::WorldBackend;
+use crate::rule::RuleBackend;
 
 /// Runs `a` if it is the challenges': Ok(false) when it belongs elsewhere.
-pub(super) fn act<B: WorldBackend>(runner: &mut Runner, w: &mut ScriptWorld<B>, a: &Action) -> Result<bool, String> {
+pub(super) fn act<B: RuleBackend>(runner: &mut Runner, w: &mut ScriptWorld<B>, a: &Action) -> Result<bool, String> {
     let playing = |w: &ScriptWorld<B>| w.challenge.as_ref().and_then(|c| c.playing.as_ref()).is_some();
     match a {
         Action::PlayLevel(name) | Action::WatchLevel(name) => {

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::state::{Runner, ScriptWorld};
 use crate::app::challenges::levels::Status;
-use crate::world::WorldBackend;
+use crate::rule::RuleBackend;
 
 #[derive(Serialize)]
 pub struct Report {
@@ -86,7 +86,7 @@ pub struct LevelFile {
 }
 
 impl Report {
-    pub(super) fn now<B: WorldBackend>(runner: &Runner, w: &ScriptWorld<B>) -> Self {
+    pub(super) fn now<B: RuleBackend>(runner: &Runner, w: &ScriptWorld<B>) -> Self {
         let training = w.lab.as_ref().and_then(|l| l.shown_job()).map(|j| {
             let live = j.live();
             TrainingReport {

@@ -11,7 +11,7 @@ use super::data::Script;
 use super::state::{Runner, ScriptWorld, Wait};
 use crate::app::sim::{EditWorld, Sandbox};
 use crate::lab::JobState;
-use crate::world::WorldBackend;
+use crate::rule::RuleBackend;
 
 pub struct ScriptPlugin<B> {
     script: Script,
@@ -24,7 +24,7 @@ impl<B> ScriptPlugin<B> {
     }
 }
 
-impl<B: WorldBackend> Plugin for ScriptPlugin<B> {
+impl<B: RuleBackend> Plugin for ScriptPlugin<B> {
     fn build(&self, app: &mut App) {
         app.insert_resource(Runner {
             script: self.script.clone(),
@@ -41,7 +41,7 @@ impl<B: WorldBackend> Plugin for ScriptPlugin<B> {
 }
 
 /// Whether the current wait is over (and what it leaves behind when it is).
-fn waited<B: WorldBackend>(runner: &mut Runner, w: &mut ScriptWorld<B>, exit: &mut MessageWriter<AppExit>) -> bool {
+fn waited<B: RuleBackend>(runner: &mut Runner, w: &mut ScriptWorld<B>, exit: &mut MessageWriter<AppExit>) -> bool {
     let playing = w.challenge.as_ref().and_then(|c| c.playing.as_ref());
     match runner.wait {
         Wait::None => true,
@@ -118,11 +118,7 @@ fn waited<B: WorldBackend>(runner: &mut Runner, w: &mut ScriptWorld<B>, exit: &m
     }
 }
 
-pub fn run_script<B: WorldBackend>(
-    mut runner: ResMut<Runner>,
-    mut w: ScriptWorld<B>,
-    mut exit: MessageWriter<AppExit>,
-) {
+pub fn run_script<B: RuleBackend>(mut runner: ResMut<Runner>, mut w: ScriptWorld<B>, mut exit: MessageWriter<AppExit>) {
     if let Some(e) = &runner.failed {
         error!("script failed: {e}");
         exit.write(AppExit::from_code(2));

@@ -7,16 +7,17 @@ use super::state::{Runner, ScriptWorld, Wait};
 use crate::app::capture::write_png;
 use crate::app::library::{Library, load_entry, plant};
 use crate::app::sim::Sandbox;
-use crate::world::{EditOp, WorldBackend};
+use crate::rule::RuleBackend;
+use crate::world::EditOp;
 
 /// The world's species of the library's selected creature.
-fn selected_species<B: WorldBackend>(lib: &Library, sandbox: &Sandbox<B>) -> Result<usize, String> {
+fn selected_species<B: RuleBackend>(lib: &Library, sandbox: &Sandbox<B>) -> Result<usize, String> {
     let e = lib.selected.and_then(|e| lib.entries.get(e)).ok_or("no creature selected")?;
     sandbox.world.find_species(&e.name).ok_or(format!("{} is not planted", e.name))
 }
 
 /// Runs `a` if it is the sandbox's: Ok(false) when it belongs elsewhere.
-pub(super) fn act<B: WorldBackend>(runner: &mut Runner, w: &mut ScriptWorld<B>, a: &Action) -> Result<bool, String> {
+pub(super) fn act<B: RuleBackend>(runner: &mut Runner, w: &mut ScriptWorld<B>, a: &Action) -> Result<bool, String> {
     let size = w.sandbox.world.size();
     let sandbox = &mut *w.sandbox;
     match a {

@@ -17,7 +17,7 @@ use crate::app::library::Library;
 use crate::app::shell::Notices;
 use crate::app::sim::{BackendDevice, Clock, Sandbox};
 use crate::app::thumbnails::{ThumbnailSwitch, ThumbnailWorker};
-use crate::world::WorldBackend;
+use crate::rule::RuleBackend;
 
 #[derive(Resource)]
 pub struct Runner {
@@ -53,7 +53,7 @@ pub(super) enum Wait {
 
 /// Everything a script touches, in one system parameter.
 #[derive(SystemParam)]
-pub struct ScriptWorld<'w, B: WorldBackend> {
+pub struct ScriptWorld<'w, B: RuleBackend> {
     pub sandbox: ResMut<'w, Sandbox<B>>,
     pub lib: ResMut<'w, Library>,
     pub clock: ResMut<'w, Clock>,
