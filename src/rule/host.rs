@@ -62,7 +62,7 @@ impl RuleBackend for NdArray {
     }
 
     fn rollout(ro: &Rollout<'_, Self>, x0: &Tensor<Self, 4>) -> Result<Outcome<Self>, String> {
-        Ok(ro.host(x0))
+        Ok(ro.host(x0, Self::with_host(x0, <[f32]>::to_vec)))
     }
 
     fn world_step(

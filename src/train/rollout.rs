@@ -11,13 +11,12 @@ use burn::tensor::{ElementConversion, Tensor, TensorData};
 use super::host_grad;
 use super::objective::Objective;
 use crate::kernels::fused;
-use crate::nca::sim::state_tensor;
+use crate::nca::sim::{state_tensor, to_host};
 use crate::nca::{FireMasks, NcaConfig, NcaParams, nca_step};
-use crate::rule::{RuleBackend, host_copy};
 use crate::target::Target;
 
 /// Everything a rollout needs besides its starting states.
-pub struct Rollout<'a, I: RuleBackend> {
+pub struct Rollout<'a, I: burn::tensor::backend::Backend> {
     pub params: &'a NcaParams<I>,
     pub rule: NcaConfig,
     pub fire: FireMasks,
@@ -33,18 +32,18 @@ pub struct Rollout<'a, I: RuleBackend> {
 /// (loss, gradient of every weight, final states)
 pub type Outcome<I> = (f32, NcaParams<I>, Tensor<I, 4>);
 
-impl<I: RuleBackend> Rollout<'_, I> {
-    /// On host memory with the hand-written gradient (the CPU path).
-    pub fn host(&self, x0: &Tensor<I, 4>) -> Outcome<I> {
+impl<I: burn::tensor::backend::Backend> Rollout<'_, I> {
+    /// On host memory with the hand-written gradient (the CPU path): `x0_host` is `x0`'s values,
+    /// as the backend reads them (`rule::RuleBackend::with_host`).
+    pub fn host(&self, x0: &Tensor<I, 4>, x0_host: Vec<f32>) -> Outcome<I> {
         let dims = x0.dims();
         let device = x0.device();
         let weights = self.params.to_weights();
         let c = weights.spec.channels;
         let grid = [dims[0], dims[1], dims[2]];
         let fire = self.fire;
-        let r = host_grad::forward(&host_copy(x0), grid, &weights, &self.rule, self.steps, &|t, b, i| {
-            fire.fires(t as u32, b, i)
-        });
+        let r =
+            host_grad::forward(&x0_host, grid, &weights, &self.rule, self.steps, &|t, b, i| fire.fires(t as u32, b, i));
         let (loss, g) = self.objective.loss(&r.final_state, grid, c, self.target, self.loss_seed);
         let grads = r.backward(g);
         (loss, grads.to_device(&device), state_tensor(r.final_state, dims, &device))
@@ -71,7 +70,7 @@ impl<I: RuleBackend> Rollout<'_, I> {
                 (loss.clone().into_scalar().elem::<f32>(), loss)
             }
             Objective::Texture { .. } => {
-                let host = host_copy(&x.clone().inner());
+                let host = to_host(&x.clone().inner());
                 let (l, g) = self.objective.loss(&host, [n, h, w], c, self.target, self.loss_seed);
                 let g = Tensor::<B, 4>::from_data(TensorData::new(g, [n, h, w, c]), &x.device());
                 (l, (x.clone() * g).sum())
