@@ -2,7 +2,7 @@
 //! more often; before, it trains exactly as without one, and a checkpoint keeps what it missed.
 
 use morphogen::nca::Wound;
-use morphogen::nca::wound::CardWound::{self, Disc, Left, Square};
+use morphogen::nca::wound::CardWound::{self, Disc, Left, Right, Square};
 use morphogen::train::checkpoint::Checkpoint;
 use morphogen::train::config::LrStep;
 use morphogen::train::focus::Focus;
@@ -98,9 +98,19 @@ fn what_a_grading_missed_survives_a_checkpoint_and_is_recalled_on_resume() {
     r.recall_grading().unwrap();
     assert_eq!(r.missed.as_ref(), Some(&missed), "graded again at iteration 4");
 
-    let bytes = Checkpoint { missed: Some(vec![Left, Left]), ..back }.to_bytes();
+    let bytes = Checkpoint { missed: Some(vec![Left, Left]), ..back.clone() }.to_bytes();
     let err = Checkpoint::from_bytes(&bytes).unwrap_err();
     assert!(err.contains("missed wounds") && err.contains("left"), "{err}");
+    // A name that is not a wound of the report card (written in place of one, the checksum made
+    // to match): refused, with the name.
+    let mut bytes = Checkpoint { missed: Some(vec![Left, Right]), ..back }.to_bytes();
+    let at = bytes.windows(7).position(|w| w == b"\"right\"").expect("the name in the header");
+    bytes[at + 1..at + 6].copy_from_slice(b"elbow");
+    let n = bytes.len() - 4;
+    let crc = crc32fast::hash(&bytes[..n]).to_le_bytes();
+    bytes[n..].copy_from_slice(&crc);
+    let err = Checkpoint::from_bytes(&bytes).unwrap_err();
+    assert!(err.contains("checkpoint header") && err.contains("elbow"), "{err}");
     // The names are the ones checkpoints have always kept.
     let names: Vec<String> = CardWound::ALL.iter().map(|w| serde_json::to_string(w).unwrap()).collect();
     assert_eq!(names, ["\"disc\"", "\"left\"", "\"right\"", "\"top\"", "\"bottom\"", "\"square\""]);
@@ -116,4 +126,17 @@ fn a_focus_needs_a_graded_regenerating_training() {
     let json = r#"{"mode": "regenerate", "grade_every": 500, "focus": {"from": 8000, "share": 0.25}}"#;
     let c: TrainConfig = serde_json::from_str(json).unwrap();
     assert_eq!(c.focus, Some(Focus { from: 8000, share: 0.25 }));
+}
+
+/// A checkpoint written by an earlier build (`tests/data/README.md`), which kept the missed wounds
+/// as names, loads with them as wounds and trains on.
+#[test]
+fn a_checkpoint_written_before_the_wounds_were_an_enum_loads_and_resumes() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cactus-636ee18.ckpt");
+    let ck = Checkpoint::load(&path).unwrap();
+    assert_eq!(ck.iteration, 40);
+    assert_eq!(ck.missed.as_deref(), Some(&CardWound::ALL[..]), "its last grading missed every wound");
+    let mut t = Trainer::<CpuAd>::resume(ck, dev()).unwrap();
+    let r = t.iterate().unwrap();
+    assert!(r.loss.is_finite() && t.iteration == 41);
 }
