@@ -237,3 +237,38 @@ pub fn time_to_grade<B: TrainBackend>(
     outcome?;
     Ok((t0.elapsed().as_secs_f64(), t.iteration, t.graded_at.is_some()))
 }
+
+/// Level play: `level` in a `side` x `side` world (its walls, creatures and zones where the level
+/// puts them), grown, then ticked for `seconds` with no moves. Returns the level's ticks/s (a tick
+/// is a world step plus the level's figures: shape and zone cover) and, in the same sitting, the
+/// same world's bare steps/s: what the figures cost is the gap between the two.
+pub fn level_ticks_per_s<B: RuleBackend>(
+    device: &B::Device,
+    mut level: crate::level::Level,
+    side: usize,
+    seconds: f64,
+) -> Result<(f64, f64), String> {
+    use crate::level::LevelRun;
+    level.world.width = side;
+    level.world.height = side;
+    let mut run = LevelRun::<B>::new(level, device)?;
+    run.world.sync();
+    let t0 = Instant::now();
+    let mut ticks = 0u64;
+    while t0.elapsed().as_secs_f64() < seconds && run.outcome().is_none() {
+        run.tick();
+        ticks += 1;
+    }
+    run.world.sync();
+    let level_rate = ticks as f64 / t0.elapsed().as_secs_f64();
+    let t0 = Instant::now();
+    let mut steps = 0u64;
+    while t0.elapsed().as_secs_f64() < seconds {
+        for _ in 0..10 {
+            run.world.step();
+        }
+        run.world.sync();
+        steps += 10;
+    }
+    Ok((level_rate, steps as f64 / t0.elapsed().as_secs_f64()))
+}

@@ -29,14 +29,44 @@ pub struct TensorInfo {
     pub shape: Vec<usize>,
 }
 
+/// How a creature came to be: one of the training modes, or imported (a Distill model). Files
+/// hold the lower-case name; a name not listed here is refused as bad metadata.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CreatureMode {
+    Grow,
+    Persist,
+    Regenerate,
+    Texture,
+    Imported,
+}
+
+impl CreatureMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            CreatureMode::Grow => "grow",
+            CreatureMode::Persist => "persist",
+            CreatureMode::Regenerate => "regenerate",
+            CreatureMode::Texture => "texture",
+            CreatureMode::Imported => "imported",
+        }
+    }
+}
+
+impl std::fmt::Display for CreatureMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreatureMeta {
     pub name: String,
     /// The model's shape (version 1 files: the paper's).
     #[serde(default)]
     pub spec: ModelSpec,
-    /// `grow`, `persist`, `regenerate`, or `imported`.
-    pub mode: String,
+    /// How it was trained (`grow`, `persist`, `regenerate`, `texture`), or `imported`.
+    pub mode: CreatureMode,
     /// Where it came from: "trained by morphogen", or the file it was imported from.
     pub source: String,
     pub iterations: u64,
@@ -127,7 +157,6 @@ impl CreatureMeta {
     /// Values a file may hold: what the evaluator, the world and the UI take without a second look.
     fn validate(&self) -> Result<(), String> {
         crate::limits::name("name", &self.name)?;
-        crate::limits::name("mode", &self.mode)?;
         crate::limits::name("source", &crate::limits::truncate(&self.source, crate::limits::MAX_NAME_CHARS))?;
         if let Some(t) = &self.trained_on {
             crate::limits::name("trained_on", t)?;
@@ -158,11 +187,18 @@ pub fn now_unix() -> u64 {
 }
 
 impl CreatureMeta {
-    pub fn new(name: &str, spec: ModelSpec, mode: &str, source: &str, rule: NcaConfig, grid: [usize; 2]) -> Self {
+    pub fn new(
+        name: &str,
+        spec: ModelSpec,
+        mode: CreatureMode,
+        source: &str,
+        rule: NcaConfig,
+        grid: [usize; 2],
+    ) -> Self {
         Self {
             name: name.into(),
             spec,
-            mode: mode.into(),
+            mode,
             source: source.into(),
             iterations: 0,
             final_loss: None,

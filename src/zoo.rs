@@ -131,23 +131,46 @@ pub fn grade<B: crate::rule::RuleBackend>(
     c: &crate::creature::Creature,
     trials: usize,
     device: &B::Device,
-) -> Result<(Report, Vec<String>), String> {
+) -> Result<(Report, Vec<Miss>), String> {
     let opts = crate::eval::EvalOptions { trials, ..Default::default() };
     let r = crate::eval::evaluate::<B>(c, &opts, device)?;
     let m = misses(&r);
     Ok((r, m))
 }
 
+/// One way a report misses the bar.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Miss {
+    /// Drift at 2000 steps over [`DRIFT_MAX`].
+    Drift(f32),
+    /// A wound of the report card regrown in fewer than [`REGROWN_MIN`] of 8 trials (scaled).
+    Regrowth { wound: crate::nca::wound::CardWound, ok: usize, of: usize },
+}
+
+impl std::fmt::Display for Miss {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Miss::Drift(d) => write!(f, "drift {d:.2e} at 2000 steps (bar {DRIFT_MAX:.0e})"),
+            Miss::Regrowth { wound, ok, of } => write!(f, "{wound} regrown {ok}/{of}"),
+        }
+    }
+}
+
+/// Misses as one line, for a verdict ("disc regrown 6/8, drift ...").
+pub fn listed(m: &[Miss]) -> String {
+    m.iter().map(Miss::to_string).collect::<Vec<_>>().join(", ")
+}
+
 /// What a report misses of the bar; empty when it meets it. Regrowth is judged for the disc,
 /// each half and the centre square, each at least 7 of 8 (scaled to the trials run).
-pub fn misses(r: &Report) -> Vec<String> {
+pub fn misses(r: &Report) -> Vec<Miss> {
     let mut out = Vec::new();
     if !(r.drift.at_2000 < DRIFT_MAX) {
-        out.push(format!("drift {:.2e} at 2000 steps (bar {DRIFT_MAX:.0e})", r.drift.at_2000));
+        out.push(Miss::Drift(r.drift.at_2000));
     }
-    for (name, [ok, n]) in r.regrowth.entries() {
-        if missed(ok, n) {
-            out.push(format!("{name} regrown {ok}/{n}"));
+    for (wound, [ok, of]) in r.regrowth.entries() {
+        if missed(ok, of) {
+            out.push(Miss::Regrowth { wound, ok, of });
         }
     }
     out
@@ -155,7 +178,13 @@ pub fn misses(r: &Report) -> Vec<String> {
 
 /// The wounds of the report card whose regrowth misses the bar.
 pub fn missed_wounds(r: &Report) -> Vec<crate::nca::wound::CardWound> {
-    r.regrowth.entries().into_iter().filter(|(_, [ok, n])| missed(*ok, *n)).map(|(card, _)| card).collect()
+    misses(r)
+        .into_iter()
+        .filter_map(|m| match m {
+            Miss::Regrowth { wound, .. } => Some(wound),
+            Miss::Drift(_) => None,
+        })
+        .collect()
 }
 
 fn missed(ok: usize, n: usize) -> bool {

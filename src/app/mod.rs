@@ -97,15 +97,23 @@ pub enum WorldOn {
     Cpu,
 }
 
-/// The host kernels where the only GPU is a software renderer, else the GPU. `MORPHOGEN_WORLD=gpu`
-/// or `=cpu` decides instead (benchmarks, and the tests that hold each display path).
-pub fn world_on(software_renderer: bool) -> WorldOn {
-    match std::env::var("MORPHOGEN_WORLD").as_deref() {
-        Ok("cpu") => WorldOn::Cpu,
-        Ok("gpu") => WorldOn::Gpu,
-        _ if software_renderer => WorldOn::Cpu,
-        _ => WorldOn::Gpu,
+/// `MORPHOGEN_WORLD=gpu` or `=cpu` (benchmarks, and the tests that hold each display path); any
+/// other value is refused, naming it, rather than ignored.
+pub fn world_from_env() -> Result<Option<WorldOn>, String> {
+    match std::env::var("MORPHOGEN_WORLD") {
+        Err(_) => Ok(None),
+        Ok(v) => match v.trim() {
+            "cpu" => Ok(Some(WorldOn::Cpu)),
+            "gpu" => Ok(Some(WorldOn::Gpu)),
+            _ => Err(format!("MORPHOGEN_WORLD={v}: expected cpu or gpu")),
+        },
     }
+}
+
+/// `MORPHOGEN_WORLD` when it is set, else the host kernels where the only GPU is a software
+/// renderer and the GPU elsewhere.
+pub fn world_on(software_renderer: bool) -> Result<WorldOn, String> {
+    Ok(world_from_env()?.unwrap_or(if software_renderer { WorldOn::Cpu } else { WorldOn::Gpu }))
 }
 
 /// Everything that holds a world, on one backend.
@@ -135,6 +143,8 @@ fn add_world_plugins<B: crate::rule::RuleBackend>(
 /// Opens the window and runs until it is closed (or a script quits). The exit code: 0, or 2 when
 /// a script failed (it has said why).
 pub fn run(opts: PlayOptions) -> Result<u8, String> {
+    // A bad override is refused before the GPU is looked for, and before any window opens.
+    world_from_env()?;
     // Bevy panics without an adapter; say so plainly instead.
     let gpu = crate::backend::probe_gpu().map_err(|e| {
         format!("{e}\nThe game needs a Vulkan, Metal or DX12 device. On Linux without a GPU, install Mesa's software driver (Debian: mesa-vulkan-drivers libvulkan1).")
@@ -143,7 +153,7 @@ pub fn run(opts: PlayOptions) -> Result<u8, String> {
         Some(p) => Some(script::Script::load(p)?),
         None => None,
     };
-    let mut app = build(opts, world_on(gpu.software), script);
+    let mut app = build(opts, world_on(gpu.software)?, script);
     match app.run() {
         AppExit::Success => Ok(0),
         AppExit::Error(code) => Ok(code.get()),

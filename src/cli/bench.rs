@@ -4,11 +4,12 @@ use std::process::ExitCode;
 
 use morphogen::backend::{BackendChoice, BackendJob, GpuBackend, Resolved, resolve, run_job};
 use morphogen::bench::{
-    cpu_side_by_side_iters_per_s, fused_creatures_iters_per_s, sim_cell_updates_per_s, time_to_grade,
-    train_iters_per_s, train_real_iters_per_s, world_cell_updates_per_s,
+    cpu_side_by_side_iters_per_s, fused_creatures_iters_per_s, level_ticks_per_s, sim_cell_updates_per_s,
+    time_to_grade, train_iters_per_s, train_real_iters_per_s, world_cell_updates_per_s,
 };
 use morphogen::kernels::profile::{KernelTime, measure_parts};
-use morphogen::rule::TrainBackend;
+use morphogen::level::Level;
+use morphogen::rule::{RuleBackend, TrainBackend};
 use morphogen::target::Target;
 use morphogen::train::{Mode, TrainConfig};
 
@@ -23,6 +24,14 @@ pub struct BenchArgs {
     /// Grid sides for the simulation measure (given with no value, skips it).
     #[arg(long, default_value = "72,256,1024", value_delimiter = ',', num_args = 0..)]
     sizes: Vec<usize>,
+    /// World sides for the level-play measure: `--level` in a world of that side, ticks/s beside
+    /// its world's bare steps/s (given with no value, skips it).
+    #[arg(long, default_value = "256", value_delimiter = ',', num_args = 0..)]
+    level_sides: Vec<usize>,
+    /// The level the level-play measure plays (default: the shipped "Two gardens", whose goal
+    /// measures zone cover as well as shape).
+    #[arg(long, default_value_os_t = morphogen::shipped::path("levels/07-two-gardens.ron"))]
+    level: std::path::PathBuf,
     /// Seconds per simulation measure.
     #[arg(long, default_value_t = 3.0)]
     seconds: f64,
@@ -57,11 +66,38 @@ struct BenchJob<'a> {
     args: &'a BenchArgs,
 }
 
+/// Where a measure's figures go: JSON lines or text, each with the backend and the device.
+struct Report<'a> {
+    json: bool,
+    label: &'a str,
+    device: String,
+}
+
+impl Report<'_> {
+    /// One figure: `fields` (with the backend and device added) as a JSON line, or `text`.
+    fn figure(&self, mut fields: serde_json::Value, text: impl FnOnce() -> String) {
+        if self.json {
+            fields["backend"] = self.label.into();
+            fields["device"] = self.device.clone().into();
+            println!("{fields}");
+        } else {
+            println!("{}", text());
+        }
+    }
+
+    fn kernels(&self, measure: &str, rows: &[KernelTime]) {
+        print_kernels(self.json, self.label, measure, rows, &self.device);
+    }
+
+    fn failure(&self, grid: Option<usize>, e: &str) {
+        report_failure(self.json, self.label, grid, e);
+    }
+}
+
 impl BackendJob for BenchJob<'_> {
     type Output = ();
     fn run<B: TrainBackend>(self, device: B::Device, on: &Resolved) {
         let a = self.args;
-        let label = on.label();
         // On a GPU, how the step kernels were built (`kernels::lanes`): the figures depend on it.
         let device_name = match on {
             Resolved::Gpu(_) => {
@@ -73,156 +109,154 @@ impl BackendJob for BenchJob<'_> {
             }
             Resolved::Cpu => on.describe(),
         };
+        let r = Report { json: a.json, label: on.label(), device: device_name };
         if a.time_to_grade {
-            let target = TrainConfig { mode: Mode::Regenerate, ..Default::default() };
-            let measured = Target::from_file_for(&morphogen::shipped::path("assets/targets/lizard.png"), &target)
-                .and_then(|t| time_to_grade::<B>(&device, t, 250));
-            match measured {
-                Ok((secs, iterations, passed)) => println!(
-                    "{}",
-                    serde_json::json!({"backend": label, "time_to_grade_s": secs, "iterations": iterations, "passed": passed, "device": device_name})
-                ),
-                Err(e) => report_failure(true, label, None, &e),
-            }
-            return;
+            return time_to_grade_measure::<B>(&r, &device);
         }
         if !a.json {
-            println!("{device_name}");
+            println!("{}", r.device);
         }
-        for &g in &a.sizes {
-            let measured =
-                measure(a.kernel_times, || Ok(sim_cell_updates_per_s::<B::InnerBackend>(&device, g, a.seconds)));
-            let (cups, kernels) = match measured {
-                Ok(v) => v,
-                Err(e) => {
-                    report_failure(a.json, label, Some(g), &e);
-                    continue;
-                }
-            };
-            if a.json {
-                println!(
-                    "{}",
-                    serde_json::json!({"backend": label, "grid": g, "cell_updates_per_s": cups, "device": device_name})
-                );
-            } else {
-                println!(
-                    "  simulation {g:>5}x{g:<5} {:>10.3} M cell updates/s ({:.1} steps/s)",
-                    cups / 1e6,
-                    cups / (g * g) as f64
-                );
-            }
-            print_kernels(a.json, label, &format!("simulation {g}"), &kernels, &device_name);
-        }
-        {
-            for &g in &a.sizes {
-                for &s in &a.world_species {
-                    // The sandbox's world on this backend: the WGSL kernels, or the host kernels that
-                    // step it on a software renderer.
-                    let r = measure(a.kernel_times, || match on {
-                        Resolved::Gpu(_) => {
-                            world_cell_updates_per_s::<GpuBackend>(&morphogen::gpu_device::shared(), g, s, a.seconds)
-                        }
-                        Resolved::Cpu => world_cell_updates_per_s::<morphogen::backend::CpuBackend>(
-                            &Default::default(),
-                            g,
-                            s,
-                            a.seconds,
-                        ),
-                    });
-                    match r {
-                        Ok(((cups, alive), kernels)) => {
-                            if a.json {
-                                println!(
-                                    "{}",
-                                    serde_json::json!({"backend": label, "world": g, "species": s, "cell_updates_per_s": cups, "steps_per_s": cups / (g * g) as f64, "alive_at_end": alive, "device": device_name})
-                                );
-                            } else {
-                                println!(
-                                    "  world      {g:>5}x{g:<5} {s} species {:>10.3} M cell updates/s ({:.1} steps/s, {:.0}% alive at the end)",
-                                    cups / 1e6,
-                                    cups / (g * g) as f64,
-                                    alive * 100.0
-                                );
-                            }
-                            print_kernels(a.json, label, &format!("world {g} {s} species"), &kernels, &device_name);
-                        }
-                        Err(e) => report_failure(a.json, "world", Some(g), &e),
-                    }
-                }
-            }
+        simulation_measures::<B::InnerBackend>(a, &r, &device);
+        // The sandbox's world and the levels on this backend: the WGSL kernels, or the host
+        // kernels that step them on a software renderer.
+        match on {
+            Resolved::Gpu(_) => world_measures::<GpuBackend>(a, &r, &morphogen::gpu_device::shared()),
+            Resolved::Cpu => world_measures::<morphogen::backend::CpuBackend>(a, &r, &Default::default()),
         }
         if a.train_iters > 0 {
-            let measured = measure(a.kernel_times, || Ok(train_iters_per_s::<B>(&device, a.train_iters)));
-            let (ips, kernels) = match measured {
-                Ok(v) => v,
-                Err(e) => return report_failure(a.json, label, None, &e),
-            };
-            if a.json {
-                println!("{}", serde_json::json!({"backend": label, "train_iters_per_s": ips, "device": device_name}));
-            } else {
-                println!("  training   batch 8, 72x72, 80 steps: {ips:.3} iterations/s");
+            training_measures::<B>(a, &r, &device);
+        }
+        if a.creatures > 0 {
+            creatures_measure(a, &r, on);
+        }
+    }
+}
+
+fn time_to_grade_measure<B: TrainBackend>(r: &Report, device: &B::Device) {
+    let target = TrainConfig { mode: Mode::Regenerate, ..Default::default() };
+    let measured = Target::from_file_for(&morphogen::shipped::path("assets/targets/lizard.png"), &target)
+        .and_then(|t| time_to_grade::<B>(device, t, 250));
+    match measured {
+        Ok((secs, iterations, passed)) => {
+            let fields = serde_json::json!({"time_to_grade_s": secs, "iterations": iterations, "passed": passed});
+            // Always JSON: the figure is read by scripts.
+            Report { json: true, label: r.label, device: r.device.clone() }.figure(fields, String::new)
+        }
+        Err(e) => report_failure(true, r.label, None, &e),
+    }
+}
+
+fn simulation_measures<B: RuleBackend>(a: &BenchArgs, r: &Report, device: &B::Device) {
+    for &g in &a.sizes {
+        match measure(a.kernel_times, || Ok(sim_cell_updates_per_s::<B>(device, g, a.seconds))) {
+            Ok((cups, kernels)) => {
+                r.figure(serde_json::json!({"grid": g, "cell_updates_per_s": cups}), || {
+                    format!(
+                        "  simulation {g:>5}x{g:<5} {:>10.3} M cell updates/s ({:.1} steps/s)",
+                        cups / 1e6,
+                        cups / (g * g) as f64
+                    )
+                });
+                r.kernels(&format!("simulation {g}"), &kernels);
             }
-            print_kernels(a.json, label, "training from the seed", &kernels, &device_name);
-            match morphogen::creature::Creature::load(&a.real)
-                .map_err(|e| e.to_string())
-                .and_then(|c| measure(a.kernel_times, || train_real_iters_per_s::<B>(&device, &c, a.train_iters)))
-            {
-                Ok((ips, kernels)) => {
-                    if a.json {
-                        println!(
-                            "{}",
-                            serde_json::json!({"backend": label, "train_real_iters_per_s": ips, "creature": a.real, "device": device_name})
-                        );
-                    } else {
-                        println!(
-                            "  training   real: {} (the paper's regenerate settings, a pool of grown creatures): {ips:.3} iterations/s",
-                            a.real.display()
-                        );
-                    }
-                    print_kernels(a.json, label, "training real", &kernels, &device_name);
+            Err(e) => r.failure(Some(g), &e),
+        }
+    }
+}
+
+fn world_measures<B: RuleBackend>(a: &BenchArgs, r: &Report, device: &B::Device) {
+    for &g in &a.sizes {
+        for &s in &a.world_species {
+            match measure(a.kernel_times, || world_cell_updates_per_s::<B>(device, g, s, a.seconds)) {
+                Ok(((cups, alive), kernels)) => {
+                    let steps = cups / (g * g) as f64;
+                    let fields = serde_json::json!({"world": g, "species": s, "cell_updates_per_s": cups, "steps_per_s": steps, "alive_at_end": alive});
+                    r.figure(fields, || {
+                        format!(
+                            "  world      {g:>5}x{g:<5} {s} species {:>10.3} M cell updates/s ({steps:.1} steps/s, {:.0}% alive at the end)",
+                            cups / 1e6,
+                            alive * 100.0
+                        )
+                    });
+                    r.kernels(&format!("world {g} {s} species"), &kernels);
                 }
-                Err(e) => report_failure(a.json, label, None, &e),
+                Err(e) => report_failure(a.json, "world", Some(g), &e),
             }
         }
-        if a.creatures > 0 && matches!(on, Resolved::Cpu) && a.train_iters > 0 {
-            let r = morphogen::creature::Creature::load(&a.real)
+    }
+    for &side in &a.level_sides {
+        let measured = Level::load(&a.level)
+            .and_then(|l| measure(a.kernel_times, || level_ticks_per_s::<B>(device, l, side, a.seconds)));
+        match measured {
+            Ok(((ticks, steps), kernels)) => {
+                let fields = serde_json::json!({"level": a.level, "world": side, "level_ticks_per_s": ticks, "world_steps_per_s": steps});
+                r.figure(fields, || {
+                    format!(
+                        "  level      {side:>5}x{side:<5} {}: {ticks:.1} ticks/s (its world alone {steps:.1} steps/s)",
+                        a.level.display()
+                    )
+                });
+                r.kernels(&format!("level {side}"), &kernels);
+            }
+            Err(e) => report_failure(a.json, "level", Some(side), &e),
+        }
+    }
+}
+
+fn training_measures<B: TrainBackend>(a: &BenchArgs, r: &Report, device: &B::Device) {
+    let (ips, kernels) = match measure(a.kernel_times, || Ok(train_iters_per_s::<B>(device, a.train_iters))) {
+        Ok(v) => v,
+        Err(e) => return r.failure(None, &e),
+    };
+    r.figure(serde_json::json!({"train_iters_per_s": ips}), || {
+        format!("  training   batch 8, 72x72, 80 steps: {ips:.3} iterations/s")
+    });
+    r.kernels("training from the seed", &kernels);
+    let measured = morphogen::creature::Creature::load(&a.real)
+        .map_err(|e| e.to_string())
+        .and_then(|c| measure(a.kernel_times, || train_real_iters_per_s::<B>(device, &c, a.train_iters)));
+    match measured {
+        Ok((ips, kernels)) => {
+            r.figure(serde_json::json!({"train_real_iters_per_s": ips, "creature": a.real}), || {
+                format!(
+                    "  training   real: {} (the paper's regenerate settings, a pool of grown creatures): {ips:.3} iterations/s",
+                    a.real.display()
+                )
+            });
+            r.kernels("training real", &kernels);
+        }
+        Err(e) => r.failure(None, &e),
+    }
+}
+
+/// Several creatures trained at once: on a GPU in one fused rollout from the seed, on the CPU
+/// side by side, each on its share of the cores.
+fn creatures_measure(a: &BenchArgs, r: &Report, on: &Resolved) {
+    let k = a.creatures;
+    match on {
+        Resolved::Cpu if a.train_iters > 0 => {
+            let measured = morphogen::creature::Creature::load(&a.real)
                 .map_err(|e| e.to_string())
-                .and_then(|c| catch(|| cpu_side_by_side_iters_per_s(&c, a.creatures, a.train_iters)).and_then(|r| r));
-            match r {
-                Ok(ips) if a.json => println!(
-                    "{}",
-                    serde_json::json!({"backend": label, "train_creatures": a.creatures, "train_real_iters_per_s": ips, "creature": a.real, "device": device_name})
+                .and_then(|c| catch(|| cpu_side_by_side_iters_per_s(&c, k, a.train_iters)).and_then(|r| r));
+            match measured {
+                Ok(ips) => r.figure(
+                    serde_json::json!({"train_creatures": k, "train_real_iters_per_s": ips, "creature": a.real}),
+                    || format!("  training   real, {k} side by side (each on its share of the cores): {ips:.3} iterations/s summed"),
                 ),
-                Ok(ips) => println!(
-                    "  training   real, {} side by side (each on its share of the cores): {ips:.3} iterations/s summed",
-                    a.creatures
-                ),
-                Err(e) => report_failure(a.json, label, None, &e),
+                Err(e) => r.failure(None, &e),
             }
         }
-        if a.creatures > 0 && matches!(on, Resolved::Gpu(_)) {
+        Resolved::Cpu => {}
+        Resolved::Gpu(_) => {
             let dev = morphogen::gpu_device::shared();
-            let iters = a.train_iters.max(1);
-            let r = measure(a.kernel_times, || fused_creatures_iters_per_s(&dev, a.creatures, iters));
-            match r {
+            match measure(a.kernel_times, || fused_creatures_iters_per_s(&dev, k, a.train_iters.max(1))) {
                 Ok((ips, kernels)) => {
-                    if a.json {
-                        println!(
-                            "{}",
-                            serde_json::json!({"backend": label, "train_creatures": a.creatures, "train_iters_per_s": ips, "device": device_name})
-                        );
-                    } else {
-                        println!("  training   {} creatures at once: {ips:.3} iterations/s summed", a.creatures);
-                    }
-                    print_kernels(
-                        a.json,
-                        label,
-                        &format!("training {} creatures", a.creatures),
-                        &kernels,
-                        &device_name,
-                    );
+                    r.figure(serde_json::json!({"train_creatures": k, "train_iters_per_s": ips}), || {
+                        format!("  training   {k} creatures at once: {ips:.3} iterations/s summed")
+                    });
+                    r.kernels(&format!("training {k} creatures"), &kernels);
                 }
-                Err(e) => report_failure(a.json, label, None, &e),
+                Err(e) => r.failure(None, &e),
             }
         }
     }
@@ -286,6 +320,9 @@ fn report_failure(json: bool, backend: &str, grid: Option<usize>, e: &str) {
 pub fn run(a: BenchArgs) -> Result<ExitCode, String> {
     if a.sizes.iter().any(|&s| s < 3) {
         return Err("--sizes: every grid side must be at least 3".into());
+    }
+    if a.level_sides.iter().any(|&s| s < 3) {
+        return Err("--level-sides: every world side must be at least 3".into());
     }
     let mut targets = vec![];
     match a.backend.as_str() {

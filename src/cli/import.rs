@@ -31,7 +31,14 @@ pub fn import_file(path: &std::path::Path, name: Option<&str>) -> Result<Creatur
     let name = name.map(str::to_string).unwrap_or(stem.clone());
     morphogen::limits::name("name", &name).map_err(|e| format!("{}: {e}", path.display()))?;
     let source = format!("imported from the Distill demo model {stem} (Mordvintsev et al. 2020, CC-BY 4.0)");
-    let mut meta = CreatureMeta::new(&name, ModelSpec::GROWING, "imported", &source, NcaConfig::default(), [72, 72]);
+    let mut meta = CreatureMeta::new(
+        &name,
+        ModelSpec::GROWING,
+        morphogen::creature::CreatureMode::Imported,
+        &source,
+        NcaConfig::default(),
+        [72, 72],
+    );
     meta.iterations = 0;
     Ok(Creature { meta, weights, target: None })
 }

@@ -138,7 +138,7 @@ impl BackendJob for TrainJob {
                 bar.message(&format!("graded at iteration {iteration}: meets the bar; training is done"))
             }
             Event::Graded { iteration, misses } => {
-                bar.message(&format!("graded at iteration {iteration}: misses the bar ({})", misses.join(", ")))
+                bar.message(&format!("graded at iteration {iteration}: misses the bar ({})", morphogen::zoo::listed(&misses)))
             }
             Event::Checkpointed(_) | Event::Before(_) => {}
         }

@@ -248,7 +248,7 @@ fn row(name: &str, c: Option<&Creature>, r: &Report, mode: Option<Mode>) -> Stri
     let verdict = match mode {
         Some(mode) => format!("- ({} mode: not held to the bar)", mode.name()),
         None if m.is_empty() => "yes".to_string(),
-        None => format!("no: {}", m.join(", ")),
+        None => format!("no: {}", morphogen::zoo::listed(&m)),
     };
     let (iterations, training) = match c {
         Some(c) => {

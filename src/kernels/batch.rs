@@ -57,12 +57,14 @@ impl Batch {
 
     pub(crate) fn header(&self, step: usize) -> TrainHeader {
         let (h_col, gh_col, gd_col, row_width) = self.columns();
+        // The grid and the step as the forward kernels see them.
+        let s = self.step_header(step);
         TrainHeader {
-            width: self.width as u32,
-            height: self.height as u32,
-            wrap: (self.rule.border == crate::nca::Border::Wrap) as u32,
-            step: step as u32,
-            samples: self.samples() as u32,
+            width: s.width,
+            height: s.height,
+            wrap: s.wrap,
+            step: s.step,
+            samples: s.layers,
             row_width: row_width as u32,
             h_col: h_col as u32,
             gh_col: gh_col as u32,

@@ -307,7 +307,7 @@ impl Reporter {
             }
             Event::Checkpointed(i) => self.lock().last_checkpoint = Some(i),
             Event::Graded { iteration, misses } => {
-                let verdict = if misses.is_empty() { "meets the bar".to_string() } else { misses.join(", ") };
+                let verdict = if misses.is_empty() { "meets the bar".to_string() } else { crate::zoo::listed(&misses) };
                 self.lock().messages.push(format!("{}: graded at iteration {iteration}: {verdict}", t.name));
             }
         }

@@ -2,10 +2,9 @@
 //! hazards, the player's budget and the goal. The game drives it frame by frame;
 //! `morphogen level check` drives it with the level's own solution, headless.
 
-use super::score::shape_similarity;
 use super::{Action, CUT_WIDTH, Goal, Hazard, Level, Tools, When};
 use crate::rule::RuleBackend;
-use crate::world::{EditOp, Shape, SpeciesRule, World};
+use crate::world::{Census, EditOp, Shape, SpeciesRule, World};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
@@ -30,7 +29,8 @@ pub struct LevelRun<B: RuleBackend> {
     pub shape: f32,
     /// Species index of each placement.
     pub species_of: Vec<usize>,
-    pub(super) reference: Vec<bool>,
+    /// The shape and zone measures, on the world's device, once the creatures have grown.
+    census: Option<Census<B>>,
     pub(super) base_angles: Vec<f32>,
     pub(super) shields: Vec<(Vec<u32>, u64)>,
     pub(super) next_event: usize,
@@ -96,7 +96,7 @@ impl<B: RuleBackend> LevelRun<B> {
             budget,
             shape: 1.0,
             species_of,
-            reference: Vec::new(),
+            census: None,
             base_angles,
             shields: Vec::new(),
             next_event: 0,
@@ -141,14 +141,22 @@ impl<B: RuleBackend> LevelRun<B> {
             return Ok(false);
         }
         self.growth = None;
-        self.reference = self.world.alive_mask(&self.world.host_state(), self.species_of[0]);
-        if !self.reference.iter().any(|&a| a) {
+        // The one full read-back of a level: the shape every later step is measured against.
+        let reference = self.world.alive_mask(&self.world.host_state(), self.species_of[0]);
+        if !reference.iter().any(|&a| a) {
             return Err(format!(
                 "{}: the first creature did not grow (nothing alive after {} steps)",
                 self.level.source.display(),
                 self.level.creatures[0].grown
             ));
         }
+        let cover_by = match self.level.goal.by() {
+            Some(by) => vec![self.species_of[by]],
+            None => (0..self.world.species().len()).collect(),
+        };
+        let size = self.world.size();
+        let zones: Vec<Vec<u32>> = self.level.goal.zones().iter().map(|z| z.cells(size)).collect();
+        self.census = Some(self.world.census(self.species_of[0], &reference, cover_by, &zones));
         Ok(true)
     }
 
@@ -178,27 +186,6 @@ impl<B: RuleBackend> LevelRun<B> {
     /// Areas shielded now.
     pub fn shields(&self) -> impl Iterator<Item = &[u32]> {
         self.shields.iter().map(|(c, _)| c.as_slice())
-    }
-
-    /// Per goal zone, the fraction of its cells alive (for the goal's creature, when it names
-    /// one) in `state`.
-    fn zone_cover(&self, state: &[f32]) -> Vec<f32> {
-        let size = self.world.size();
-        let species: Vec<usize> = match self.level.goal.by() {
-            Some(by) => vec![self.species_of[by]],
-            None => (0..self.world.species().len()).collect(),
-        };
-        let alive: Vec<Vec<bool>> = species.iter().map(|&s| self.world.alive_mask(state, s)).collect();
-        self.level
-            .goal
-            .zones()
-            .iter()
-            .map(|z| {
-                let zc = z.cells(size);
-                let n = zc.iter().filter(|&&c| alive.iter().any(|a| a[c as usize])).count();
-                if zc.is_empty() { 0.0 } else { n as f32 / zc.len() as f32 }
-            })
-            .collect()
     }
 
     /// The outcome, or a loss if the goal was never decided.
@@ -330,8 +317,8 @@ impl<B: RuleBackend> LevelRun<B> {
         }
         self.world.step();
         self.step += 1;
-        let state = self.world.host_state();
-        self.shape = shape_similarity(&self.world.alive_mask(&state, self.species_of[0]), &self.reference);
+        let Some(figures) = self.census.as_ref().map(|c| self.world.measure(c)) else { return };
+        self.shape = figures.shape;
         self.min_shape = self.min_shape.min(self.shape);
         if let Goal::Regrow { shape, .. } = self.level.goal
             && self.first_wound.is_some()
@@ -340,7 +327,7 @@ impl<B: RuleBackend> LevelRun<B> {
             self.dipped = true;
         }
         if !self.level.goal.zones().is_empty() {
-            self.covers = self.zone_cover(&state);
+            self.covers = figures.covers;
             self.min_cover = self.covers.iter().copied().fold(self.min_cover, f32::min);
             if let Goal::Garden { cover, .. } = self.level.goal {
                 let all = self.covers.iter().all(|&c| c >= cover);

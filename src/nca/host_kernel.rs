@@ -95,16 +95,6 @@ fn dilate(mask: &[bool], grid: Grid, out: &mut [bool]) {
     }
 }
 
-/// The alive mask of one grid under its spec: the paper's 3x3 alpha test, or everywhere alive
-/// for a model without masking.
-pub fn alive_mask(spec: &ModelSpec, state: &[f32], grid: Grid) -> Vec<bool> {
-    let mut m = vec![true; grid.cells()];
-    if spec.alive_masking {
-        alive(state, spec.channels, ALPHA, grid, &mut m);
-    }
-    m
-}
-
 /// The cells within one of a cell of `alive` (a 3x3 dilation): under alive masking, the cells
 /// within two of life, the only ones whose update can reach the alive masks (the paper's rule
 /// updates every cell that fires; an update further out is discarded by the masks).
@@ -114,15 +104,58 @@ pub fn near(alive: &[bool], grid: Grid) -> Vec<bool> {
     out
 }
 
-/// The cells whose update is computed this step: those that fire and, under alive masking, lie
-/// within two of life (`pre` is the alive mask before the step). `fire` is asked only about the
-/// cells that could run.
-pub fn active_rows(spec: &ModelSpec, fire: impl Fn(usize) -> bool, pre: &[bool], grid: Grid) -> Vec<usize> {
-    if spec.alive_masking {
-        let near = near(pre, grid);
-        (0..grid.cells()).filter(|&i| near[i] && fire(i)).collect()
-    } else {
-        (0..grid.cells()).filter(|&i| fire(i)).collect()
+/// How one grid's cells lie in memory, and what a world adds to its rule.
+#[derive(Clone, Copy)]
+pub struct Cells<'a> {
+    pub grid: Grid,
+    /// Floats from one cell's state to the next: the channels in training and simulation, the
+    /// layout's `STRIDE` in a world.
+    pub stride: usize,
+    pub world: Option<InWorld<'a>>,
+}
+
+/// What a world adds to one species' step (the `world` word of `shaders/step.wgsl`): the cells
+/// closed to it (walls, another species' life) and, for a texture, the channel of its territory,
+/// which bounds where it runs and spreads only to neighbours that fire.
+#[derive(Clone, Copy)]
+pub struct InWorld<'a> {
+    pub closed: &'a (dyn Fn(usize) -> bool + Sync),
+    pub territory: usize,
+    /// A creature's alive mask before the step, which the world has already taken (to close
+    /// its cells to the other species): not taken twice.
+    pub alive: &'a [bool],
+}
+
+impl Cells<'_> {
+    /// A grid of its own, cells `channels` floats apart.
+    pub fn dense(grid: Grid, channels: usize) -> Self {
+        Cells { grid, stride: channels, world: None }
+    }
+
+    fn closed(&self, i: usize) -> bool {
+        self.world.is_some_and(|w| (w.closed)(i))
+    }
+
+    /// Where the rule lives before a step: under alive masking the paper's 3x3 alpha test, for a
+    /// texture in a world its territory, else everywhere.
+    fn life_before(&self, spec: &ModelSpec, x: &[f32]) -> Vec<bool> {
+        match self.world {
+            Some(w) if spec.alive_masking => w.alive.to_vec(),
+            _ => self.life(spec, x),
+        }
+    }
+
+    /// Where the rule lives in `x` (see [`Self::life_before`]).
+    fn life(&self, spec: &ModelSpec, x: &[f32]) -> Vec<bool> {
+        if spec.alive_masking {
+            let mut m = vec![false; self.grid.cells()];
+            alive(x, self.stride, ALPHA, self.grid, &mut m);
+            m
+        } else if let Some(w) = self.world {
+            x.chunks_exact(self.stride).map(|cell| cell[w.territory] > 0.5).collect()
+        } else {
+            vec![true; self.grid.cells()]
+        }
     }
 }
 
@@ -296,13 +329,6 @@ pub fn update_block(
     (feats, dx)
 }
 
-/// The update of `rows` of one grid, its blocks of rows over the cores.
-pub fn update_rows(net: &Net, state: &[f32], stride: usize, grid: Grid, turn: Turn, rows: &[usize]) -> Vec<f32> {
-    let parts: Vec<Vec<f32>> =
-        blocks(rows).into_par_iter().map(|r| update_block(net, state, stride, grid, turn, r).1).collect();
-    parts.concat()
-}
-
 /// The blocks of `rows`, for spreading one grid's network work over the cores.
 pub fn blocks(rows: &[usize]) -> Vec<&[usize]> {
     rows.chunks(ROWS_PER_UNIT).collect()
@@ -316,39 +342,55 @@ pub struct StepTrace {
     pub life: Option<Vec<bool>>,
 }
 
-/// One grid's step, in place on its state (`cells * channels` values): the update of the cells
-/// that fire (near life, under masking) and their survival. With `trace`, also what the backward
-/// pass needs.
+/// One grid's step, in place on its state: the update of the cells that fire (near life, under
+/// masking; in its territory, for a texture in a world) and their survival. The one host forward
+/// step: simulation, training (with `trace`, which also keeps what the backward pass needs) and
+/// every species of a world run it.
 pub fn step_grid(
     net: &Net,
     x: &mut [f32],
-    grid: Grid,
+    cells: Cells,
     turn: Turn,
     fire: impl Fn(usize) -> bool,
     trace: bool,
 ) -> Option<StepTrace> {
     let spec = net.spec;
-    let (c, nf) = (spec.channels, spec.features());
-    let pre = alive_mask(&spec, x, grid);
-    let rows = active_rows(&spec, fire, &pre, grid);
+    let (c, nf, s, grid) = (spec.channels, spec.features(), cells.stride, cells.grid);
+    let pre = cells.life_before(&spec, x);
+    // Under masking an update can reach life from two cells out; elsewhere a cell runs only where
+    // the rule lives.
+    let reach = if spec.alive_masking { near(&pre, grid) } else { pre.clone() };
+    let rows: Vec<usize> = (0..grid.cells()).filter(|&i| reach[i] && fire(i)).collect();
     let state: &[f32] = x;
     let parts: Vec<(Vec<f32>, Vec<f32>)> =
-        blocks(&rows).into_par_iter().map(|r| update_block(net, state, c, grid, turn, r)).collect();
+        blocks(&rows).into_par_iter().map(|r| update_block(net, state, s, grid, turn, r)).collect();
     for (r, (_, d)) in blocks(&rows).iter().zip(&parts) {
         for (k, &i) in r.iter().enumerate() {
-            x[i * c..(i + 1) * c].iter_mut().zip(&d[k * c..(k + 1) * c]).for_each(|(v, dv)| *v += dv);
+            x[i * s..i * s + c].iter_mut().zip(&d[k * c..(k + 1) * c]).for_each(|(v, dv)| *v += dv);
         }
     }
-    let life = spec.alive_masking.then(|| {
-        let post = alive_mask(&spec, x, grid);
-        let life: Vec<bool> = pre.iter().zip(&post).map(|(a, b)| *a && *b).collect();
-        for (cell, &l) in x.chunks_exact_mut(c).zip(&life) {
+    let life = if spec.alive_masking {
+        let post = cells.life(&spec, x);
+        let life: Vec<bool> = (0..grid.cells()).map(|i| pre[i] && post[i] && !cells.closed(i)).collect();
+        for (cell, &l) in x.chunks_exact_mut(s).zip(&life) {
             if !l {
                 cell.fill(0.0);
             }
         }
-        life
-    });
+        Some(life)
+    } else {
+        if let Some(w) = cells.world {
+            let spread = near(&pre, grid);
+            for (i, cell) in x.chunks_exact_mut(s).enumerate() {
+                if (pre[i] || (spread[i] && fire(i))) && !cells.closed(i) {
+                    cell[w.territory] = 1.0;
+                } else {
+                    cell.fill(0.0);
+                }
+            }
+        }
+        None
+    };
     trace.then(|| {
         // Only the updates of cells that live on have a gradient.
         let lives = |i: usize| life.as_ref().is_none_or(|l| l[i]);
@@ -376,7 +418,7 @@ pub fn step_host_in_place(x: &mut [f32], [n, h, w]: [usize; 3], weights: &Weight
     assert_eq!(fire.len(), n * per, "fire mask size");
     let (turn, net) = (Turn::new(cfg.angle), Net::of(weights));
     x.par_chunks_mut(per * c).zip(fire.par_chunks(per)).for_each(|(g, f)| {
-        step_grid(&net, g, grid, turn, |i| f[i], false);
+        step_grid(&net, g, Cells::dense(grid, c), turn, |i| f[i], false);
     });
 }
 

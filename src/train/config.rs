@@ -24,6 +24,19 @@ pub enum Mode {
     Texture,
 }
 
+/// The mode a trained creature's file records.
+impl From<Mode> for crate::creature::CreatureMode {
+    fn from(m: Mode) -> Self {
+        use crate::creature::CreatureMode as C;
+        match m {
+            Mode::Grow => C::Grow,
+            Mode::Persist => C::Persist,
+            Mode::Regenerate => C::Regenerate,
+            Mode::Texture => C::Texture,
+        }
+    }
+}
+
 impl Mode {
     pub const ALL: [Mode; 4] = [Mode::Grow, Mode::Persist, Mode::Regenerate, Mode::Texture];
 

@@ -8,7 +8,7 @@ impl<B: TrainBackend> Trainer<B> {
     /// Grades the creature against the zoo's bar now (8 trials, as `eval --trials 8`), keeps what
     /// it missed for a focus, and returns what it misses of the bar (nothing: it meets it).
     /// Errors: the GPU failed while grading, which stops the training as a failed iteration does.
-    pub fn grade(&mut self) -> Result<(crate::eval::Report, Vec<String>), TrainError> {
+    pub fn grade(&mut self) -> Result<(crate::eval::Report, Vec<crate::zoo::Miss>), TrainError> {
         let (report, misses) =
             crate::zoo::grade::<B::InnerBackend>(&self.creature(), 8, &self.device()).map_err(TrainError::Device)?;
         self.missed = Some(crate::zoo::missed_wounds(&report));

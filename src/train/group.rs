@@ -145,6 +145,6 @@ pub fn run(
     }
 }
 
-fn verdict(misses: &[String]) -> String {
-    if misses.is_empty() { "meets the bar".into() } else { format!("misses the bar ({})", misses.join(", ")) }
+fn verdict(misses: &[crate::zoo::Miss]) -> String {
+    if misses.is_empty() { "meets the bar".into() } else { format!("misses the bar ({})", crate::zoo::listed(misses)) }
 }

@@ -13,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use crate::nca::host_kernel::{Grid, Net, StepTrace, Turn, gemm, perceive_transpose, step_grid};
+use crate::nca::host_kernel::{Cells, Grid, Net, StepTrace, Turn, gemm, perceive_transpose, step_grid};
 use crate::nca::{NcaConfig, Weights};
 
 pub struct RolloutGrad {
@@ -57,7 +57,9 @@ pub fn forward(
         .par_chunks_mut(per * c)
         .enumerate()
         .map(|(b, x)| {
-            (0..steps).map(|t| step_grid(&net, x, grid, turn, |i| fire(t, b, i), true).expect("traced")).collect()
+            (0..steps)
+                .map(|t| step_grid(&net, x, Cells::dense(grid, c), turn, |i| fire(t, b, i), true).expect("traced"))
+                .collect()
         })
         .collect();
     Rollout { weights: wt.clone(), grid, turn, traces, final_state }

@@ -65,7 +65,7 @@ pub enum Event<'a> {
     Before(u64),
     /// The creature was graded against the zoo's bar (`grade_every`): what it misses (nothing:
     /// it passed, and the training finishes).
-    Graded { iteration: u64, misses: Vec<String> },
+    Graded { iteration: u64, misses: Vec<crate::zoo::Miss> },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -365,7 +365,7 @@ impl<B: TrainBackend> Trainer<B> {
         let mut meta = CreatureMeta::new(
             &self.name,
             self.cfg.spec(),
-            self.cfg.mode.name(),
+            self.cfg.mode.into(),
             "trained by morphogen",
             self.rule(),
             self.dims(),

@@ -1,6 +1,7 @@
 //! The world kernels on host memory: the reference the WGSL kernels are tested against, and the
 //! CPU backend's implementation (the game steps with it where the only GPU is a software one).
-//! Same semantics as `shaders/world_*.wgsl`, same fire hash; the network is the host kernel's.
+//! Same semantics as `shaders/step.wgsl` and the `world_*` kernels, same fire hash; the step is
+//! the host kernel's.
 //!
 //! Per species: a creature (alive masking) updates the cells that fire and lie within two cells
 //! of life, and keeps those alive before and after; a texture updates the cells of its territory
@@ -13,7 +14,7 @@ use rayon::prelude::*;
 use super::params::{Params, TERRITORY};
 use crate::kernels::layout::{Layer, STRIDE};
 use crate::nca::fire::fires;
-use crate::nca::host_kernel::{Grid, Net, Turn, alive, near, update_rows};
+use crate::nca::host_kernel::{Cells, Grid, InWorld, Net, Turn, alive, step_grid};
 use crate::nca::spec::ALPHA;
 use crate::nca::{Border, Colour};
 
@@ -40,60 +41,24 @@ fn layer<'a>(x: &'a [f32], l: &Layer, g: Grid) -> &'a [f32] {
     &x[base..base + g.cells() * S]
 }
 
-/// One step of every species, in place. Each layer is updated where it stands: no copy of the
-/// state is made (at 256x256 a layer is 4 MiB, and copies of it were most of a step's time).
+/// One step of every species, in place: each layer runs the host step
+/// ([`step_grid`]) where it stands, closed where a wall stands or another species lived before
+/// the step. No copy of the state is made (at 256x256 a layer is 4 MiB, and copies of it were
+/// most of a step's time).
 pub fn step(x: &mut [f32], aux: &[f32], weights: &[f32], p: &Params) {
     let g = grid(p);
-    let cells = g.cells();
     let alive_before: Vec<Vec<bool>> = p.layers.par_iter().map(|l| alive_layer(x, l, g)).collect();
-    let wall = |c: usize| aux[c * 2] != 0.0;
-    let layer_len = cells * S;
-    x.par_chunks_mut(layer_len).zip(&p.layers).enumerate().for_each(|(s, (own, l))| {
+    x.par_chunks_mut(g.cells() * S).zip(&p.layers).enumerate().for_each(|(s, (own, l))| {
         let spec = l.spec();
-        let c = spec.channels;
+        let closed = |i: usize| aux[i * 2] != 0.0 || alive_before.iter().enumerate().any(|(t, a)| t != s && a[i]);
+        let cells = Cells {
+            grid: g,
+            stride: S,
+            world: Some(InWorld { closed: &closed, territory: TERRITORY, alive: &alive_before[s] }),
+        };
+        let net = Net::from_flat(spec, &weights[l.weights as usize..l.weights as usize + spec.param_count()]);
         let fire = |i: usize| fires(p.head.seed, p.head.step, l.stream, i as u32, l.fire_rate);
-        let closed = |i: usize| wall(i) || alive_before.iter().enumerate().any(|(t, a)| t != s && a[i]);
-        let pspec = l.weights as usize;
-        let net = Net::from_flat(spec, &weights[pspec..pspec + spec.param_count()]);
-        let turn = Turn { sin: l.sin, cos: l.cos };
-        if spec.alive_masking {
-            let pre = &alive_before[s];
-            let near = near(pre, g);
-            let rows: Vec<usize> = (0..cells).filter(|&i| near[i] && fire(i)).collect();
-            let dx = update_rows(&net, own, S, g, turn, &rows);
-            // Alive after: the 3x3 maximum of alpha as the update leaves it.
-            let mut alpha: Vec<f32> = own.chunks_exact(S).map(|cell| cell[ALPHA]).collect();
-            for (r, &i) in rows.iter().enumerate() {
-                alpha[i] += dx[r * c + ALPHA];
-            }
-            let mut post = vec![false; cells];
-            alive(&alpha, 1, 0, g, &mut post);
-            let keep = |i: usize| pre[i] && post[i] && !closed(i);
-            for (r, &i) in rows.iter().enumerate() {
-                own[i * S..i * S + c].iter_mut().zip(&dx[r * c..(r + 1) * c]).for_each(|(v, d)| *v += d);
-            }
-            for (i, cell) in own.chunks_exact_mut(S).enumerate() {
-                if !keep(i) {
-                    cell.fill(0.0);
-                }
-            }
-        } else {
-            let terr: Vec<bool> = own.chunks_exact(S).map(|cell| cell[TERRITORY] > 0.5).collect();
-            let rows: Vec<usize> = (0..cells).filter(|&i| terr[i] && fire(i)).collect();
-            let dx = update_rows(&net, own, S, g, turn, &rows);
-            for (r, &i) in rows.iter().enumerate() {
-                own[i * S..i * S + c].iter_mut().zip(&dx[r * c..(r + 1) * c]).for_each(|(v, d)| *v += d);
-            }
-            let reach = near(&terr, g);
-            for (i, cell) in own.chunks_exact_mut(S).enumerate() {
-                let lives = (terr[i] || (reach[i] && fire(i))) && !closed(i);
-                if lives {
-                    cell[TERRITORY] = 1.0;
-                } else {
-                    cell.fill(0.0);
-                }
-            }
-        }
+        step_grid(&net, own, cells, Turn { sin: l.sin, cos: l.cos }, fire, false);
     });
 }
 

@@ -7,6 +7,7 @@
 //! the others, and walls are closed to all. Edits (wounds, seeds, walls) are lists of cells.
 
 pub mod brush;
+pub mod census;
 pub mod frame;
 pub mod gpu;
 pub mod host;
@@ -15,6 +16,7 @@ pub mod params;
 use burn::tensor::{Tensor, TensorData};
 
 pub use brush::Shape;
+pub use census::{Census, Figures};
 pub use frame::{Frame, FrameBuffer};
 pub use params::{MAX_SIDE, MAX_SPECIES, Params, SpeciesRule, ViewMode, WorldSize};
 

@@ -68,6 +68,7 @@ fn bench_refuses_more_creatures_side_by_side_than_threads() {
         "0.01",
         "--world-species",
         "1",
+        "--level-sides",
         "--train-iters",
         "1",
         "--creatures",
@@ -181,7 +182,7 @@ fn train_checkpoints_survive_ctrl_c_and_resume() {
     assert!(text(&o).contains(&format!("at iteration {}", ck.iteration)), "{}", text(&o));
     let c = morphogen::creature::Creature::load(&out).unwrap();
     assert_eq!(c.meta.iterations, ck.iteration + 2);
-    assert_eq!(c.meta.mode, "regenerate");
+    assert_eq!(c.meta.mode, morphogen::creature::CreatureMode::Regenerate);
     assert!(c.target.is_some());
     assert!(!ckpt.exists(), "the checkpoint is removed once the creature is saved");
 }
@@ -212,7 +213,7 @@ fn the_zoo_trains_from_its_manifest_skips_what_is_done_and_evaluates_against_the
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("dot two: up to date (6 iterations)"), "{}", text(&o));
     let one = morphogen::creature::Creature::load(&dir.join("out/dot_one.creature")).unwrap();
-    assert_eq!((one.meta.name.as_str(), one.meta.mode.as_str(), one.meta.iterations), ("dot one", "regenerate", 12));
+    assert_eq!((one.meta.name.as_str(), one.meta.mode.name(), one.meta.iterations), ("dot one", "regenerate", 12));
     // A graded creature that used its iterations without meeting the bar keeps its checkpoint;
     // one that is not graded (or met the bar) has nothing left to resume.
     assert!(dir.join("out/dot_one.creature.ckpt").exists() && !dir.join("out/dot_two.creature.ckpt").exists());
@@ -395,4 +396,22 @@ fn the_shipped_zoo_meets_the_bar_and_draws_its_strips() {
     // A texture has no body to wound: a clear error, not a picture.
     let e = morphogen::strip::render(&load("labyrinth"), 1).err().unwrap();
     assert!(e.contains("texture"), "{e}");
+}
+
+/// A world override the game does not know is refused before any window opens, naming the
+/// variable and the values it takes (it was once ignored without a word).
+#[test]
+fn a_bad_world_override_is_refused() {
+    let data = tmpdir("bad-world");
+    let out = Command::new(env!("CARGO_BIN_EXE_morphogen"))
+        .args(["play", "--data"])
+        .arg(&data)
+        .env("MORPHOGEN_WORLD", "gpus")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run morphogen");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "exit {:?}", out.status);
+    assert!(err.contains("MORPHOGEN_WORLD=gpus: expected cpu or gpu"), "stderr: {err}");
 }

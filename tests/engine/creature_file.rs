@@ -1,7 +1,7 @@
 //! Creature files: round trip, and every way a file can be bad.
 
 use image::{DynamicImage, Rgba, RgbaImage};
-use morphogen::creature::{Creature, CreatureMeta, Problem};
+use morphogen::creature::{Creature, CreatureMeta, CreatureMode, Problem};
 use morphogen::nca::{ModelSpec, NcaConfig, PARAM_COUNT};
 use morphogen::target::{Target, TargetOptions};
 
@@ -13,7 +13,7 @@ fn sample() -> Creature {
     let mut meta = CreatureMeta::new(
         "blob",
         ModelSpec::GROWING,
-        "regenerate",
+        CreatureMode::Regenerate,
         "trained by morphogen",
         NcaConfig { angle: 0.5, ..Default::default() },
         [72, 72],

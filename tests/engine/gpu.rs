@@ -60,7 +60,7 @@ fn a_bad_lane_count_is_refused() {
         return;
     }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_morphogen"))
-        .args(["bench", "--backend", "gpu", "--sizes", "72", "--world-species", "--train-iters", "0"])
+        .args(["bench", "--backend", "gpu", "--sizes", "72", "--world-species", "--level-sides", "--train-iters", "0"])
         .env("MORPHOGEN_LANES", "3")
         .output()
         .expect("run morphogen");

@@ -36,7 +36,14 @@ fn headless(size: WorldSize, dir: &std::path::Path) -> App {
 }
 
 fn write_creature(dir: &std::path::Path, name: &str, seed: u64) {
-    let meta = CreatureMeta::new(name, ModelSpec::GROWING, "grow", "test", NcaConfig::default(), [40, 40]);
+    let meta = CreatureMeta::new(
+        name,
+        ModelSpec::GROWING,
+        morphogen::creature::CreatureMode::Grow,
+        "test",
+        NcaConfig::default(),
+        [40, 40],
+    );
     let c = Creature { meta, weights: random_weights(seed), target: None };
     c.save(&dir.join(format!("{name}.creature"))).unwrap();
 }

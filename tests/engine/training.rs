@@ -1,6 +1,7 @@
 //! The trainer on the CPU backend, with small settings.
 
 use image::{DynamicImage, Rgba, RgbaImage};
+use morphogen::creature::CreatureMode;
 use morphogen::target::{Target, TargetOptions};
 use morphogen::train::checkpoint::Checkpoint;
 use morphogen::train::config::LrStep;
@@ -54,7 +55,7 @@ fn a_short_training_run_lowers_the_loss() {
     assert!(last < first / 4.0, "loss went from {first} to {last}");
     let c = t.creature();
     assert_eq!(c.meta.iterations, 150);
-    assert_eq!(c.meta.mode, "grow");
+    assert_eq!(c.meta.mode, CreatureMode::Grow);
 }
 
 #[test]

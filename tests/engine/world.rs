@@ -297,3 +297,62 @@ fn host_views_take_the_cpu_array_only_when_no_one_else_holds_it() {
     let alone = Tensor::<Cpu, 1>::from_data(TensorData::new(vec![4.0f32, 5.0, 6.0], [3]), &dev).narrow(0, 1, 2);
     assert_eq!(into_host(alone), [5.0, 6.0]);
 }
+
+/// The census a level reads each step (sums on the world's device) against the same measures
+/// taken from a full host copy of the state, on the host world and on the wgpu one.
+#[test]
+fn a_census_measures_what_the_host_state_shows() {
+    census_matches_host::<Cpu>(&dev());
+    if gpu_or_skip() {
+        census_matches_host::<Wgpu>(&morphogen::gpu_device::shared());
+    }
+}
+
+fn census_matches_host<B: RuleBackend>(device: &B::Device) {
+    use morphogen::level::score::shape_similarity;
+    let size = WorldSize::new(40, 36, true).unwrap();
+    let mut w = World::<B>::new(size, 9, device);
+    w.setup();
+    for _ in 0..4 {
+        w.step();
+    }
+    let reference = w.alive_mask(&w.host_state(), 0);
+    let zones: Vec<Vec<u32>> = [(10.0, 10.0, 4.0), (30.0, 26.0, 6.0), (2.0, 33.0, 1.0)]
+        .iter()
+        .map(|&(x, y, half)| Shape::Square { x, y, half }.cells(size))
+        .collect();
+    let census = w.census(0, &reference, vec![0, 1], &zones);
+    let mut seen_partial = false;
+    for step in 0..12 {
+        if step == 3 {
+            seed_at(&mut w, 0, 20.0, 30.0, 2.0);
+            let cut: Vec<_> =
+                Shape::Disc { x: 10.0, y: 10.0, r: 2.0 }.cells(size).into_iter().map(|c| (c, EditOp::Erase)).collect();
+            w.edit(&cut);
+        }
+        w.step();
+        let x = w.host_state();
+        let masks = [w.alive_mask(&x, 0), w.alive_mask(&x, 1)];
+        let want_shape = shape_similarity(&masks[0], &reference);
+        let want_covers: Vec<f32> = zones
+            .iter()
+            .map(|z| z.iter().filter(|&&c| masks.iter().any(|m| m[c as usize])).count() as f32 / z.len() as f32)
+            .collect();
+        let got = w.measure(&census);
+        assert!(
+            (got.shape - want_shape).abs() < 1e-6,
+            "step {step}: shape {} on the device, {want_shape} on the host",
+            got.shape
+        );
+        assert_eq!(got.covers.len(), zones.len());
+        for (g, h) in got.covers.iter().zip(&want_covers) {
+            assert!(
+                (g - h).abs() < 1e-6,
+                "step {step}: covers {:?} on the device, {want_covers:?} on the host",
+                got.covers
+            );
+        }
+        seen_partial |= want_shape > 0.0 && want_shape < 1.0 && want_covers.iter().any(|&c| c > 0.0 && c < 1.0);
+    }
+    assert!(seen_partial, "the measures should have been neither empty nor full at some step");
+}

@@ -19,22 +19,22 @@ has() { [[ " $parts " == *" $1 "* ]]; }
 note "$(nvidia-smi -L 2>/dev/null | head -1) / $(nproc) cores / $(date -u +%FT%TZ) / parts: $parts"
 if has gpu; then
   "$bin" bench --backend gpu --json --sizes 72,256,1024,2048 --seconds 2 --world-species 1,4 \
-    --train-iters 20 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
+    --level-sides 256,1024 --train-iters 20 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
   # The step kernels with each cell's network on fewer invocations (`kernels::lanes`; a hardware
   # GPU's default is 4): which count a GPU should get, measured rather than reasoned.
   for lanes in 1 2; do
     note "MORPHOGEN_LANES=$lanes"
     MORPHOGEN_LANES=$lanes "$bin" bench --backend gpu --json --sizes 1024 --seconds 2 --world-species 1 \
-      --train-iters 10 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
+      --level-sides --train-iters 10 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
   done
   # Where the GPU's time goes: each kernel timed on its own (slower than the run above; the
   # shares are the figure).
   "$bin" bench --backend gpu --json --kernel-times --sizes 1024 --seconds 1 --world-species 1 \
-    --train-iters 3 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
+    --level-sides 1024 --train-iters 3 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
   # How far one creature is from filling the GPU: 4 creatures in one batch, beside 1 and 16 above
   # (summed rates that grow with the creatures mean a single one leaves the GPU idle).
   note "4 creatures in one batch"
-  "$bin" bench --backend gpu --json --sizes --world-species --train-iters 10 --creatures 4 2>&1 \
+  "$bin" bench --backend gpu --json --sizes --world-species --level-sides --train-iters 10 --creatures 4 2>&1 \
     | grep '^{' | tee -a "$out"
   "$py" "$here/tests/bench/torch_nca.py" --device cuda --sizes 72,256,1024,2048 --seconds 2 --train \
     --train-iters 10 --creatures 16 | tee -a "$out"
@@ -47,7 +47,7 @@ if has cpu; then
   # One real training on fewer threads: where adding cores stops paying (a batch of 8 grids).
   for t in 2 8; do
     note "real training on $t threads"
-    RAYON_NUM_THREADS=$t "$bin" bench --backend cpu --json --sizes --world-species --train-iters 5 2>&1 \
+    RAYON_NUM_THREADS=$t "$bin" bench --backend cpu --json --sizes --world-species --level-sides --train-iters 5 2>&1 \
       | grep '^{' | tee -a "$out"
   done
   "$py" "$here/tests/bench/torch_nca.py" --device cpu --sizes 72,256 --seconds 2 --train --train-iters 2 \
