@@ -239,17 +239,13 @@ impl Creature {
         out
     }
 
-    pub fn save(&self, path: &Path) -> Result<(), String> {
+    pub fn save(&self, path: &Path) -> Result<(), crate::fsio::FileError> {
         fsio::write_atomic(path, &self.to_bytes())
     }
 
     pub fn load(path: &Path) -> Result<Self, CreatureError> {
-        let bytes =
-            crate::fsio::read_limited(path, "creature file", crate::limits::MAX_CREATURE_FILE).map_err(|e| {
-                // The reader names the file; the error's Display names it once.
-                let e = e.strip_prefix(&format!("{}: ", path.display())).map(str::to_string).unwrap_or(e);
-                CreatureError { path: path.to_path_buf(), problem: Problem::Io(e) }
-            })?;
+        let bytes = crate::fsio::read_limited(path, "creature file", crate::limits::MAX_CREATURE_FILE)
+            .map_err(|e| CreatureError { path: path.to_path_buf(), problem: Problem::Io(e.problem.to_string()) })?;
         Self::from_bytes(&bytes).map_err(|problem| CreatureError { path: path.to_path_buf(), problem })
     }
 
@@ -301,7 +297,11 @@ impl Creature {
             weights_bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         let weights = Weights::unflatten(meta.spec, &flat).map_err(|e| Problem::Shape(e.to_string()))?;
         weights.validate().map_err(|e| Problem::NonFinite(e.to_string()))?;
-        let target = if png.is_empty() { None } else { Some(Target::from_png(png).map_err(Problem::Target)?) };
+        let target = if png.is_empty() {
+            None
+        } else {
+            Some(Target::from_png(png).map_err(|e| Problem::Target(e.to_string()))?)
+        };
         Ok(Creature { meta, weights, target })
     }
 }

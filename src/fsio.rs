@@ -6,6 +6,9 @@
 
 #[cfg(target_arch = "wasm32")]
 pub mod browser;
+mod error;
+
+pub use error::{FileError, FileProblem};
 
 #[cfg(not(target_arch = "wasm32"))]
 use std::io::{Read, Write};
@@ -17,9 +20,9 @@ use crate::{limits, shipped};
 /// (the link stays a link). Anything but a regular file (a device, a folder, a pipe, a socket) is
 /// refused: an atomic write renames a new file over its target, and renaming over `/dev/full` as
 /// root would replace the device node with a plain file.
-pub fn write_target(path: &Path) -> Result<PathBuf, String> {
+pub fn write_target(path: &Path) -> Result<PathBuf, FileError> {
     if shipped::is_shipped(path) {
-        return Err(format!("{}: built into morphogen, it cannot be written; name a file on disk", path.display()));
+        return Err(FileError::new(path, FileProblem::Shipped));
     }
     if cfg!(target_arch = "wasm32") {
         return Ok(path.to_path_buf());
@@ -47,30 +50,24 @@ pub fn write_target(path: &Path) -> Result<PathBuf, String> {
     };
     match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(path.to_path_buf()),
-        Err(e) => Err(format!("{}: {e}", path.display())),
+        Err(e) => Err(FileError::io(path, e)),
         Ok(m) if m.file_type().is_symlink() => {
-            let real = std::fs::canonicalize(path)
-                .map_err(|e| format!("{}: a symbolic link whose target cannot be written ({e})", path.display()))?;
+            let real = std::fs::canonicalize(path).map_err(|e| FileError::new(path, FileProblem::BrokenLink(e)))?;
             match std::fs::metadata(&real) {
                 Ok(m) if m.is_file() => Ok(real),
-                Ok(m) => Err(format!(
-                    "{}: a link to {}, which is {}; refusing to replace it",
-                    path.display(),
-                    real.display(),
-                    what(&m)
-                )),
-                Err(e) => Err(format!("{}: {e}", real.display())),
+                Ok(m) => Err(FileError::new(path, FileProblem::LinksTo { what: what(&m), real })),
+                Err(e) => Err(FileError::io(&real, e)),
             }
         }
         Ok(m) if m.is_file() => Ok(path.to_path_buf()),
-        Ok(m) => Err(format!("{}: is {}; refusing to replace it", path.display(), what(&m))),
+        Ok(m) => Err(FileError::new(path, FileProblem::NotRegular { what: what(&m) })),
     }
 }
 
 /// Writes `bytes` to a temporary file beside `path`, flushes it to disk, then renames it over
 /// `path`. A crash, a kill or a full disk leaves the old file (or none) intact, never a torn one.
 /// A link is followed (its target is replaced); a device, folder or pipe is refused.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let target = write_target(path)?;
     #[cfg(target_arch = "wasm32")]
     return browser::write(&target, bytes);
@@ -79,12 +76,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn write_file_atomic(path: &Path, target: &Path, bytes: &[u8]) -> Result<(), String> {
+fn write_file_atomic(path: &Path, target: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let name = target.file_name().ok_or_else(|| format!("{}: not a file path", path.display()))?;
+    let name = target.file_name().ok_or_else(|| FileError::new(path, FileProblem::Folder { wanted: "file".into() }))?;
     let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
@@ -100,14 +97,14 @@ fn write_file_atomic(path: &Path, target: &Path, bytes: &[u8]) -> Result<(), Str
     })();
     result.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        format!("{}: could not write: {e}", path.display())
+        FileError::new(path, FileProblem::Write(e))
     })
 }
 
 /// Fails unless a file can be written at `path` now: its folder exists and takes a new file, and
 /// `path` is not something [`write_atomic`] refuses. For long jobs (a training) that write their
 /// result at the end: they fail before the work, not after.
-pub fn check_writable(path: &Path) -> Result<(), String> {
+pub fn check_writable(path: &Path) -> Result<(), FileError> {
     let target = write_target(path)?;
     if cfg!(target_arch = "wasm32") {
         return Ok(());
@@ -117,46 +114,49 @@ pub fn check_writable(path: &Path) -> Result<(), String> {
         _ => Path::new("."),
     };
     if !dir.is_dir() {
-        return Err(format!("{}: the folder {} does not exist", path.display(), dir.display()));
+        return Err(FileError::new(path, FileProblem::NoFolder { folder: dir.to_path_buf() }));
     }
     let probe = dir.join(format!(".morphogen-probe-{}", std::process::id()));
-    std::fs::File::create(&probe).map_err(|e| format!("{}: cannot write in {}: {e}", path.display(), dir.display()))?;
+    std::fs::File::create(&probe)
+        .map_err(|io| FileError::new(path, FileProblem::FolderRefuses { folder: dir.to_path_buf(), io }))?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
 }
 
 /// The length of a file, refused before it is read when it is over `limit` bytes.
-fn checked_len(path: &Path, what: &str, limit: u64) -> Result<u64, String> {
+fn checked_len(path: &Path, what: &str, limit: u64) -> Result<u64, FileError> {
     let len = if let Some(b) = shipped::get(path) {
         b.len() as u64
     } else if shipped::is_shipped(path) {
-        return Err(format!("{}: no such file among the shipped files", path.display()));
+        return Err(FileError::new(path, FileProblem::NotShipped { folder: false }));
     } else {
         #[cfg(target_arch = "wasm32")]
         let len = match browser::len(path) {
             Some(n) => n,
-            None if browser::is_dir(path) => return Err(format!("{}: is a folder, not a {what}", path.display())),
-            None => return Err(format!("{}: no such file", path.display())),
+            None if browser::is_dir(path) => {
+                return Err(FileError::new(path, FileProblem::Folder { wanted: what.into() }));
+            }
+            None => return Err(FileError::new(path, FileProblem::Missing { folder: false })),
         };
         #[cfg(not(target_arch = "wasm32"))]
         let len = {
-            let m = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let m = std::fs::metadata(path).map_err(|e| FileError::io(path, e))?;
             if m.is_dir() {
-                return Err(format!("{}: is a folder, not a {what}", path.display()));
+                return Err(FileError::new(path, FileProblem::Folder { wanted: what.into() }));
             }
             m.len()
         };
         len
     };
     if len > limit {
-        return Err(format!("{}: {len} bytes, over the limit of {limit} for a {what}", path.display()));
+        return Err(FileError::new(path, FileProblem::TooLarge { len: Some(len), limit, wanted: what.into() }));
     }
     Ok(len)
 }
 
 /// Reads a whole file of at most `limit` bytes, naming it in the error. The length is checked
 /// before anything is allocated, and the read stops at the limit whatever the file claims.
-pub fn read_limited(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>, String> {
+pub fn read_limited(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>, FileError> {
     let len = checked_len(path, what, limit)?;
     if let Some(bytes) = shipped::get(path) {
         return Ok(bytes.to_vec());
@@ -165,61 +165,61 @@ pub fn read_limited(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>, Stri
     return read(path).map(|b| b[..len as usize].to_vec());
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let f = std::fs::File::open(path).map_err(|e| FileError::io(path, e))?;
         let mut out = Vec::with_capacity(len as usize);
-        f.take(limit + 1).read_to_end(&mut out).map_err(|e| format!("{}: {e}", path.display()))?;
+        f.take(limit + 1).read_to_end(&mut out).map_err(|e| FileError::io(path, e))?;
         if out.len() as u64 > limit {
-            return Err(format!("{}: over the limit of {limit} bytes for a {what}", path.display()));
+            return Err(FileError::new(path, FileProblem::TooLarge { len: None, limit, wanted: what.into() }));
         }
         Ok(out)
     }
 }
 
 /// Reads a whole file (no limit beyond the memory: for files this program wrote itself).
-pub fn read(path: &Path) -> Result<Vec<u8>, String> {
+pub fn read(path: &Path) -> Result<Vec<u8>, FileError> {
     if let Some(bytes) = shipped::get(path) {
         return Ok(bytes.to_vec());
     }
     #[cfg(target_arch = "wasm32")]
-    return browser::read(path).ok_or_else(|| format!("{}: no such file", path.display()));
+    return browser::read(path).ok_or_else(|| FileError::new(path, FileProblem::Missing { folder: false }));
     #[cfg(not(target_arch = "wasm32"))]
-    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+    std::fs::read(path).map_err(|e| FileError::io(path, e))
 }
 
 /// A file to read from its start: for readers that look at a header before deciding to read on
 /// (in the browser, the file is in memory already).
-pub fn open(path: &Path) -> Result<Box<dyn std::io::Read>, String> {
+pub fn open(path: &Path) -> Result<Box<dyn std::io::Read>, FileError> {
     if let Some(bytes) = shipped::get(path) {
         return Ok(Box::new(bytes));
     }
     #[cfg(target_arch = "wasm32")]
     return Ok(Box::new(std::io::Cursor::new(read(path)?)));
     #[cfg(not(target_arch = "wasm32"))]
-    Ok(Box::new(std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?))
+    Ok(Box::new(std::fs::File::open(path).map_err(|e| FileError::io(path, e))?))
 }
 
 /// Makes a folder and those above it (nothing to make in the browser's storage).
-pub fn create_dir_all(dir: &Path) -> Result<(), String> {
+pub fn create_dir_all(dir: &Path) -> Result<(), FileError> {
     if cfg!(target_arch = "wasm32") || dir.as_os_str().is_empty() {
         return Ok(());
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))
+    std::fs::create_dir_all(dir).map_err(|e| FileError::io(dir, e))
 }
 
 /// Removes a file; whether there was one.
-pub fn remove(path: &Path) -> Result<bool, String> {
+pub fn remove(path: &Path) -> Result<bool, FileError> {
     #[cfg(target_arch = "wasm32")]
     return Ok(browser::remove(path));
     #[cfg(not(target_arch = "wasm32"))]
     match std::fs::remove_file(path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(format!("{}: {e}", path.display())),
+        Err(e) => Err(FileError::io(path, e)),
     }
 }
 
 /// Renames a file (over any file at `to`).
-pub fn rename(from: &Path, to: &Path) -> Result<(), String> {
+pub fn rename(from: &Path, to: &Path) -> Result<(), FileError> {
     #[cfg(target_arch = "wasm32")]
     {
         write_atomic(to, &read(from)?)?;
@@ -227,7 +227,7 @@ pub fn rename(from: &Path, to: &Path) -> Result<(), String> {
         Ok(())
     }
     #[cfg(not(target_arch = "wasm32"))]
-    std::fs::rename(from, to).map_err(|e| format!("{}: {e}", from.display()))
+    std::fs::rename(from, to).map_err(|e| FileError::io(from, e))
 }
 
 /// What tells that a file changed: its modification time (none in the browser) and its length.
@@ -265,24 +265,24 @@ pub fn is_dir(path: &Path) -> bool {
 
 /// The files directly in folder `dir` whose extension is `ext`, sorted by name; a shipped folder
 /// lists its shipped files. A folder that cannot be read is an error that names it.
-pub fn list(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, String> {
+pub fn list(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, FileError> {
     let kind = |p: &PathBuf| p.extension().is_some_and(|e| e == ext);
     if shipped::is_shipped(dir) {
         return if shipped::is_dir(dir) {
             Ok(shipped::list(dir, ext))
         } else {
-            Err(format!("{}: no such folder among the shipped files", dir.display()))
+            Err(FileError::new(dir, FileProblem::NotShipped { folder: true }))
         };
     }
     #[cfg(target_arch = "wasm32")]
     return if browser::is_dir(dir) {
         Ok(browser::list(dir).into_iter().filter(kind).collect())
     } else {
-        Err(format!("{}: no such folder", dir.display()))
+        Err(FileError::new(dir, FileProblem::Missing { folder: true }))
     };
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let read = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let read = std::fs::read_dir(dir).map_err(|e| FileError::io(dir, e))?;
         let mut v: Vec<PathBuf> =
             read.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file() && kind(p)).collect();
         v.sort();
@@ -292,9 +292,9 @@ pub fn list(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, String> {
 
 /// Reads a text file (a level, a script, a config, a manifest, a Distill model): at most
 /// [`limits::MAX_TEXT_FILE`] bytes of UTF-8, without the byte-order mark some editors write.
-pub fn read_text(path: &Path, what: &str) -> Result<String, String> {
+pub fn read_text(path: &Path, what: &str) -> Result<String, FileError> {
     let bytes = read_limited(path, what, limits::MAX_TEXT_FILE)?;
-    let text = String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 text ({e})", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| FileError::new(path, FileProblem::NotText(e)))?;
     Ok(strip_bom(&text).to_string())
 }
 
@@ -304,7 +304,7 @@ pub fn strip_bom(s: &str) -> &str {
 }
 
 /// Writes an RGBA8 image as PNG, atomically.
-pub fn write_png(path: &Path, w: u32, h: u32, rgba: &[u8]) -> Result<(), String> {
+pub fn write_png(path: &Path, w: u32, h: u32, rgba: &[u8]) -> Result<(), FileError> {
     write_target(path)?;
     if let Some(dir) = path.parent() {
         create_dir_all(dir)?;
@@ -317,7 +317,7 @@ pub fn write_png(path: &Path, w: u32, h: u32, rgba: &[u8]) -> Result<(), String>
         h,
         image::ExtendedColorType::Rgba8,
     )
-    .map_err(|e| format!("{}: {e}", path.display()))?;
+    .map_err(|e| FileError::new(path, FileProblem::Encode(e.to_string())))?;
     write_atomic(path, &bytes)
 }
 

@@ -72,42 +72,103 @@ pub const MAX_CHECKPOINT_FILE: u64 = MAX_POOL_BYTES + (1 << 30);
 /// A name in a file (creature, training): printed and shown, so no control characters either.
 pub const MAX_NAME_CHARS: usize = 200;
 
+/// A value from a file or an argument that is over its limit: the field and what is wrong with
+/// it. Shown as `FIELD: PROBLEM`; the validators of each file kind wrap it with the file's name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitError {
+    pub field: String,
+    pub problem: OverLimit,
+}
+
+/// What is wrong with a value; numbers are kept as they are shown.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OverLimit {
+    /// A product of sizes that does not fit in 64 bits.
+    Overflows { dims: String, unit: String, limit: u64 },
+    /// A product of sizes over its limit.
+    Product { dims: String, value: u64, unit: String, limit: u64 },
+    /// A number outside its range.
+    Outside { value: String, lo: String, hi: String },
+    /// Not a finite number, or one beyond `-limit..=limit`.
+    NotFinite { value: f32, limit: f32 },
+    /// A name holding control characters (its first characters, as Rust quotes them).
+    ControlCharacters { start: String },
+    /// A name longer than [`MAX_NAME_CHARS`].
+    TooLong { chars: usize },
+}
+
+impl std::fmt::Display for LimitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: ", self.field)?;
+        match &self.problem {
+            OverLimit::Overflows { dims, unit, limit } => write!(f, "{dims} {unit} overflows (limit {limit})"),
+            OverLimit::Product { dims, value, unit, limit } => {
+                write!(f, "{dims} = {value} {unit}, over the limit of {limit}")
+            }
+            OverLimit::Outside { value, lo, hi } => write!(f, "{value} is outside {lo}..={hi}"),
+            OverLimit::NotFinite { value, limit } => write!(f, "{value} is not a number within -{limit}..={limit}"),
+            OverLimit::ControlCharacters { start } => write!(f, "{start:?} holds control characters"),
+            OverLimit::TooLong { chars } => write!(f, "{chars} characters, over the limit of {MAX_NAME_CHARS}"),
+        }
+    }
+}
+
+impl std::error::Error for LimitError {}
+
+/// Where the message is all the caller keeps (the CLI, the UI, layers not yet typed).
+impl From<LimitError> for String {
+    fn from(e: LimitError) -> String {
+        e.to_string()
+    }
+}
+
+fn over(field: &str, problem: OverLimit) -> LimitError {
+    LimitError { field: field.to_string(), problem }
+}
+
 /// The product of `dims`, checked against `limit` without overflowing: the error names the field,
 /// the value and the limit.
-pub fn product(field: &str, dims: &[usize], unit: &str, limit: u64) -> Result<u64, String> {
+pub fn product(field: &str, dims: &[usize], unit: &str, limit: u64) -> Result<u64, LimitError> {
     let shown = || dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(" x ");
     let mut p: u64 = 1;
     for &d in dims {
-        p = p.checked_mul(d as u64).ok_or_else(|| format!("{field}: {} {unit} overflows (limit {limit})", shown()))?;
+        p = p
+            .checked_mul(d as u64)
+            .ok_or_else(|| over(field, OverLimit::Overflows { dims: shown(), unit: unit.into(), limit }))?;
     }
     if p > limit {
-        return Err(format!("{field}: {} = {p} {unit}, over the limit of {limit}", shown()));
+        return Err(over(field, OverLimit::Product { dims: shown(), value: p, unit: unit.into(), limit }));
     }
     Ok(p)
 }
 
 /// `value` within `lo..=hi`, or an error naming the field, the value and the range.
-pub fn within<T: PartialOrd + std::fmt::Display>(field: &str, value: T, lo: T, hi: T) -> Result<T, String> {
-    if value >= lo && value <= hi { Ok(value) } else { Err(format!("{field}: {value} is outside {lo}..={hi}")) }
+pub fn within<T: PartialOrd + std::fmt::Display>(field: &str, value: T, lo: T, hi: T) -> Result<T, LimitError> {
+    if value >= lo && value <= hi {
+        Ok(value)
+    } else {
+        Err(over(field, OverLimit::Outside { value: value.to_string(), lo: lo.to_string(), hi: hi.to_string() }))
+    }
 }
 
 /// A finite number within `-limit..=limit`.
-pub fn finite(field: &str, value: f32, limit: f32) -> Result<f32, String> {
+pub fn finite(field: &str, value: f32, limit: f32) -> Result<f32, LimitError> {
     if value.is_finite() && value.abs() <= limit {
         Ok(value)
     } else {
-        Err(format!("{field}: {value} is not a number within -{limit}..={limit}"))
+        Err(over(field, OverLimit::NotFinite { value, limit }))
     }
 }
 
 /// A name read from a file: at most [`MAX_NAME_CHARS`] characters and no control characters
 /// (a terminal would run them when the name is printed).
-pub fn name(field: &str, s: &str) -> Result<(), String> {
+pub fn name(field: &str, s: &str) -> Result<(), LimitError> {
     if s.chars().any(char::is_control) {
-        return Err(format!("{field}: {:?} holds control characters", truncate(s, 40)));
+        return Err(over(field, OverLimit::ControlCharacters { start: truncate(s, 40) }));
     }
-    if s.chars().count() > MAX_NAME_CHARS {
-        return Err(format!("{field}: {} characters, over the limit of {MAX_NAME_CHARS}", s.chars().count()));
+    let chars = s.chars().count();
+    if chars > MAX_NAME_CHARS {
+        return Err(over(field, OverLimit::TooLong { chars }));
     }
     Ok(())
 }

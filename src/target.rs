@@ -2,12 +2,128 @@
 //! trainer compares against.
 
 use std::io::Cursor;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use image::{DynamicImage, ImageReader, Limits, Rgba, Rgba32FImage, RgbaImage, imageops::FilterType};
 use serde::{Deserialize, Serialize};
 
-use crate::limits::{MAX_DECODE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE as MAX_SIDE, MAX_PADDING, MAX_TARGET_SIZE};
+use crate::fsio::FileError;
+use crate::limits::{
+    LimitError, MAX_DECODE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE as MAX_SIDE, MAX_PADDING, MAX_TARGET_SIZE,
+};
+
+/// Why an image does not become a target: its file could not be read, or the image (of the file
+/// named, if any) is not one morphogen takes.
+#[derive(Debug)]
+pub enum TargetError {
+    File(FileError),
+    Image { file: Option<PathBuf>, problem: ImageProblem },
+}
+
+/// What is wrong with an image as a target.
+#[derive(Debug)]
+pub enum ImageProblem {
+    /// The bytes could not be read to guess a format.
+    Unreadable(std::io::Error),
+    /// No format morphogen reads.
+    NotAnImage,
+    /// A side over [`MAX_SIDE`] pixels, found in the header.
+    SideTooLarge,
+    /// More pixels than [`MAX_IMAGE_PIXELS`], found in the header.
+    TooManyPixels { w: u32, h: u32 },
+    /// Decoding would take more than [`MAX_DECODE_BYTES`].
+    DecodeTooLarge,
+    /// The decoder's own error.
+    Corrupt(image::ImageError),
+    /// A target stored in a creature file that does not decode.
+    Stored(image::ImageError),
+    /// No pixels.
+    Empty,
+    /// A texture example under 8 pixels a side.
+    TooSmall { w: u32, h: u32 },
+    /// Nothing opaque enough to grow.
+    Transparent,
+    /// A size or padding outside its limits.
+    Limit(LimitError),
+}
+
+impl TargetError {
+    fn image(problem: ImageProblem) -> Self {
+        TargetError::Image { file: None, problem }
+    }
+
+    /// The same error, naming `path` (the image came from that file).
+    fn of(self, path: &Path) -> Self {
+        match self {
+            TargetError::Image { file: None, problem } => TargetError::Image { file: Some(path.into()), problem },
+            e => e,
+        }
+    }
+}
+
+impl std::fmt::Display for ImageProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImageProblem::Unreadable(e) => write!(f, "cannot read image: {e}"),
+            ImageProblem::NotAnImage => {
+                write!(f, "not an image in a format morphogen reads (PNG, JPEG, GIF, BMP, TIFF, WebP)")
+            }
+            ImageProblem::SideTooLarge => write!(f, "image too large (over {MAX_SIDE} pixels a side)"),
+            ImageProblem::TooManyPixels { w, h } => {
+                let n = *w as u64 * *h as u64;
+                let mb = n * 20 / 1_000_000;
+                write!(
+                    f,
+                    "image is {w}x{h} = {n} pixels, over the limit of {MAX_IMAGE_PIXELS} ({mb} MB to decode and prepare)"
+                )
+            }
+            ImageProblem::DecodeTooLarge => write!(
+                f,
+                "image too large (over {MAX_SIDE} pixels a side or {} MB decoded)",
+                MAX_DECODE_BYTES / 1_000_000
+            ),
+            ImageProblem::Corrupt(e) => write!(f, "corrupt or unsupported image: {e}"),
+            ImageProblem::Stored(e) => write!(f, "target image: {e}"),
+            ImageProblem::Empty => write!(f, "image is empty (0 pixels)"),
+            ImageProblem::TooSmall { w, h } => {
+                write!(f, "image is {w}x{h}: a texture example needs at least 8 pixels a side")
+            }
+            ImageProblem::Transparent => write!(f, "image is fully transparent: there is no shape to grow"),
+            ImageProblem::Limit(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::fmt::Display for TargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetError::File(e) => write!(f, "{e}"),
+            TargetError::Image { file: Some(p), problem } => write!(f, "{}: {problem}", p.display()),
+            TargetError::Image { file: None, problem } => write!(f, "{problem}"),
+        }
+    }
+}
+
+impl std::error::Error for TargetError {}
+
+impl From<FileError> for TargetError {
+    fn from(e: FileError) -> Self {
+        TargetError::File(e)
+    }
+}
+
+impl From<LimitError> for TargetError {
+    fn from(e: LimitError) -> Self {
+        TargetError::image(ImageProblem::Limit(e))
+    }
+}
+
+/// Where the message is all the caller keeps (the CLI, the UI, layers not yet typed).
+impl From<TargetError> for String {
+    fn from(e: TargetError) -> String {
+        e.to_string()
+    }
+}
 
 /// How to treat an image that has no transparency of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -57,7 +173,7 @@ pub struct TargetOptions {
 
 impl TargetOptions {
     /// Sizes a file or an argument may give, checked before any pixel is touched.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), LimitError> {
         crate::limits::within("target.size", self.size, 1, MAX_TARGET_SIZE)?;
         crate::limits::within("target.padding", self.padding, 0, MAX_PADDING)?;
         Ok(())
@@ -84,14 +200,14 @@ pub struct Target {
 }
 
 impl Target {
-    pub fn from_file(path: &Path, opts: &TargetOptions) -> Result<Self, String> {
+    pub fn from_file(path: &Path, opts: &TargetOptions) -> Result<Self, TargetError> {
         let img = decode_file(path)?;
-        Self::from_image(&img, opts).map_err(|e| format!("{}: {e}", path.display()))
+        Self::from_image(&img, opts).map_err(|e| e.of(path))
     }
 
     /// The target a training config wants from an image: a creature's shape (fitted and padded),
     /// or a texture's example (fitted, as it is).
-    pub fn for_training(img: &DynamicImage, cfg: &crate::train::TrainConfig) -> Result<Self, String> {
+    pub fn for_training(img: &DynamicImage, cfg: &crate::train::TrainConfig) -> Result<Self, TargetError> {
         if cfg.mode == crate::train::Mode::Texture {
             Self::example(img, cfg.target.size)
         } else {
@@ -100,21 +216,18 @@ impl Target {
     }
 
     /// [`for_training`](Self::for_training) of an image file, naming it in every error.
-    pub fn from_file_for(path: &Path, cfg: &crate::train::TrainConfig) -> Result<Self, String> {
+    pub fn from_file_for(path: &Path, cfg: &crate::train::TrainConfig) -> Result<Self, TargetError> {
         let img = decode_file(path)?;
-        Self::for_training(&img, cfg).map_err(|e| format!("{}: {e}", path.display()))
+        Self::for_training(&img, cfg).map_err(|e| e.of(path))
     }
 
     /// A texture's example: the image fitted into `size` x `size` pixels (its proportions kept),
     /// transparency over black, fully opaque.
-    pub fn example(img: &DynamicImage, size: u32) -> Result<Self, String> {
-        if size < 8 {
-            return Err("a texture example needs at least 8 pixels a side".into());
-        }
+    pub fn example(img: &DynamicImage, size: u32) -> Result<Self, TargetError> {
         crate::limits::within("target.size", size, 8, MAX_TARGET_SIZE)?;
         let (w, h) = (img.width(), img.height());
         if w < 8 || h < 8 {
-            return Err(format!("image is {w}x{h}: a texture example needs at least 8 pixels a side"));
+            return Err(TargetError::image(ImageProblem::TooSmall { w, h }));
         }
         let scale = (size as f32 / w.max(h) as f32).min(1.0);
         let nw = ((w as f32 * scale).round() as u32).max(8);
@@ -136,11 +249,11 @@ impl Target {
         self.rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect()
     }
 
-    pub fn from_image(img: &DynamicImage, opts: &TargetOptions) -> Result<Self, String> {
+    pub fn from_image(img: &DynamicImage, opts: &TargetOptions) -> Result<Self, TargetError> {
         opts.validate()?;
         let (w, h) = (img.width(), img.height());
         if w == 0 || h == 0 {
-            return Err("image is empty (0 pixels)".into());
+            return Err(TargetError::image(ImageProblem::Empty));
         }
         let has_alpha = img.color().has_alpha();
         let mut px: Rgba32FImage = img.to_rgba32f();
@@ -188,7 +301,7 @@ impl Target {
             rgba[i + 3] = a;
         }
         if !rgba.chunks_exact(4).any(|p| p[3] > crate::nca::spec::ALIVE_THRESHOLD) {
-            return Err("image is fully transparent: there is no shape to grow".into());
+            return Err(TargetError::image(ImageProblem::Transparent));
         }
         Ok(Target { width: side, height: side, rgba })
     }
@@ -208,13 +321,13 @@ impl Target {
     }
 
     /// Reads back a target stored by [`Target::to_png`].
-    pub fn from_png(bytes: &[u8]) -> Result<Self, String> {
+    pub fn from_png(bytes: &[u8]) -> Result<Self, TargetError> {
         let mut reader = ImageReader::with_format(Cursor::new(bytes), image::ImageFormat::Png);
         let mut limits = Limits::default();
         limits.max_image_width = Some(crate::limits::MAX_GRID as u32);
         limits.max_image_height = Some(crate::limits::MAX_GRID as u32);
         reader.limits(limits);
-        let img = reader.decode().map_err(|e| format!("target image: {e}"))?.to_rgba8();
+        let img = reader.decode().map_err(|e| TargetError::image(ImageProblem::Stored(e)))?.to_rgba8();
         let (w, h) = (img.width() as usize, img.height() as usize);
         let mut rgba = Vec::with_capacity(w * h * 4);
         for p in img.pixels() {
@@ -255,16 +368,20 @@ pub fn is_image(path: &Path) -> bool {
 }
 
 /// Decodes an image with size limits, naming the file in every error.
-pub fn decode_file(path: &Path) -> Result<DynamicImage, String> {
+pub fn decode_file(path: &Path) -> Result<DynamicImage, TargetError> {
     let bytes = crate::fsio::read_limited(path, "image", crate::limits::MAX_IMAGE_FILE)?;
-    decode_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    decode_bytes(&bytes).map_err(|e| e.of(path))
 }
 
-pub fn decode_bytes(bytes: &[u8]) -> Result<DynamicImage, String> {
-    let mut reader =
-        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| format!("cannot read image: {e}"))?;
+/// Decodes an image with size limits: its header is read first, and an image over the limits is
+/// refused before its pixels are allocated.
+pub fn decode_bytes(bytes: &[u8]) -> Result<DynamicImage, TargetError> {
+    let fail = |p| TargetError::image(p);
+    let guess =
+        || ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| fail(ImageProblem::Unreadable(e)));
+    let mut reader = guess()?;
     if reader.format().is_none() {
-        return Err("not an image in a format morphogen reads (PNG, JPEG, GIF, BMP, TIFF, WebP)".into());
+        return Err(fail(ImageProblem::NotAnImage));
     }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -272,24 +389,17 @@ pub fn decode_bytes(bytes: &[u8]) -> Result<DynamicImage, String> {
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits.clone());
     // The header's size first: what decoding and preparing would take follows from the pixels.
-    let mut probe =
-        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| format!("cannot read image: {e}"))?;
+    let mut probe = guess()?;
     probe.limits(limits);
     let (w, h) = probe.into_dimensions().map_err(|e| match e {
-        image::ImageError::Limits(_) => format!("image too large (over {MAX_SIDE} pixels a side)"),
-        e => format!("corrupt or unsupported image: {e}"),
+        image::ImageError::Limits(_) => fail(ImageProblem::SideTooLarge),
+        e => fail(ImageProblem::Corrupt(e)),
     })?;
     if w as u64 * h as u64 > MAX_IMAGE_PIXELS {
-        return Err(format!(
-            "image is {w}x{h} = {} pixels, over the limit of {MAX_IMAGE_PIXELS} ({} MB to decode and prepare)",
-            w as u64 * h as u64,
-            w as u64 * h as u64 * 20 / 1_000_000
-        ));
+        return Err(fail(ImageProblem::TooManyPixels { w, h }));
     }
     reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => {
-            format!("image too large (over {MAX_SIDE} pixels a side or {} MB decoded)", MAX_DECODE_BYTES / 1_000_000)
-        }
-        e => format!("corrupt or unsupported image: {e}"),
+        image::ImageError::Limits(_) => fail(ImageProblem::DecodeTooLarge),
+        e => fail(ImageProblem::Corrupt(e)),
     })
 }

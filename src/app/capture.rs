@@ -94,6 +94,7 @@ fn take_screenshots(mut commands: Commands, mut req: ResMut<CaptureRequests>, op
                 let rgba = d.to_rgba8();
                 write_png(&path, rgba.width(), rgba.height(), rgba.as_raw())
                     .map(|_| format!("screenshot saved to {}", path.display()))
+                    .map_err(|e| e.to_string())
             }
             Err(e) => Err(format!("screenshot: {e}")),
         };
@@ -160,7 +161,8 @@ pub fn write_gif(path: &Path, w: u32, h: u32, frames: &[Vec<u8>]) -> Result<(), 
     if let Some(dir) = path.parent() {
         crate::fsio::create_dir_all(dir)?;
     }
-    crate::fsio::write_atomic(path, &bytes).map_err(|e| format!("{}: {e}", path.display()))
+    // The error names the file already.
+    Ok(crate::fsio::write_atomic(path, &bytes)?)
 }
 
 fn report(req: Res<CaptureRequests>, mut notices: ResMut<Notices>) {

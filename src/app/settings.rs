@@ -86,7 +86,7 @@ impl Settings {
     pub fn save(&self, data: &Path) -> Result<(), String> {
         crate::fsio::create_dir_all(data)?;
         let json = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
-        crate::fsio::write_atomic(&Self::path(data), json.as_bytes())
+        Ok(crate::fsio::write_atomic(&Self::path(data), json.as_bytes())?)
     }
 
     /// The settings as the game has them now.

@@ -135,6 +135,7 @@ impl BackendJob for BenchJob<'_> {
 fn time_to_grade_measure<B: TrainBackend>(r: &Report, device: &B::Device) {
     let target = TrainConfig { mode: Mode::Regenerate, ..Default::default() };
     let measured = Target::from_file_for(&morphogen::shipped::path("assets/targets/lizard.png"), &target)
+        .map_err(String::from)
         .and_then(|t| time_to_grade::<B>(device, t, 250));
     match measured {
         Ok((secs, iterations, passed)) => {
@@ -186,6 +187,7 @@ fn world_measures<B: RuleBackend>(a: &BenchArgs, r: &Report, device: &B::Device)
     }
     for &side in &a.level_sides {
         let measured = Level::load(&a.level)
+            .map_err(String::from)
             .and_then(|l| measure(a.kernel_times, || level_ticks_per_s::<B>(device, l, side, a.seconds)));
         match measured {
             Ok(((ticks, steps), kernels)) => {

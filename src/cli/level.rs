@@ -35,7 +35,7 @@ fn write_picture(path: &std::path::Path, w: usize, h: usize, rgba: &[u8]) -> Res
             big.extend_from_slice(&rgba[i..i + 4]);
         }
     }
-    morphogen::fsio::write_png(path, (w * K) as u32, (h * K) as u32, &big)
+    Ok(morphogen::fsio::write_png(path, (w * K) as u32, (h * K) as u32, &big)?)
 }
 
 fn expand(files: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
@@ -65,7 +65,7 @@ pub fn run(c: LevelCommand) -> Result<ExitCode, String> {
     }
     for f in expand(&a.files)? {
         // Headless and exact: the CPU backend, the same world kernels the tests hold the GPU to.
-        let result = Level::load(&f).and_then(|l| {
+        let result = Level::load(&f).map_err(String::from).and_then(|l| {
             if let Some(dir) = &a.pictures {
                 let (w, h, rgba) = morphogen::thumbnail::render_level(&l)?;
                 let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or("level");

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 
+use super::{FileError, FileProblem};
+
 /// The keys of our files in `localStorage`.
 pub const PREFIX: &str = "morphogen:";
 
@@ -81,9 +83,9 @@ pub fn is_dir(path: &Path) -> bool {
 pub const DOWNLOADS: &str = "/downloads";
 
 /// Hands `bytes` to the browser as a download named `name`.
-fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
+fn download(path: &Path, name: &str, bytes: &[u8]) -> Result<(), FileError> {
     use wasm_bindgen::JsCast;
-    let fail = |what: &str| format!("{name}: the browser refused the download ({what})");
+    let fail = |what: &'static str| FileError::new(path, FileProblem::Download(what));
     let doc = web_sys::window().and_then(|w| w.document()).ok_or_else(|| fail("no document"))?;
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|_| fail("blob"))?;
@@ -99,10 +101,10 @@ fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
 
 /// Writes a file; an error when the browser's storage is full (the file stays in memory for this
 /// visit, and the message says it will not survive a reload).
-pub fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     if path.starts_with(DOWNLOADS) {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "morphogen".into());
-        return download(&name, bytes);
+        return download(path, &name, bytes);
     }
     let sink = with(|s| {
         s.files.insert(path.to_path_buf(), bytes.to_vec());
@@ -114,13 +116,8 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     }
     let Some(st) = storage() else { return Ok(()) };
     let value = base64::engine::general_purpose::STANDARD.encode(bytes);
-    st.set_item(&format!("{PREFIX}{}", path.display()), &value).map_err(|_| {
-        format!(
-            "{}: the browser's storage is full ({} kB more asked for); kept until the page is closed",
-            path.display(),
-            value.len() / 1024
-        )
-    })
+    st.set_item(&format!("{PREFIX}{}", path.display()), &value)
+        .map_err(|_| FileError::new(path, FileProblem::StorageFull { kb: value.len() / 1024 }))
 }
 
 pub fn remove(path: &Path) -> bool {

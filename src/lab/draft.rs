@@ -39,7 +39,7 @@ impl Draft {
 
     /// Re-makes the target after a change of size, padding or background.
     pub fn prepare(&mut self) {
-        self.prepared = self.cfg.validate().and_then(|_| Target::for_training(&self.image, &self.cfg));
+        self.prepared = self.cfg.validate().and_then(|_| Ok(Target::for_training(&self.image, &self.cfg)?));
         self.version = NEXT_VERSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 

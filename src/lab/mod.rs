@@ -121,7 +121,8 @@ impl Lab {
         }
         self.unfinished.retain(|u| u.path != path);
         self.jobs.retain(|j| j.ckpt != path);
-        crate::fsio::remove(path).map(|_| ())
+        crate::fsio::remove(path)?;
+        Ok(())
     }
 
     pub fn job(&self, id: u64) -> Option<&Job> {

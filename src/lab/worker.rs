@@ -375,7 +375,7 @@ pub(super) fn poll(job: &mut Job) -> Option<JobState> {
                         Err(_) => crate::fsio::remove(&path).map(|_| ()),
                     };
                     if let Err(e) = res {
-                        job.live().messages.push(e);
+                        job.live().messages.push(e.to_string());
                     }
                 }
                 Some("end") => {

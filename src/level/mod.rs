@@ -264,19 +264,53 @@ pub const CUT_WIDTH: f32 = 2.0;
 pub const ERASER_RADIUS: f32 = 5.0;
 pub const SHIELD_RADIUS: f32 = 10.0;
 
+/// Why a level file is not a level: it could not be read, it is not RON of a level's shape, or
+/// it describes a level that cannot be played (a value out of its limits, a goal no move
+/// reaches). Shown as `FILE: ...`.
+#[derive(Debug)]
+pub enum LevelError {
+    File(crate::fsio::FileError),
+    Syntax { file: PathBuf, line: usize, column: usize, message: String },
+    Invalid { file: PathBuf, message: String },
+}
+
+impl std::fmt::Display for LevelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LevelError::File(e) => write!(f, "{e}"),
+            LevelError::Syntax { file, line, column, message } => {
+                write!(f, "{}: line {line}, column {column}: {message}", file.display())
+            }
+            LevelError::Invalid { file, message } => write!(f, "{}: {message}", file.display()),
+        }
+    }
+}
+
+impl std::error::Error for LevelError {}
+
+/// Where the message is all the caller keeps (the CLI, the UI, layers not yet typed).
+impl From<LevelError> for String {
+    fn from(e: LevelError) -> String {
+        e.to_string()
+    }
+}
+
 impl Level {
     /// Parses a level; errors give the line, column and what is wrong (ron names the field).
-    pub fn parse(text: &str, source: &Path) -> Result<Self, String> {
-        let mut l: Level = ron::from_str(crate::fsio::strip_bom(text)).map_err(|e| {
-            format!("{}: line {}, column {}: {}", source.display(), e.span.start.line, e.span.start.col, e.code)
+    pub fn parse(text: &str, source: &Path) -> Result<Self, LevelError> {
+        let mut l: Level = ron::from_str(crate::fsio::strip_bom(text)).map_err(|e| LevelError::Syntax {
+            file: source.to_path_buf(),
+            line: e.span.start.line,
+            column: e.span.start.col,
+            message: e.code.to_string(),
         })?;
         l.source = source.to_path_buf();
-        l.validate().map_err(|e| format!("{}: {e}", source.display()))?;
+        l.validate().map_err(|message| LevelError::Invalid { file: source.to_path_buf(), message })?;
         Ok(l)
     }
 
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = crate::fsio::read_text(path, "level file")?;
+    pub fn load(path: &Path) -> Result<Self, LevelError> {
+        let text = crate::fsio::read_text(path, "level file").map_err(LevelError::File)?;
         Self::parse(&text, path)
     }
 

@@ -58,7 +58,8 @@ impl SaveFile {
 
     pub fn save(&self, data: &Path) -> Result<(), String> {
         crate::fsio::create_dir_all(data)?;
-        crate::fsio::write_atomic(&Self::path(data), serde_json::to_string_pretty(self).expect("serialises").as_bytes())
+        let json = serde_json::to_string_pretty(self).expect("serialises");
+        Ok(crate::fsio::write_atomic(&Self::path(data), json.as_bytes())?)
     }
 
     /// Records a win; returns true when it beats the stored best (more stars, or the same stars

@@ -6,13 +6,117 @@
 //! a texture's pool, alive everywhere, is stored whole (`pool_dense`). Version 1 files (the
 //! paper's model, sparse pools) still load.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::config::TrainConfig;
-use crate::fsio;
+use crate::fsio::{self, FileError};
 use crate::target::Target;
+
+/// Why a checkpoint could not be read: its file, or what is wrong inside it. A checkpoint read
+/// from a file names it.
+#[derive(Debug)]
+pub enum CheckpointError {
+    File(FileError),
+    Content { file: Option<PathBuf>, problem: CheckpointProblem },
+}
+
+/// What is wrong inside a checkpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckpointProblem {
+    /// Wrong magic bytes, or too short to hold them.
+    NotACheckpoint,
+    /// The CRC does not match: a torn or altered file.
+    Checksum,
+    /// A format version this build does not read.
+    Version(u32),
+    /// A header over the size a checkpoint's takes.
+    HeaderTooLarge(usize),
+    /// A header that does not parse or holds a value out of its limits.
+    Header(String),
+    /// A part shorter than its header says.
+    Truncated { what: String, needed: usize, left: usize },
+    /// A size that overflows.
+    Overflows { what: String },
+    /// A value a training carries on from that is not finite (a corrupt file, not a divergence).
+    NotFinite { what: String, value: f32, at: usize },
+    /// Adam's second moment below zero.
+    NegativeMoment { at: usize },
+    /// Target values outside `[0, 1]`.
+    TargetRange,
+    /// More live cells than the pool or the file holds.
+    PoolLive { live: u64, cells: usize },
+    /// A live cell's index past the pool.
+    PoolIndex,
+}
+
+impl std::fmt::Display for CheckpointProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use CheckpointProblem as P;
+        match self {
+            P::NotACheckpoint => write!(f, "not a morphogen training checkpoint"),
+            P::Checksum => write!(f, "checkpoint is truncated or corrupt (checksum mismatch)"),
+            P::Version(v) => write!(f, "checkpoint version {v}, this build reads 1 to {VERSION}"),
+            P::HeaderTooLarge(n) => write!(f, "checkpoint header: {n} bytes, over the limit of {MAX_HEADER}"),
+            P::Header(e) => write!(f, "checkpoint header: {e}"),
+            P::Truncated { what, needed, left } => {
+                write!(f, "checkpoint {what} truncated ({needed} bytes needed, {left} left)")
+            }
+            P::Overflows { what } => write!(f, "checkpoint {what}: size overflows"),
+            P::NotFinite { what, value, at } => write!(f, "checkpoint is corrupt: {what} holds {value} at {at}"),
+            P::NegativeMoment { at } => {
+                write!(f, "checkpoint is corrupt: Adam's second moment (adam_v) is negative at {at}")
+            }
+            P::TargetRange => write!(f, "checkpoint is corrupt: target values outside [0, 1]"),
+            P::PoolLive { live, cells } => {
+                write!(f, "checkpoint pool: {live} live cells do not fit its {cells} cells or the file")
+            }
+            P::PoolIndex => write!(f, "checkpoint pool entry out of range"),
+        }
+    }
+}
+
+impl std::fmt::Display for CheckpointError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CheckpointError::File(e) => write!(f, "{e}"),
+            CheckpointError::Content { file: Some(p), problem } => write!(f, "{}: {problem}", p.display()),
+            CheckpointError::Content { file: None, problem } => write!(f, "{problem}"),
+        }
+    }
+}
+
+impl std::error::Error for CheckpointError {}
+
+impl CheckpointError {
+    /// What is wrong inside the checkpoint, if the file was read.
+    pub fn problem(&self) -> Option<&CheckpointProblem> {
+        match self {
+            CheckpointError::Content { problem, .. } => Some(problem),
+            CheckpointError::File(_) => None,
+        }
+    }
+}
+
+impl From<FileError> for CheckpointError {
+    fn from(e: FileError) -> Self {
+        CheckpointError::File(e)
+    }
+}
+
+impl From<CheckpointProblem> for CheckpointError {
+    fn from(problem: CheckpointProblem) -> Self {
+        CheckpointError::Content { file: None, problem }
+    }
+}
+
+/// Where the message is all the caller keeps (the CLI, the UI, layers not yet typed).
+impl From<CheckpointError> for String {
+    fn from(e: CheckpointError) -> String {
+        e.to_string()
+    }
+}
 
 const MAGIC: &[u8; 8] = b"MORPHCKP";
 const VERSION: u32 = 2;
@@ -67,12 +171,13 @@ const MAX_HEADER: usize = 64 << 20;
 
 impl Header {
     /// Every number the reader goes on to allocate or index by, against `crate::limits`.
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), CheckpointProblem> {
         use crate::limits::{self as l, within};
-        let e = |m: String| format!("checkpoint header: {m}");
-        l::name("name", &self.name).map_err(e)?;
+        let e = |m: String| CheckpointProblem::Header(m);
+        let l = |m: l::LimitError| CheckpointProblem::Header(m.to_string());
+        l::name("name", &self.name).map_err(l)?;
         self.config.validate().map_err(e)?;
-        within("iteration", self.iteration, 0, l::MAX_ITERATIONS).map_err(e)?;
+        within("iteration", self.iteration, 0, l::MAX_ITERATIONS).map_err(l)?;
         if self.history.len() > l::MAX_HISTORY {
             return Err(e(format!("history: {} entries, over the limit of {}", self.history.len(), l::MAX_HISTORY)));
         }
@@ -83,15 +188,15 @@ impl Header {
             return Err(e(format!("train_secs: {} is not a duration", self.train_secs)));
         }
         let [th, tw] = self.target_dims;
-        within("target_dims height", th, 1, l::MAX_GRID).map_err(e)?;
-        within("target_dims width", tw, 1, l::MAX_GRID).map_err(e)?;
+        within("target_dims height", th, 1, l::MAX_GRID).map_err(l)?;
+        within("target_dims width", tw, 1, l::MAX_GRID).map_err(l)?;
         if let Some([n, h, w]) = self.pool_dims {
-            within("pool_dims states", n, 1, l::MAX_POOL).map_err(e)?;
+            within("pool_dims states", n, 1, l::MAX_POOL).map_err(l)?;
             if n != self.config.pool_size {
                 return Err(e(format!("pool_dims: {n} states, its config's pool_size is {}", self.config.pool_size)));
             }
-            within("pool_dims height", h, 1, l::MAX_GRID).map_err(e)?;
-            within("pool_dims width", w, 1, l::MAX_GRID).map_err(e)?;
+            within("pool_dims height", h, 1, l::MAX_GRID).map_err(l)?;
+            within("pool_dims width", w, 1, l::MAX_GRID).map_err(l)?;
             let c = self.config.spec().channels;
             l::product(
                 "pool_dims (states x height x width x channels x 4 bytes)",
@@ -99,7 +204,7 @@ impl Header {
                 "bytes",
                 l::MAX_POOL_BYTES,
             )
-            .map_err(e)?;
+            .map_err(l)?;
         }
         Ok(())
     }
@@ -115,23 +220,24 @@ impl<'a> Reader<'a> {
     fn left(&self) -> usize {
         self.body.len() - self.pos
     }
-    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], String> {
+    fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], CheckpointProblem> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.body.len());
         let end =
-            end.ok_or_else(|| format!("checkpoint {what} truncated ({} bytes needed, {} left)", n, self.left()))?;
+            end.ok_or_else(|| CheckpointProblem::Truncated { what: what.into(), needed: n, left: self.left() })?;
         let s = &self.body[self.pos..end];
         self.pos = end;
         Ok(s)
     }
-    fn f32s(&mut self, n: usize, what: &str) -> Result<Vec<f32>, String> {
-        let bytes = self.take(n.checked_mul(4).ok_or_else(|| format!("checkpoint {what}: size overflows"))?, what)?;
+    fn f32s(&mut self, n: usize, what: &str) -> Result<Vec<f32>, CheckpointProblem> {
+        let bytes =
+            self.take(n.checked_mul(4).ok_or_else(|| CheckpointProblem::Overflows { what: what.into() })?, what)?;
         Ok(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
     }
     /// Values a training carries on from: a NaN in them is a corrupt file, not a divergence.
-    fn finite(&mut self, n: usize, what: &str) -> Result<Vec<f32>, String> {
+    fn finite(&mut self, n: usize, what: &str) -> Result<Vec<f32>, CheckpointProblem> {
         let v = self.f32s(n, what)?;
-        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
-            return Err(format!("checkpoint is corrupt: {what} holds {} at {i}", v[i]));
+        if let Some(at) = v.iter().position(|x| !x.is_finite()) {
+            return Err(CheckpointProblem::NotFinite { what: what.into(), value: v[at], at });
         }
         Ok(v)
     }
@@ -206,31 +312,31 @@ impl Checkpoint {
         out
     }
 
-    pub fn from_bytes(b: &[u8]) -> Result<Self, String> {
+    pub fn from_bytes(b: &[u8]) -> Result<Self, CheckpointProblem> {
+        use CheckpointProblem as P;
         if b.len() < 20 || &b[..8] != MAGIC {
-            return Err("not a morphogen training checkpoint".into());
+            return Err(P::NotACheckpoint);
         }
         let (body, crc) = b.split_at(b.len() - 4);
         if crc32fast::hash(body) != u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]) {
-            return Err("checkpoint is truncated or corrupt (checksum mismatch)".into());
+            return Err(P::Checksum);
         }
         let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
         let version = u32_at(8);
         if !(1..=VERSION).contains(&version) {
-            return Err(format!("checkpoint version {version}, this build reads 1 to {VERSION}"));
+            return Err(P::Version(version));
         }
         let hlen = u32_at(12) as usize;
         if hlen > MAX_HEADER {
-            return Err(format!("checkpoint header: {hlen} bytes, over the limit of {MAX_HEADER}"));
+            return Err(P::HeaderTooLarge(hlen));
         }
         let mut r = Reader { body, pos: 16 };
-        let header: Header =
-            serde_json::from_slice(r.take(hlen, "header")?).map_err(|e| format!("checkpoint header: {e}"))?;
+        let header: Header = serde_json::from_slice(r.take(hlen, "header")?).map_err(|e| P::Header(e.to_string()))?;
         header.validate()?;
         let [th, tw] = header.target_dims;
         let rgba = r.f32s(th * tw * 4, "target")?;
         if rgba.iter().any(|v| !(0.0..=1.0).contains(v)) {
-            return Err("checkpoint is corrupt: target values outside [0, 1]".into());
+            return Err(P::TargetRange);
         }
         let target = Target { width: tw, height: th, rgba };
         let spec = header.config.spec();
@@ -238,8 +344,8 @@ impl Checkpoint {
         let weights = r.finite(params, "weights")?;
         let adam_m = r.finite(params, "Adam's first moment (adam_m)")?;
         let adam_v = r.finite(params, "Adam's second moment (adam_v)")?;
-        if let Some(i) = adam_v.iter().position(|&v| v < 0.0) {
-            return Err(format!("checkpoint is corrupt: Adam's second moment (adam_v) is negative at {i}"));
+        if let Some(at) = adam_v.iter().position(|&v| v < 0.0) {
+            return Err(P::NegativeMoment { at });
         }
         let pool = match header.pool_dims {
             Some(dims) if header.pool_dense => {
@@ -252,17 +358,14 @@ impl Checkpoint {
                 if header.pool_live > cells as u64
                     || header.pool_live.saturating_mul(4 + 4 * c as u64) > r.left() as u64
                 {
-                    return Err(format!(
-                        "checkpoint pool: {} live cells do not fit its {cells} cells or the file",
-                        header.pool_live
-                    ));
+                    return Err(P::PoolLive { live: header.pool_live, cells });
                 }
                 let mut data = vec![0.0; cells * c];
                 for _ in 0..header.pool_live {
                     let raw = r.take(4, "pool")?;
                     let i = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]) as usize;
                     if i >= cells {
-                        return Err("checkpoint pool entry out of range".into());
+                        return Err(P::PoolIndex);
                     }
                     let v = r.finite(c, "pool")?;
                     data[i * c..(i + 1) * c].copy_from_slice(&v);
@@ -287,13 +390,13 @@ impl Checkpoint {
         })
     }
 
-    pub fn save(&self, path: &Path) -> Result<(), String> {
+    pub fn save(&self, path: &Path) -> Result<(), FileError> {
         fsio::write_atomic(path, &self.to_bytes())
     }
 
-    pub fn load(path: &Path) -> Result<Self, String> {
+    pub fn load(path: &Path) -> Result<Self, CheckpointError> {
         let bytes = fsio::read_limited(path, "checkpoint", crate::limits::MAX_CHECKPOINT_FILE)?;
-        Self::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+        Self::from_bytes(&bytes).map_err(|problem| CheckpointError::Content { file: Some(path.into()), problem })
     }
 
     /// A training that has not run yet: the weights and state `Trainer::new` would start from,
@@ -319,23 +422,27 @@ impl Checkpoint {
 
     /// Name and progress from the header alone (listing unfinished trainings without reading
     /// their pools); the full load still checks everything.
-    pub fn peek(path: &Path) -> Result<Summary, String> {
+    pub fn peek(path: &Path) -> Result<Summary, CheckpointError> {
+        use CheckpointProblem as P;
         use std::io::Read;
-        let bad = |m: &str| format!("{}: {m}", path.display());
+        let bad = |problem| CheckpointError::Content { file: Some(path.into()), problem };
         let mut f = fsio::open(path)?;
         let mut head = [0u8; 16];
-        f.read_exact(&mut head).map_err(|_| bad("not a morphogen training checkpoint"))?;
+        f.read_exact(&mut head).map_err(|_| bad(P::NotACheckpoint))?;
         if &head[..8] != MAGIC {
-            return Err(bad("not a morphogen training checkpoint"));
+            return Err(bad(P::NotACheckpoint));
         }
         let hlen = u32::from_le_bytes([head[12], head[13], head[14], head[15]]) as usize;
         if hlen > MAX_HEADER {
-            return Err(bad("checkpoint header is too large"));
+            return Err(bad(P::HeaderTooLarge(hlen)));
         }
-        let mut h = vec![0u8; hlen];
-        f.read_exact(&mut h).map_err(|_| bad("checkpoint header truncated"))?;
-        let header: Header = serde_json::from_slice(&h).map_err(|e| bad(&format!("checkpoint header: {e}")))?;
-        crate::limits::name("name", &header.name).map_err(|e| bad(&format!("checkpoint header: {e}")))?;
+        let mut h = Vec::with_capacity(hlen);
+        f.take(hlen as u64).read_to_end(&mut h).map_err(|e| CheckpointError::File(FileError::io(path, e)))?;
+        if h.len() < hlen {
+            return Err(bad(P::Truncated { what: "header".into(), needed: hlen, left: h.len() }));
+        }
+        let header: Header = serde_json::from_slice(&h).map_err(|e| bad(P::Header(e.to_string())))?;
+        crate::limits::name("name", &header.name).map_err(|e| bad(P::Header(e.to_string())))?;
         Ok(Summary {
             name: header.name,
             iteration: header.iteration,

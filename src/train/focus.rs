@@ -27,7 +27,8 @@ impl Focus {
         if !(self.share > 0.0 && self.share <= 1.0) {
             return Err(format!("share {} is not in (0, 1]", self.share));
         }
-        crate::limits::within("from", self.from, 0, crate::limits::MAX_ITERATIONS).map(|_| ())
+        crate::limits::within("from", self.from, 0, crate::limits::MAX_ITERATIONS)?;
+        Ok(())
     }
 
     /// The wound for one wounded sample at `iteration`: with probability `share`, one of the

@@ -10,7 +10,7 @@ use morphogen::backend::CpuBackend;
 use morphogen::creature::{Creature, Problem};
 use morphogen::level::{Action, Level, LevelRun};
 use morphogen::target::{Background, TargetOptions};
-use morphogen::train::checkpoint::Checkpoint;
+use morphogen::train::checkpoint::{Checkpoint, CheckpointProblem};
 use morphogen::train::{Mode, TrainConfig};
 use morphogen::world::{Shape, WorldSize};
 
@@ -96,7 +96,7 @@ fn sizes_from_files_and_arguments_are_checked_before_anything_is_allocated() {
         ("\"pool_size\":4", "\"pool_size\":100000000", "pool_size"),
         ("\"max_steps\":6", "\"max_steps\":1000000000000", "max_steps"),
     ] {
-        let e = Checkpoint::from_bytes(&edit_header(&b, from, to)).unwrap_err();
+        let e = Checkpoint::from_bytes(&edit_header(&b, from, to)).unwrap_err().to_string();
         assert!(e.contains(field) && (e.contains("limit") || e.contains("outside")), "{to}: {e}");
     }
     let mut cfg = tiny_config();
@@ -153,7 +153,7 @@ fn images_are_refused_by_the_memory_they_would_take_before_decoding() {
     png.extend_from_slice(&[0, 0, 0, 0]);
     png.extend_from_slice(b"IEND");
     png.extend_from_slice(&crc32fast::hash(b"IEND").to_be_bytes());
-    let e = within_secs(10, move || morphogen::target::decode_bytes(&png).unwrap_err());
+    let e = within_secs(10, move || morphogen::target::decode_bytes(&png).unwrap_err().to_string());
     assert!(e.contains("16000x16000") && e.contains("limit"), "{e}");
 }
 
@@ -162,7 +162,7 @@ fn level_text(file: &str) -> String {
 }
 
 fn parse_level(text: &str) -> Result<Level, String> {
-    Level::parse(text, &project("levels/edited.ron"))
+    Ok(Level::parse(text, &project("levels/edited.ron"))?)
 }
 
 #[test]
@@ -292,6 +292,14 @@ fn colours_are_parsed_as_characters_and_values_are_validated() {
         Err(Problem::Meta(m)) => assert!(m.contains("name") && m.contains("control"), "{m}"),
         other => panic!("{other:?}"),
     }
+    use morphogen::limits::{self, OverLimit};
+    let e = limits::name("name", "liz\u{1b}ard").unwrap_err();
+    assert!(e.field == "name" && matches!(e.problem, OverLimit::ControlCharacters { .. }), "{e}");
+    let e = limits::within("--grid", 2000, 8, limits::MAX_GRID).unwrap_err();
+    assert_eq!(e.to_string(), "--grid: 2000 is outside 8..=1024");
+    assert!(matches!(limits::finite("scale", f32::NAN, 1.0).unwrap_err().problem, OverLimit::NotFinite { .. }));
+    let e = limits::product("pool", &[usize::MAX, 2], "bytes", 1 << 30).unwrap_err();
+    assert!(matches!(e.problem, OverLimit::Overflows { .. }), "{e}");
     let mut c = lizard();
     c.meta.rule.fire_rate = 5.0;
     assert!(matches!(Creature::from_bytes(&c.to_bytes()), Err(Problem::Meta(m)) if m.contains("fire_rate")));
@@ -300,6 +308,8 @@ fn colours_are_parsed_as_characters_and_values_are_validated() {
     let mut ck = tiny_checkpoint();
     ck.adam_v[17] = f32::NAN;
     let e = Checkpoint::from_bytes(&ck.to_bytes()).unwrap_err();
+    assert!(matches!(&e, CheckpointProblem::NotFinite { what, at: 17, .. } if what.contains("adam_v")), "{e}");
+    let e = e.to_string();
     assert!(e.contains("corrupt") && e.contains("adam_v") && !e.contains("diverged"), "{e}");
 }
 
@@ -310,10 +320,11 @@ fn writes_replace_regular_files_only_and_follow_links() {
     let sock = dir.join("socket");
     let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
     let e = morphogen::fsio::write_atomic(&sock, b"x").unwrap_err();
-    assert!(e.contains("socket") && e.contains("refusing"), "{e}");
+    assert!(matches!(e.problem, morphogen::fsio::FileProblem::NotRegular { what: "a socket" }), "{e}");
+    assert!(e.to_string().contains("socket") && e.to_string().contains("refusing"), "{e}");
     assert!(std::fs::symlink_metadata(&sock).unwrap().file_type().is_socket());
     let e = morphogen::fsio::write_atomic(&dir, b"x").unwrap_err();
-    assert!(e.contains("folder"), "{e}");
+    assert!(e.to_string().contains("folder") && e.path == dir, "{e}");
     // A link to a socket: refused; a link to a file: the file is replaced, the link stays.
     let to_sock = dir.join("to-socket");
     symlink(&sock, &to_sock).unwrap();

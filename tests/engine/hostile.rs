@@ -183,14 +183,14 @@ fn load_config(b: &[u8]) -> Result<(), String> {
     cfg.validate()?;
     // A config that passes is one whose target can be made, at every size it allows.
     let img = image::DynamicImage::ImageRgba8(image::RgbaImage::from_pixel(30, 20, image::Rgba([200, 10, 10, 255])));
-    Target::for_training(&img, &cfg).map(|_| ())
+    Ok(Target::for_training(&img, &cfg).map(|_| ())?)
 }
 
 fn load_image(b: &[u8]) -> Result<(), String> {
     let img = decode_bytes(b)?;
     // The texture example too, for panics; only what `train --mode grow` refuses counts as refused.
     let _ = Target::example(&img, 64);
-    Target::from_image(&img, &TargetOptions::default()).map(|_| ())
+    Ok(Target::from_image(&img, &TargetOptions::default()).map(|_| ())?)
 }
 
 /// Runs the binary on up to `n` rejected inputs written as files: it must exit 1 (not a panic's
@@ -240,8 +240,9 @@ fn every_loader_survives_hundreds_of_mutated_files() {
             (t, r, "creature")
         },
         {
-            let (t, r) =
-                fuzz("checkpoint", small_checkpoints(), mutate_checkpoint, |b| Checkpoint::from_bytes(b).map(|_| ()));
+            let (t, r) = fuzz("checkpoint", small_checkpoints(), mutate_checkpoint, |b| {
+                Checkpoint::from_bytes(b).map(|_| ()).map_err(|e| e.to_string())
+            });
             (t, r, "checkpoint")
         },
         {
@@ -260,7 +261,7 @@ fn every_loader_survives_hundreds_of_mutated_files() {
                 "level",
                 text_seeds(levels),
                 |r, b| mutate_text(r, text_of(b).unwrap()).into_bytes(),
-                |b| morphogen::level::Level::parse(text_of(b)?, Path::new("fuzz.ron")).map(|_| ()),
+                |b| Ok(morphogen::level::Level::parse(text_of(b)?, Path::new("fuzz.ron")).map(|_| ())?),
             );
             (t, r, "level")
         },

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use morphogen::level::run::{LevelRun, check};
 use morphogen::level::score::{Best, SaveFile, shape_similarity, stars};
-use morphogen::level::{Action, Level, Stars};
+use morphogen::level::{Action, Level, LevelError, Stars};
 
 use crate::common::*;
 
@@ -25,7 +25,7 @@ fn shipped_levels() -> Vec<PathBuf> {
 }
 
 /// A level around the shipped lizard, written into `dir` with `body` after the common part.
-fn level(dir: &Path, name: &str, body: &str) -> Result<Level, String> {
+fn level(dir: &Path, name: &str, body: &str) -> Result<Level, LevelError> {
     let lizard = root().join("assets/creatures/lizard.creature");
     let text = format!(
         r#"Level(title: "{name}", brief: "test", world: (width: 80, height: 80),
@@ -93,7 +93,7 @@ fn hold_is_judged_by_the_lowest_cover_and_bad_creatures_name_their_file() {
     let o = check::<Cpu>(level(&dir, "wounded", &wounded).unwrap(), &dev()).unwrap();
     assert!(!o.won && (o.time - 1.0).abs() < 0.2 && o.score < 0.5, "{o:?}");
     // Counting a species the level does not have is an error, not a level never won.
-    let e = level(&dir, "by", &hold.replace("seconds: 2.0", "seconds: 2.0, by: Some(1)")).unwrap_err();
+    let e = level(&dir, "by", &hold.replace("seconds: 2.0", "seconds: 2.0, by: Some(1)")).unwrap_err().to_string();
     assert!(e.contains("by.ron") && e.contains("no creature 1"), "{e}");
     // A corrupt Distill model as a level's creature: the error names that file.
     std::fs::write(dir.join("broken.json"), "{\"layers\": [").unwrap();
@@ -105,7 +105,7 @@ fn hold_is_judged_by_the_lowest_cover_and_bad_creatures_name_their_file() {
         ),
     )
     .unwrap();
-    let e = match Level::load(&dir.join("distill.ron")).and_then(|l| check::<Cpu>(l, &dev())) {
+    let e = match Level::load(&dir.join("distill.ron")).map_err(String::from).and_then(|l| check::<Cpu>(l, &dev())) {
         Ok(o) => panic!("a broken creature played: {o:?}"),
         Err(e) => e,
     };
@@ -200,24 +200,35 @@ fn stars_shape_and_the_save_file() {
 #[test]
 fn malformed_levels_name_the_file_the_line_and_the_field() {
     let dir = tmpdir("levels-bad");
-    let e = level(&dir, "missing", "stars: (two: 1.0, three: 0.5)").unwrap_err();
+    let e = level(&dir, "missing", "stars: (two: 1.0, three: 0.5)").unwrap_err().to_string();
     assert!(e.contains("missing.ron") && e.contains("line") && e.contains("goal"), "{e}");
     let e = level(&dir, "unknown", "goal: Survive(shape: 0.5, seconds: 1.0), stars: (two: 0.6, three: 0.8), colour: 3")
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("unknown.ron: line 2") && e.contains("colour"), "{e}");
     let e = level(
         &dir,
         "sever",
         "tools: (scalpel: 1), goal: Sever(cuts: 2, below: 0.5, within: 5.0), stars: (two: 2.0, three: 1.0)",
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("cuts <= tools.scalpel"), "{e}");
-    let e = level(&dir, "stars", "goal: Survive(shape: 0.5, seconds: 1.0), stars: (two: 0.9, three: 0.6)").unwrap_err();
+    let e = level(&dir, "stars", "goal: Survive(shape: 0.5, seconds: 1.0), stars: (two: 0.9, three: 0.6)")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("three stars must be harder"), "{e}");
-    let e = level(&dir, "regrow", "goal: Regrow(shape: 0.9, within: 5.0), stars: (two: 4.0, three: 2.0)").unwrap_err();
+    let e = level(&dir, "regrow", "goal: Regrow(shape: 0.9, within: 5.0), stars: (two: 4.0, three: 2.0)")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("needs an event"), "{e}");
     std::fs::write(dir.join("cut.ron"), "Level(title: \"x\", brief: ").unwrap();
-    assert!(Level::load(&dir.join("cut.ron")).unwrap_err().contains("cut.ron: line 1"));
+    assert!(Level::load(&dir.join("cut.ron")).unwrap_err().to_string().contains("cut.ron: line 1"));
+    // The kinds apart: a file not there, a file not RON of a level, a level that cannot be played.
+    assert!(matches!(Level::load(&dir.join("gone.ron")), Err(LevelError::File(e)) if e.is_missing()));
+    assert!(matches!(Level::load(&dir.join("cut.ron")), Err(LevelError::Syntax { line: 1, .. })));
+    let e = level(&dir, "stars", "goal: Survive(shape: 0.5, seconds: 1.0), stars: (two: 0.9, three: 0.6)");
+    assert!(matches!(e, Err(LevelError::Invalid { file, .. }) if file.ends_with("stars.ron")));
 }
 
 #[test]

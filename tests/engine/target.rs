@@ -1,7 +1,7 @@
 //! Target preparation on ordinary and unusual images, and bad images.
 
 use image::{DynamicImage, GrayImage, ImageBuffer, Luma, Rgb, RgbImage, Rgba, RgbaImage};
-use morphogen::target::{Background, Target, TargetOptions, decode_bytes};
+use morphogen::target::{Background, ImageProblem, Target, TargetError, TargetOptions, decode_bytes};
 
 fn opts() -> TargetOptions {
     TargetOptions::default()
@@ -95,24 +95,45 @@ fn a_background_colour_can_be_keyed_out() {
 #[test]
 fn bad_images_give_clear_errors() {
     let clear = DynamicImage::ImageRgba8(RgbaImage::from_pixel(8, 8, Rgba([255, 0, 0, 0])));
-    assert!(Target::from_image(&clear, &opts()).unwrap_err().contains("fully transparent"));
-    assert!(decode_bytes(b"hello, not an image").unwrap_err().contains("not an image"));
+    let problem = |e: TargetError| match e {
+        TargetError::Image { problem, .. } => problem,
+        TargetError::File(e) => panic!("an image error, not a file's: {e}"),
+    };
+    let e = Target::from_image(&clear, &opts()).unwrap_err();
+    assert!(e.to_string().contains("fully transparent"), "{e}");
+    assert!(matches!(problem(e), ImageProblem::Transparent));
+    let e = decode_bytes(b"hello, not an image").unwrap_err();
+    assert!(e.to_string().contains("not an image"), "{e}");
+    assert!(matches!(problem(e), ImageProblem::NotAnImage));
     // A valid PNG signature and header followed by garbage.
     let mut png = Vec::new();
     DynamicImage::ImageRgb8(RgbImage::new(4, 4))
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
     let cut = &png[..png.len() / 2];
-    assert!(decode_bytes(cut).unwrap_err().contains("corrupt"));
+    let e = decode_bytes(cut).unwrap_err();
+    assert!(e.to_string().contains("corrupt"), "{e}");
+    assert!(matches!(problem(e), ImageProblem::Corrupt(_)));
     // A PNG whose header claims 100000 x 100000 pixels.
     let mut huge = png.clone();
     huge[16..20].copy_from_slice(&100_000u32.to_be_bytes());
     huge[20..24].copy_from_slice(&100_000u32.to_be_bytes());
     let crc = crc32fast::hash(&huge[12..29]);
     huge[29..33].copy_from_slice(&crc.to_be_bytes());
-    assert!(decode_bytes(&huge).unwrap_err().contains("too large"));
+    let e = decode_bytes(&huge).unwrap_err();
+    assert!(e.to_string().contains("too large"), "{e}");
+    assert!(matches!(problem(e), ImageProblem::SideTooLarge));
+    // A missing file is told from a bad image, and the message names it.
     let missing = Target::from_file(std::path::Path::new("/nonexistent/x.png"), &opts()).unwrap_err();
-    assert!(missing.contains("/nonexistent/x.png"));
+    assert!(missing.to_string().starts_with("/nonexistent/x.png: "), "{missing}");
+    assert!(matches!(&missing, TargetError::File(e) if e.is_missing()), "{missing}");
+    // A bad image read from a file names the file once.
+    let bad = std::env::temp_dir().join(format!("morphogen-not-an-image-{}.png", std::process::id()));
+    std::fs::write(&bad, b"hello").unwrap();
+    let e = Target::from_file(&bad, &opts()).unwrap_err().to_string();
+    std::fs::remove_file(&bad).unwrap();
+    assert_eq!(e.matches(&*bad.to_string_lossy()).count(), 1, "{e}");
+    assert!(e.contains("not an image"), "{e}");
 }
 
 #[test]

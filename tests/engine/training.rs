@@ -3,7 +3,7 @@
 use image::{DynamicImage, Rgba, RgbaImage};
 use morphogen::creature::CreatureMode;
 use morphogen::target::{Target, TargetOptions};
-use morphogen::train::checkpoint::Checkpoint;
+use morphogen::train::checkpoint::{Checkpoint, CheckpointProblem};
 use morphogen::train::config::LrStep;
 use morphogen::train::{Mode, TrainConfig, Trainer};
 
@@ -105,8 +105,18 @@ fn damaged_checkpoints_are_refused() {
     let mut t = Trainer::<CpuAd>::new("r", small(Mode::Persist), disc_target(8, 4), dev()).unwrap();
     t.iterate().unwrap();
     let b = t.checkpoint().to_bytes();
-    assert!(Checkpoint::from_bytes(&b[..b.len() - 10]).unwrap_err().contains("corrupt"));
-    assert!(Checkpoint::from_bytes(b"nonsense").unwrap_err().contains("not a morphogen"));
+    let torn = Checkpoint::from_bytes(&b[..b.len() - 10]).unwrap_err();
+    assert!(torn == CheckpointProblem::Checksum && torn.to_string().contains("corrupt"), "{torn}");
+    let other = Checkpoint::from_bytes(b"nonsense").unwrap_err();
+    assert!(other == CheckpointProblem::NotACheckpoint && other.to_string().contains("not a morphogen"), "{other}");
+    // Read from a file, the error names it and keeps what is wrong.
+    let path = tmpdir("damaged-checkpoint").join("torn.ckpt");
+    std::fs::write(&path, &b[..b.len() - 10]).unwrap();
+    let e = Checkpoint::load(&path).unwrap_err();
+    assert_eq!(e.problem(), Some(&CheckpointProblem::Checksum));
+    assert!(e.to_string().starts_with(&format!("{}: ", path.display())), "{e}");
+    let missing = Checkpoint::load(&path.with_extension("gone")).unwrap_err();
+    assert!(matches!(&missing, morphogen::train::checkpoint::CheckpointError::File(f) if f.is_missing()), "{missing}");
     assert_eq!(Checkpoint::from_bytes(&b).unwrap().iteration, 1);
 }
 

@@ -5,6 +5,7 @@ use bevy_egui::egui;
 
 use super::panel_state::Ask;
 use super::play::{LevelTool, Playing, budget_of};
+use crate::level::run::LevelRun;
 use crate::level::{Goal, Level, Stars};
 use crate::rule::RuleBackend;
 
@@ -68,7 +69,6 @@ pub(super) fn hud<B: RuleBackend>(
     tool: &mut LevelTool,
     creature: &mut usize,
 ) -> Option<Ask> {
-    let mut ask = None;
     let run = &p.run;
     let level: &Level = &run.level;
     ui.heading(&level.title);
@@ -80,8 +80,19 @@ pub(super) fn hud<B: RuleBackend>(
         ui.add(egui::ProgressBar::new(f).text(format!("growing the creatures: {:.0}%", f * 100.0)));
         return None;
     }
+    ui.label(egui::RichText::new(clock_text(run)).monospace());
+    goal_bars(ui, run);
+    ui.separator();
+    tool_picker(ui, run, tool);
+    let turned = creature_controls(ui, run, creature);
+    ui.separator();
+    play_buttons(ui, p).or(turned)
+}
+
+/// The clock as the goal counts it: since the wound, since the last cut, or since the start.
+fn clock_text<B: RuleBackend>(run: &LevelRun<B>) -> String {
     let t = run.time();
-    let clock = match &level.goal {
+    match &run.level.goal {
         Goal::Regrow { within, .. } => match run.since_wound() {
             Some(s) => format!("{s:.1} s of {within} s since the wound"),
             None => format!("{t:.1} s: waiting for the wound"),
@@ -92,9 +103,12 @@ pub(super) fn hud<B: RuleBackend>(
             (None, _) => format!("{t:.1} s: no cut yet"),
         },
         Goal::Garden { within: s, .. } | Goal::Hold { seconds: s, .. } => format!("{t:.1} s of {s} s"),
-    };
-    ui.label(egui::RichText::new(clock).monospace());
-    let target = match &level.goal {
+    }
+}
+
+/// The live figures against the goal: each zone's cover, and the shape %.
+fn goal_bars<B: RuleBackend>(ui: &mut egui::Ui, run: &LevelRun<B>) {
+    let target = match &run.level.goal {
         Goal::Regrow { shape, .. } | Goal::Survive { shape, .. } => Some(*shape),
         Goal::Sever { below, .. } => Some(*below),
         Goal::Garden { cover, .. } | Goal::Hold { cover, .. } => {
@@ -122,7 +136,11 @@ pub(super) fn hud<B: RuleBackend>(
         });
         ui.add(bar);
     }
-    ui.separator();
+}
+
+/// The level's tools with what is left of each, and how the chosen one is used.
+fn tool_picker<B: RuleBackend>(ui: &mut egui::Ui, run: &LevelRun<B>, tool: &mut LevelTool) {
+    let level = &run.level;
     ui.label("Tools");
     for (k, name) in LevelTool::ALL {
         let left = budget_of(&run.budget, k);
@@ -151,6 +169,11 @@ pub(super) fn hud<B: RuleBackend>(
             _ => "Click on the world.",
         });
     }
+}
+
+/// Which creature a seed or a turn is for, and the turn buttons; a turn asked for.
+fn creature_controls<B: RuleBackend>(ui: &mut egui::Ui, run: &LevelRun<B>, creature: &mut usize) -> Option<Ask> {
+    let level = &run.level;
     if (level.tools.seeds > 0 || level.tools.turns > 0) && level.creatures.len() > 1 {
         egui::ComboBox::from_label("creature").selected_text(creature_name(level, *creature)).show_ui(ui, |ui| {
             for i in 0..level.creatures.len() {
@@ -158,25 +181,28 @@ pub(super) fn hud<B: RuleBackend>(
             }
         });
     }
-    if level.tools.turns > 0 {
-        let step = level.tools.turn_step();
-        let mut turn = None;
-        ui.horizontal(|ui| {
-            ui.label(format!("Turn {}  {}/{}", creature_name(level, *creature), run.budget.turns, level.tools.turns));
-            ui.add_enabled_ui(run.budget.turns > 0 && run.outcome().is_none(), |ui| {
-                if ui.button(format!("⟲ {step}°")).clicked() {
-                    turn = Some(-step);
-                }
-                if ui.button(format!("⟳ {step}°")).clicked() {
-                    turn = Some(step);
-                }
-            });
-        });
-        if let Some(degrees) = turn {
-            ask = Some(Ask::Act(crate::level::Action::Turn { creature: *creature, degrees }));
-        }
+    if level.tools.turns == 0 {
+        return None;
     }
-    ui.separator();
+    let step = level.tools.turn_step();
+    let mut turn = None;
+    ui.horizontal(|ui| {
+        ui.label(format!("Turn {}  {}/{}", creature_name(level, *creature), run.budget.turns, level.tools.turns));
+        ui.add_enabled_ui(run.budget.turns > 0 && run.outcome().is_none(), |ui| {
+            if ui.button(format!("⟲ {step}°")).clicked() {
+                turn = Some(-step);
+            }
+            if ui.button(format!("⟳ {step}°")).clicked() {
+                turn = Some(step);
+            }
+        });
+    });
+    turn.map(|degrees| Ask::Act(crate::level::Action::Turn { creature: *creature, degrees }))
+}
+
+/// Pause, restart and the way back to the list.
+fn play_buttons<B: RuleBackend>(ui: &mut egui::Ui, p: &mut Playing<B>) -> Option<Ask> {
+    let mut ask = None;
     ui.horizontal(|ui| {
         if ui.button(if p.paused { "Resume" } else { "Pause" }).clicked() {
             p.paused = !p.paused;

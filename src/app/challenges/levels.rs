@@ -127,7 +127,7 @@ fn read(path: &std::path::Path) -> Status {
         Ok(l) => Status::Ready(Box::new(l)),
         Err(e) => {
             warn!("level {e}");
-            Status::Failed(e)
+            Status::Failed(e.to_string())
         }
     }
 }

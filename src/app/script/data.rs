@@ -151,12 +151,16 @@ impl Script {
         for (i, a) in self.actions.iter().enumerate() {
             let r: Result<(), String> = match a {
                 Action::Wound(s) | Action::Wall(s) | Action::RemoveWall(s) => s.validate(),
-                Action::Rotation(deg) => finite("degrees", *deg, 36_000.0).map(|_| ()),
-                Action::FireRate(r) => within("fire rate", *r, 0.0, 1.0).map(|_| ()),
-                Action::WaitSteps(n) => within("steps", *n, 0, l::MAX_WAIT_STEPS).map(|_| ()),
-                Action::WaitFrames(n) => within("frames", *n, 0, l::MAX_WAIT_FRAMES).map(|_| ()),
-                Action::WaitIteration(n) => within("iteration", *n, 0, l::MAX_ITERATIONS).map(|_| ()),
-                Action::WaitLevelTime(t) => within("seconds", *t, 0.0, l::MAX_LEVEL_SECONDS).map(|_| ()),
+                Action::Rotation(deg) => finite("degrees", *deg, 36_000.0).map(|_| ()).map_err(String::from),
+                Action::FireRate(r) => within("fire rate", *r, 0.0, 1.0).map(|_| ()).map_err(String::from),
+                Action::WaitSteps(n) => within("steps", *n, 0, l::MAX_WAIT_STEPS).map(|_| ()).map_err(String::from),
+                Action::WaitFrames(n) => within("frames", *n, 0, l::MAX_WAIT_FRAMES).map(|_| ()).map_err(String::from),
+                Action::WaitIteration(n) => {
+                    within("iteration", *n, 0, l::MAX_ITERATIONS).map(|_| ()).map_err(String::from)
+                }
+                Action::WaitLevelTime(t) => {
+                    within("seconds", *t, 0.0, l::MAX_LEVEL_SECONDS).map(|_| ()).map_err(String::from)
+                }
                 Action::LevelAct(
                     crate::level::Action::Erase(s) | crate::level::Action::Wall(s) | crate::level::Action::Shield(s),
                 ) => s.validate(),
