@@ -51,6 +51,12 @@ struct Counts {
     covered: Vec<f32>,
 }
 
+/// The most zone-mask values held on the device (64 MiB of f32, within the 128 MiB a software
+/// Vulkan binds per buffer). A level whose zones and world make more (a file may name a thousand
+/// zones on a 2,048-cell side) reads back the covering life, one value a cell, and counts its
+/// zones on the host.
+const MAX_ZONE_MASK: usize = 1 << 24;
+
 fn ones(m: &[bool]) -> Vec<f32> {
     m.iter().map(|&a| a as u8 as f32).collect()
 }
@@ -73,7 +79,7 @@ impl<B: RuleBackend> World<B> {
         // On the host the state is counted where it lies; on a GPU the masks go to the device.
         let device = (!B::HOST).then(|| {
             let r = Tensor::from_data(TensorData::new(ones(reference), [cells]), &self.device);
-            let z = (!zones.is_empty()).then(|| {
+            let z = (!zones.is_empty() && zones.len().saturating_mul(cells) <= MAX_ZONE_MASK).then(|| {
                 let mut m = vec![0.0f32; zones.len() * cells];
                 for (k, zc) in zones.iter().enumerate() {
                     zc.iter().for_each(|&c| m[k * cells + c as usize] = 1.0);
@@ -109,13 +115,26 @@ impl<B: RuleBackend> World<B> {
     fn count_on_device(&self, c: &Census<B>, reference: &Tensor<B, 1>, zones: Option<&Tensor<B, 2>>) -> Counts {
         let now = self.alive_now(c.shape_of);
         let mut sums = vec![now.clone().sum(), (now * reference.clone()).sum()];
-        if let Some(zones) = zones.filter(|_| !c.cover_by.is_empty()) {
+        let counted = !c.zones.is_empty() && !c.cover_by.is_empty();
+        if counted {
             let alive: Vec<Tensor<B, 1>> = c.cover_by.iter().map(|&s| self.alive_now(s)).collect();
-            let any = Tensor::stack::<2>(alive, 0).max_dim(0);
-            sums.push((zones.clone() * any).sum_dim(1).reshape([c.zones.len()]));
+            let any = Tensor::stack::<2>(alive, 0).max_dim(0).reshape([self.size.cells()]);
+            sums.push(match zones {
+                Some(zones) => (zones.clone() * any.unsqueeze::<2>()).sum_dim(1).reshape([c.zones.len()]),
+                // Too many zones for a mask: the covering life itself, counted below.
+                None => any,
+            });
         }
         let v = crate::rule::host_copy(&Tensor::cat(sums, 0));
-        Counts { alive: v[0], both: v[1], covered: v.get(2..).map_or_else(Vec::new, <[f32]>::to_vec) }
+        let covered = match (counted, zones) {
+            (false, _) => Vec::new(),
+            (true, Some(_)) => v[2..].to_vec(),
+            (true, None) => {
+                let any = &v[2..];
+                c.zones.iter().map(|z| z.iter().filter(|&&i| any[i as usize] > 0.5).count() as f32).collect()
+            }
+        };
+        Counts { alive: v[0], both: v[1], covered }
     }
 
     /// The counts on the host array itself (no copy).

@@ -355,4 +355,12 @@ fn census_matches_host<B: RuleBackend>(device: &B::Device) {
         seen_partial |= want_shape > 0.0 && want_shape < 1.0 && want_covers.iter().any(|&c| c > 0.0 && c < 1.0);
     }
     assert!(seen_partial, "the measures should have been neither empty nor full at some step");
+    // More zones than a mask on the device holds (12,000 x 1,440 cells): counted all the same.
+    let many: Vec<Vec<u32>> = (0..12_000u32).map(|k| vec![k * 7 % size.cells() as u32]).collect();
+    let got = w.measure(&w.census(0, &reference, vec![0, 1], &many));
+    let x = w.host_state();
+    let masks = [w.alive_mask(&x, 0), w.alive_mask(&x, 1)];
+    let want: Vec<f32> = many.iter().map(|z| masks.iter().any(|m| m[z[0] as usize]) as u8 as f32).collect();
+    assert!(want.contains(&1.0) && want.contains(&0.0), "some zones covered, some not");
+    assert_eq!(got.covers, want);
 }
