@@ -35,6 +35,8 @@ pub struct GpuInfo {
     pub api: String,
     /// A CPU implementation of the graphics API (Mesa's lavapipe, llvmpipe).
     pub software: bool,
+    /// Its place among `gpu_device::adapters`, best first.
+    pub index: usize,
 }
 
 impl std::fmt::Display for GpuInfo {
@@ -43,16 +45,21 @@ impl std::fmt::Display for GpuInfo {
     }
 }
 
-/// Looks for a wgpu adapter, preferring real GPUs. Cheap; creates no device.
-pub fn probe_gpu() -> Result<GpuInfo, String> {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
-    let i = crate::gpu_device::best_adapter(&instance).ok_or_else(crate::gpu_device::no_adapter)?.get_info();
-    Ok(GpuInfo {
+/// Every wgpu adapter, best first (real GPUs first). Cheap; creates no device.
+pub fn probe_gpus() -> Vec<GpuInfo> {
+    let described = |(index, i): (usize, wgpu::AdapterInfo)| GpuInfo {
         name: i.name.clone(),
         device_type: format!("{:?}", i.device_type),
         api: format!("{:?}", i.backend),
         software: i.device_type == wgpu::DeviceType::Cpu,
-    })
+        index,
+    };
+    crate::gpu_device::adapters().into_iter().enumerate().map(described).collect()
+}
+
+/// The best wgpu adapter.
+pub fn probe_gpu() -> Result<GpuInfo, String> {
+    probe_gpus().into_iter().next().ok_or_else(crate::gpu_device::no_adapter)
 }
 
 /// Where a job runs once the choice is resolved.
@@ -84,7 +91,8 @@ impl Resolved {
 }
 
 /// Auto takes a hardware GPU when there is one; a software Vulkan driver is slower than the CPU
-/// backend, so Auto passes it over (ask for it with `gpu`).
+/// backend, so Auto passes it over (ask for it with `gpu`). Jobs that can time themselves
+/// (training: [`resolve_measured`]) measure instead.
 pub fn resolve(choice: BackendChoice) -> Result<Resolved, String> {
     match choice {
         BackendChoice::Cpu => Ok(Resolved::Cpu),
@@ -96,9 +104,74 @@ pub fn resolve(choice: BackendChoice) -> Result<Resolved, String> {
     }
 }
 
+/// A path a job could take, and what a short run of the job measured there: seconds an
+/// iteration, or why it could not be measured.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measured {
+    pub on: Resolved,
+    pub secs: Result<f64, String>,
+}
+
+impl std::fmt::Display for Measured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.secs {
+            Ok(s) => write!(f, "{}: {:.2} it/s", self.on.describe(), 1.0 / s.max(1e-9)),
+            Err(e) => write!(f, "{}: not measured ({e})", self.on.describe()),
+        }
+    }
+}
+
+/// What `auto` weighs: the CPU and every adapter, software ones included.
+pub fn paths() -> Vec<Resolved> {
+    std::iter::once(Resolved::Cpu).chain(probe_gpus().into_iter().map(Resolved::Gpu)).collect()
+}
+
+/// Measures every one of `paths` and returns the fastest with what each measured; the first path
+/// (the CPU) when none could be measured.
+pub fn fastest(
+    paths: Vec<Resolved>,
+    mut measure: impl FnMut(&Resolved) -> Result<f64, String>,
+) -> (Resolved, Vec<Measured>) {
+    let all: Vec<Measured> = paths.into_iter().map(|on| Measured { secs: measure(&on), on }).collect();
+    let best = all
+        .iter()
+        .filter_map(|m| m.secs.as_ref().ok().map(|s| (*s, &m.on)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, on)| on.clone());
+    let first = all.first().map_or(Resolved::Cpu, |m| m.on.clone());
+    (best.unwrap_or(first), all)
+}
+
+/// [`resolve`], except that `auto` runs `measure` (seconds an iteration of the job) on every path
+/// ([`paths`]) and takes the fastest, saying what each measured. `measure` gets the GPU's device
+/// with each adapter (`gpu_device::on_adapter`), and the jobs later share the one taken.
+pub fn resolve_measured(
+    choice: BackendChoice,
+    mut measure: impl FnMut(&Resolved) -> Result<f64, String>,
+) -> Result<(Resolved, Vec<Measured>), String> {
+    if choice != BackendChoice::Auto {
+        return Ok((resolve(choice)?, Vec::new()));
+    }
+    let (on, all) = fastest(paths(), &mut measure);
+    match on {
+        Resolved::Gpu(g) => {
+            crate::gpu_device::choose(g.index);
+            Ok((gpu_opened(g)?, all))
+        }
+        Resolved::Cpu => Ok((Resolved::Cpu, all)),
+    }
+}
+
+/// The line `auto` prints: what each path measured and which it took.
+pub fn said(on: &Resolved, all: &[Measured]) -> String {
+    let each: Vec<String> = all.iter().map(|m| m.to_string()).collect();
+    format!("auto measured {}; took the {}", each.join(", "), on.label())
+}
+
 /// The GPU, once its device is open: a device that cannot be had is said here, before any job.
 fn gpu_opened(g: GpuInfo) -> Result<Resolved, String> {
     crate::kernels::lanes::check_env()?;
+    crate::kernels::tune::check_env()?;
     crate::gpu_device::gpu()?;
     Ok(Resolved::Gpu(g))
 }
@@ -112,6 +185,10 @@ pub trait BackendJob {
 pub fn run_job<J: BackendJob>(on: &Resolved, job: J) -> J::Output {
     match on {
         Resolved::Cpu => job.run::<Autodiff<CpuBackend>>(Default::default(), on),
-        Resolved::Gpu(_) => job.run::<Autodiff<GpuBackend>>(crate::gpu_device::shared(), on),
+        // The adapter it was resolved to (the lab may run jobs on different ones).
+        Resolved::Gpu(g) => {
+            let device = crate::gpu_device::on_adapter(g.index).unwrap_or_else(|_| crate::gpu_device::shared());
+            job.run::<Autodiff<GpuBackend>>(device, on)
+        }
     }
 }

@@ -321,6 +321,16 @@ pub fn write_png(path: &Path, w: u32, h: u32, rgba: &[u8]) -> Result<(), FileErr
     write_atomic(path, &bytes)
 }
 
+/// Where the program keeps the user's files (settings, saves, the lab's jobs, the tuning cache):
+/// `$XDG_DATA_HOME/morphogen`, else `~/.local/share/morphogen`.
+pub fn data_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(p).join("morphogen");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    home.join(".local/share/morphogen")
+}
+
 /// Reads a JSON file the program keeps for the user (settings, results). A missing file is the
 /// default; an unreadable one is renamed aside (`NAME.corrupt-PID.json`, so that nothing writes
 /// over it) and the message says so, and the program carries on from the default.

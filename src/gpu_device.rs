@@ -6,7 +6,7 @@
 //! that said and its last checkpoint intact, instead of panicking or rolling back as "diverged".
 //! The game keeps Bevy's device and Bevy's own handler (`app::gpu`).
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use burn::backend::wgpu::WgpuDevice;
 use burn_wgpu::{RuntimeOptions, WgpuSetup, init_device};
@@ -24,11 +24,15 @@ pub struct OwnDevice {
 /// Every device created here, with where its handler writes.
 static SLOTS: Mutex<Vec<(WgpuDevice, Slot)>> = Mutex::new(Vec::new());
 
-/// The device every GPU job of this process shares, created on first use on the best adapter
-/// (`best_adapter`, which `backend::probe_gpu` describes) with the adapter's own limits.
+/// Devices opened on each adapter (by its place in [`adapters`]), each once.
+static OPENED: Mutex<Vec<(usize, Result<WgpuDevice, String>)>> = Mutex::new(Vec::new());
+/// The adapter GPU jobs run on: the best one unless `backend::resolve` measured another faster.
+static CHOSEN: Mutex<usize> = Mutex::new(0);
+
+/// The device every GPU job of this process shares, created on first use on the chosen adapter
+/// ([`choose`]; the best one, [`adapters`]' first, by default) with the adapter's own limits.
 pub fn gpu() -> Result<WgpuDevice, String> {
-    static SHARED: OnceLock<Result<WgpuDevice, String>> = OnceLock::new();
-    SHARED.get_or_init(|| open().map(|d| d.burn)).clone()
+    on_adapter(*CHOSEN.lock().unwrap_or_else(|p| p.into_inner()))
 }
 
 /// The shared device where a caller has already been told whether it opens (`backend::resolve`);
@@ -37,11 +41,32 @@ pub fn shared() -> WgpuDevice {
     gpu().unwrap_or_default()
 }
 
-/// A new device, apart from the shared one (a test that provokes an error uses one of its own, so
-/// the jobs beside it on the shared device are not the ones told).
+/// Makes adapter `index` of [`adapters`] the one later GPU jobs share.
+pub fn choose(index: usize) {
+    *CHOSEN.lock().unwrap_or_else(|p| p.into_inner()) = index;
+}
+
+/// The device on adapter `index` of [`adapters`], opened once for the process.
+pub fn on_adapter(index: usize) -> Result<WgpuDevice, String> {
+    let mut opened = OPENED.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, d)) = opened.iter().find(|(i, _)| *i == index) {
+        return d.clone();
+    }
+    let d = open_on(index).map(|d| d.burn);
+    opened.push((index, d.clone()));
+    d
+}
+
+/// A new device on the best adapter, apart from the shared one (a test that provokes an error
+/// uses one of its own, so the jobs beside it on the shared device are not the ones told).
 pub fn open() -> Result<OwnDevice, String> {
+    open_on(0)
+}
+
+/// A new device on adapter `index` of [`adapters`].
+fn open_on(index: usize) -> Result<OwnDevice, String> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
-    let adapter = best_adapter(&instance).ok_or_else(no_adapter)?;
+    let adapter = ranked(&instance).into_iter().nth(index).ok_or_else(no_adapter)?;
     // As burn's default asks: the adapter's features and real limits (not wgpu's defaults), and
     // allocations sized to use less memory, cubecl pooling them itself. Less the experimental
     // features, which need an unsafe opt-in and which none of our kernels use.
@@ -63,10 +88,10 @@ pub fn open() -> Result<OwnDevice, String> {
         // The first error is the cause; what follows it is usually its consequence.
         s.get_or_insert(said);
     }));
-    let (backend, kind) = (adapter.get_info().backend, adapter.get_info().device_type);
-    let setup = WgpuSetup { instance, adapter, device: device.clone(), queue, backend };
+    let info = adapter.get_info();
+    let setup = WgpuSetup { instance, adapter, device: device.clone(), queue, backend: info.backend };
     let burn = init_device(setup, RuntimeOptions::default());
-    crate::kernels::lanes::register(&burn, kind);
+    crate::kernels::lanes::register(&burn, &info);
     SLOTS.lock().unwrap_or_else(|p| p.into_inner()).push((burn.clone(), slot));
     Ok(OwnDevice { burn, wgpu: device })
 }
@@ -91,9 +116,15 @@ pub fn fault(device: &WgpuDevice) -> Option<String> {
     slot.lock().unwrap_or_else(|p| p.into_inner()).take()
 }
 
-/// The adapter GPU work runs on: real GPUs first, a software driver last.
-pub fn best_adapter(instance: &wgpu::Instance) -> Option<wgpu::Adapter> {
-    let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+/// The adapters GPU work can run on, best first: real GPUs, then virtual and other ones, a
+/// software driver last (a stable sort, so the order is the driver's within a rank). OpenGL's
+/// adapters only where there is nothing else: they are the same chips again, and our forward
+/// kernel steps wrong through wgpu's GL backend (a test's 0.127 off the host on llvmpipe's GL).
+fn ranked(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
+    let mut adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+    if adapters.iter().any(|a| a.get_info().backend != wgpu::Backend::Gl) {
+        adapters.retain(|a| a.get_info().backend != wgpu::Backend::Gl);
+    }
     let rank = |t: wgpu::DeviceType| match t {
         wgpu::DeviceType::DiscreteGpu => 0,
         wgpu::DeviceType::IntegratedGpu => 1,
@@ -101,7 +132,14 @@ pub fn best_adapter(instance: &wgpu::Instance) -> Option<wgpu::Adapter> {
         wgpu::DeviceType::Other => 3,
         wgpu::DeviceType::Cpu => 4,
     };
-    adapters.into_iter().min_by_key(|a| rank(a.get_info().device_type))
+    adapters.sort_by_key(|a| rank(a.get_info().device_type));
+    adapters
+}
+
+/// What [`ranked`] finds, described; cheap, creates no device.
+pub fn adapters() -> Vec<wgpu::AdapterInfo> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+    ranked(&instance).iter().map(|a| a.get_info()).collect()
 }
 
 pub fn no_adapter() -> String {

@@ -24,14 +24,7 @@ pub fn default_dir() -> PathBuf {
     if pictures.is_dir() { pictures.join("morphogen") } else { data_dir().join("captures") }
 }
 
-/// `$XDG_DATA_HOME/morphogen`, else `~/.local/share/morphogen`.
-pub fn data_dir() -> PathBuf {
-    if let Some(p) = std::env::var_os("XDG_DATA_HOME") {
-        return PathBuf::from(p).join("morphogen");
-    }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
-    home.join(".local/share/morphogen")
-}
+pub use crate::fsio::data_dir;
 
 /// What the keyboard, the UI and scripts ask of this plugin.
 #[derive(Resource, Default)]

@@ -29,8 +29,8 @@ impl Plugin for BurnOnBevyPlugin {
             backend,
         };
         let dev = init_device(setup, RuntimeOptions::default());
-        crate::kernels::lanes::register(&dev, adapter.get_info().device_type);
-        if let Err(e) = crate::kernels::lanes::check_env() {
+        crate::kernels::lanes::register(&dev, &adapter.get_info());
+        if let Err(e) = crate::kernels::lanes::check_env().and_then(|_| crate::kernels::tune::check_env()) {
             warn!("{e}; the world steps with the device's default");
         }
         info!("burn runs on Bevy's device: {} ({:?})", adapter.get_info().name, backend);

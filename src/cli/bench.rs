@@ -76,12 +76,23 @@ struct Report<'a> {
 impl Report<'_> {
     /// One figure: `fields` (with the backend and device added) as a JSON line, or `text`.
     fn figure(&self, mut fields: serde_json::Value, text: impl FnOnce() -> String) {
+        // On a GPU, the variants of the step kernels that ran (`kernels::tune`): the figure
+        // depends on them.
+        let variant = match self.label {
+            "gpu" => morphogen::kernels::tune::in_use(&morphogen::gpu_device::shared()),
+            _ => String::new(),
+        };
         if self.json {
             fields["backend"] = self.label.into();
             fields["device"] = self.device.clone().into();
+            if !variant.is_empty() {
+                fields["variant"] = variant.into();
+            }
             println!("{fields}");
-        } else {
+        } else if variant.is_empty() {
             println!("{}", text());
+        } else {
+            println!("{} [{variant}]", text());
         }
     }
 
@@ -98,18 +109,7 @@ impl BackendJob for BenchJob<'_> {
     type Output = ();
     fn run<B: TrainBackend>(self, device: B::Device, on: &Resolved) {
         let a = self.args;
-        // On a GPU, how the step kernels were built (`kernels::lanes`): the figures depend on it.
-        let device_name = match on {
-            Resolved::Gpu(_) => {
-                format!(
-                    "{}, {} lanes a cell",
-                    on.describe(),
-                    morphogen::kernels::lanes::of(&morphogen::gpu_device::shared())
-                )
-            }
-            Resolved::Cpu => on.describe(),
-        };
-        let r = Report { json: a.json, label: on.label(), device: device_name };
+        let r = Report { json: a.json, label: on.label(), device: on.describe() };
         if a.time_to_grade {
             return time_to_grade_measure::<B>(&r, &device);
         }

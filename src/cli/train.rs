@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use morphogen::backend::{BackendJob, Resolved, resolve, run_job};
+use morphogen::backend::{BackendChoice, BackendJob, Resolved, resolve_measured, run_job, said};
 use morphogen::lab::estimate;
 use morphogen::rule::TrainBackend;
 use morphogen::target::{Background, Target};
@@ -78,6 +78,26 @@ pub(super) fn checkpoint_beside(out: &Path) -> PathBuf {
 pub(super) enum Start {
     Fresh { name: String, cfg: TrainConfig, target: Target },
     Resume(Checkpoint),
+}
+
+impl Start {
+    /// Seconds an iteration of this training on `on`, measured now (what `auto` weighs).
+    pub(super) fn measure(&self, on: &Resolved) -> Result<f64, String> {
+        let (cfg, target) = match self {
+            Start::Fresh { cfg, target, .. } => (cfg, target),
+            Start::Resume(ck) => (&ck.config, &ck.target),
+        };
+        estimate::per_iteration(on, target, cfg)
+    }
+}
+
+/// The path a training takes: `auto` measures this training on every path and says what it took.
+pub(super) fn resolve_for(choice: BackendChoice, start: &Start) -> Result<Resolved, String> {
+    let (on, measured) = resolve_measured(choice, |p| start.measure(p))?;
+    if !measured.is_empty() {
+        eprintln!("{}", said(&on, &measured));
+    }
+    Ok(on)
 }
 
 pub(super) struct TrainJob {
@@ -244,7 +264,7 @@ pub fn run(a: TrainArgs) -> Result<ExitCode, String> {
     // Where the result and the checkpoints go must take a file now, not after the training.
     morphogen::fsio::check_writable(&a.out)?;
     morphogen::fsio::check_writable(&ckpt)?;
-    let on = resolve(a.backend.backend)?;
+    let on = resolve_for(a.backend.backend, &start)?;
     let control = ctrl_c()?;
     run_job(&on, TrainJob { start, out: a.out, ckpt, control, alongside: 1 })
 }

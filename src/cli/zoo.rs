@@ -106,7 +106,6 @@ pub fn run(c: ZooCommand) -> Result<ExitCode, String> {
 
 fn train(a: TrainArgs) -> Result<ExitCode, String> {
     let m = Manifest::load(&a.manifest)?;
-    let on = resolve(a.backend.backend)?;
     let control = ctrl_c()?;
     let mut queue = Vec::new();
     for e in m.select(&a.only)? {
@@ -148,6 +147,11 @@ fn train(a: TrainArgs) -> Result<ExitCode, String> {
         }
         queue.push((start, out, ckpt));
     }
+    // `auto` measures the first creature's training (a group's is taken as its first's).
+    let on = match queue.first() {
+        Some((start, _, _)) => super::train::resolve_for(a.backend.backend, start)?,
+        None => return Ok(ExitCode::SUCCESS),
+    };
     if a.group > 1 {
         return match on {
             Resolved::Gpu(_) => train_group(a.group, queue, &on, &control),

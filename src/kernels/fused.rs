@@ -21,10 +21,11 @@ use burn_wgpu::CubeDim;
 pub use crate::kernels::batch::Batch;
 use crate::kernels::batch::{MAX_F, SLICE_TILES, TILE_ROWS, fits};
 use crate::kernels::lanes::{self, Spread};
-use crate::kernels::launch::{Ct, bytes_handle, float, launch, linear_count, wrap_float};
+use crate::kernels::launch::{Ct, bytes_handle, float, launch, linear_count, time_alone, wrap_float};
 use crate::kernels::layout::STRIDE;
 use crate::kernels::step::{StepBuffers, launch_step};
-pub use crate::kernels::train_kernels::{GemmBlock, GemmHeader, ReduceHeader, TILE, TrainHeader, TrainKernel};
+pub use crate::kernels::train_kernels::{GemmBlock, GemmHeader, ReduceHeader, TILE, TrainHeader, TrainKernel, Wgrad};
+use crate::kernels::tune::{self, Class, Family, Variant};
 use crate::nca::sim::to_host;
 use crate::nca::{ModelSpec, NcaParams};
 
@@ -88,8 +89,7 @@ pub fn rollout_grad(
     let wts = float(weights);
     let client = x.client.clone();
     let tiles = CubeCount::Static((w as u32).div_ceil(TILE), (h as u32).div_ceil(TILE), n as u32);
-    let lanes = lanes::of(&device);
-    let tile_dim = CubeDim { x: TILE, y: TILE, z: lanes };
+    let tile_dim = |lanes| CubeDim { x: TILE, y: TILE, z: lanes };
     let lin = CubeDim { x: 256, y: 1, z: 1 };
 
     // Forward: every step's state and kept-cell mask.
@@ -165,16 +165,36 @@ pub fn rollout_grad(
             counts.clone(),
             ran.clone(),
         ];
-        launch(&x, Spread { kernel: TrainKernel::Back, lanes }, tile_dim, tiles.clone(), bufs);
+        // The step back reads the states, the kept cells, the gradient and the weights and writes
+        // the rest whole, so a timed run of each variant before the real one changes nothing.
+        let class = Class::of(Family::Back, w, h, n);
+        let default = Variant::Lanes(lanes::of(&device));
+        let lanes = tune::variant(&device, class, sources()[0], default, |v| {
+            let kernel = Spread { kernel: TrainKernel::Back, lanes: v.lanes() };
+            time_alone(&x, kernel, tile_dim(v.lanes()), tiles.clone(), bufs.clone())
+        })
+        .lanes();
+        launch(&x, Spread { kernel: TrainKernel::Back, lanes }, tile_dim(lanes), tiles.clone(), bufs);
         let acc = t + 1 < b.steps;
-        for (head, slots, kernel, block) in [
-            (gemm(acc, m1, s.hidden, 0, gh_col), &slots1, TrainKernel::Wgrad, GemmBlock::WIDE),
-            (gemm(acc, m2, s.channels, h_col, gd_col), &slots2, TrainKernel::WgradTall, GemmBlock::TALL),
+        for (family, head, slots, block) in [
+            (Family::WgradIn, gemm(acc, m1, s.hidden, 0, gh_col), &slots1, GemmBlock::WIDE),
+            (Family::WgradOut, gemm(acc, m2, s.channels, h_col, gd_col), &slots2, GemmBlock::TALL),
         ] {
-            let count = CubeCount::Static(block.blocks(head.m, head.n), slices as u32, b.creatures as u32);
+            let count = |g: GemmBlock| CubeCount::Static(g.blocks(head.m, head.n), slices as u32, b.creatures as u32);
             let hh = bytes_handle(&x, bytemuck::bytes_of(&head));
+            // The product adds into its slots from the second step back on, so its timed runs
+            // write (not add) into slots of their own.
+            let mut scratch = None;
+            let class = Class::of(family, w, h, n);
+            let block = tune::variant(&device, class, sources()[1], Variant::Block(block), |v| {
+                let into = scratch.get_or_insert_with(|| client.empty(slots.size() as usize)).clone();
+                let head = GemmHeader { accumulate: 0, ..head };
+                let bufs = vec![rows.clone(), into, bytes_handle(&x, bytemuck::bytes_of(&head)), counts.clone()];
+                time_alone(&x, Wgrad { block: v.block() }, CubeDim { x: 16, y: 16, z: 1 }, count(v.block()), bufs)
+            })
+            .block();
             let bufs = vec![rows.clone(), slots.clone(), hh, counts.clone()];
-            launch(&x, kernel, CubeDim { x: 16, y: 16, z: 1 }, count, bufs);
+            launch(&x, Wgrad { block }, CubeDim { x: 16, y: 16, z: 1 }, count(block), bufs);
         }
         if t > 0 {
             let next = client.empty(state_len * 4);
@@ -206,6 +226,17 @@ pub fn rollout_grad(
         }
     };
     Ok(Outcome { loss, grads: wrap_float(&x, grads, total), final_state: final_tensor(&x, last, [n, h, w, c]) })
+}
+
+/// The sources of the step back and of the weight-gradient product, hashed once, for the tuning
+/// cache (a variant changes the values registered, not the source).
+fn sources() -> [u64; 2] {
+    use burn_wgpu::KernelSource;
+    static HASHES: std::sync::OnceLock<[u64; 2]> = std::sync::OnceLock::new();
+    *HASHES.get_or_init(|| {
+        let wgrad = Wgrad { block: GemmBlock::WIDE };
+        [tune::source_hash(&TrainKernel::Back.source().complete()), tune::source_hash(&wgrad.source().complete())]
+    })
 }
 
 /// One step of a simulation (`n` grids of one rule) by the forward kernel, fire masks drawn as

@@ -6,7 +6,8 @@
 //! [`HARDWARE`] lanes; a CPU running the WGSL (lavapipe) pays for every extra invocation and its
 //! barriers, so it keeps one. `MORPHOGEN_LANES` overrides both (`tests/scripts/bench_gpu.sh`
 //! compares them on a lent GPU); [`scoped`] overrides them on one thread (the tests hold every
-//! lane count to the host reference on whatever adapter runs them).
+//! lane count to the host reference on whatever adapter runs them). Above the device's default,
+//! `kernels::tune` times the lane counts on the device itself and keeps the fastest.
 
 use std::cell::Cell;
 use std::sync::{Mutex, OnceLock};
@@ -21,20 +22,38 @@ pub const ALLOWED: [u32; 3] = [1, 2, 4];
 /// On a hardware GPU.
 pub const HARDWARE: u32 = 4;
 
-/// Devices opened by this process, with their lanes; one not here gets 1.
-static DEVICES: Mutex<Vec<(WgpuDevice, u32)>> = Mutex::new(Vec::new());
+/// A device opened by this process: its adapter as the tuning cache names it, and its default.
+#[derive(Clone, Debug)]
+pub struct Opened {
+    /// The adapter's name, driver and graphics API: a tuned choice holds for this and nothing else.
+    pub adapter: String,
+    /// A CPU implementation of the graphics API (lavapipe).
+    pub software: bool,
+    /// The lanes it gets untuned.
+    pub lanes: u32,
+}
+
+/// Devices opened by this process; one not here gets 1 lane and is not tuned.
+static DEVICES: Mutex<Vec<(WgpuDevice, Opened)>> = Mutex::new(Vec::new());
 
 thread_local! {
     static SCOPED: Cell<Option<u32>> = const { Cell::new(None) };
 }
 
-/// Records `device` as opened on an adapter of `kind`.
-pub fn register(device: &WgpuDevice, kind: wgpu::DeviceType) {
-    let lanes = if kind == wgpu::DeviceType::Cpu { 1 } else { HARDWARE };
+/// Records `device` as opened on the adapter `info` describes.
+pub fn register(device: &WgpuDevice, info: &wgpu::AdapterInfo) {
+    let software = info.device_type == wgpu::DeviceType::Cpu;
+    let adapter = format!("{} ({:?}; driver {} {})", info.name, info.backend, info.driver, info.driver_info);
+    let opened = Opened { adapter, software, lanes: if software { 1 } else { HARDWARE } };
     if let Ok(mut d) = DEVICES.lock() {
         d.retain(|(dev, _)| dev != device);
-        d.push((device.clone(), lanes));
+        d.push((device.clone(), opened));
     }
+}
+
+/// What [`register`] recorded of `device`.
+pub fn opened(device: &WgpuDevice) -> Option<Opened> {
+    DEVICES.lock().ok()?.iter().find(|(dev, _)| dev == device).map(|(_, o)| o.clone())
 }
 
 /// `MORPHOGEN_LANES`, when set to an allowed count; read once (every launch asks).
@@ -55,16 +74,16 @@ pub fn check_env() -> Result<(), String> {
     from_env().clone().map(|_| ())
 }
 
-/// The lanes the step kernels run with on `device`: this thread's [`scoped`] value, else
-/// `MORPHOGEN_LANES`, else the device's.
+/// The lanes asked for above any device's own: this thread's [`scoped`] value, else
+/// `MORPHOGEN_LANES`.
+pub fn overridden() -> Option<u32> {
+    SCOPED.with(Cell::get).or(from_env().clone().ok().flatten())
+}
+
+/// The lanes the step kernels run with on `device` untuned: [`overridden`], else the device's
+/// default.
 pub fn of(device: &WgpuDevice) -> u32 {
-    if let Some(n) = SCOPED.with(Cell::get) {
-        return n;
-    }
-    if let Ok(Some(n)) = from_env() {
-        return *n;
-    }
-    DEVICES.lock().ok().and_then(|d| d.iter().find(|(dev, _)| dev == device).map(|(_, n)| *n)).unwrap_or(1)
+    overridden().unwrap_or_else(|| opened(device).map_or(1, |o| o.lanes))
 }
 
 /// Runs `f` with the step kernels launched from this thread built for `lanes` (an allowed count).

@@ -48,6 +48,23 @@ pub fn layered_count(n: usize, size: usize, layers: u32) -> CubeCount {
     }
 }
 
+fn arguments(buffers: Vec<Handle>) -> KernelArguments {
+    buffers.into_iter().fold(KernelArguments::new(), |args, b| args.with_buffer(b.binding()))
+}
+
+/// Runs a kernel alone and times it (device timestamps where the adapter has them, else the
+/// host's clock around a wait): for `tune`, which runs each variant so. `None` when the device
+/// could not time it (the dispatch is made all the same).
+pub fn time_alone<K: KernelSource>(
+    like: &Ct,
+    kernel: K,
+    dim: CubeDim,
+    count: CubeCount,
+    buffers: Vec<Handle>,
+) -> Option<std::time::Duration> {
+    run_timed(like, SourceKernel::new(kernel, dim), count, arguments(buffers), "tune").map(|(d, _)| d)
+}
+
 /// Queues a kernel on the stream of `like`'s device with the buffers bound in order (and times it
 /// alone while this thread records: `profile`).
 pub fn launch<K: KernelSource + std::fmt::Debug>(
@@ -57,19 +74,29 @@ pub fn launch<K: KernelSource + std::fmt::Debug>(
     count: CubeCount,
     buffers: Vec<Handle>,
 ) {
-    let mut args = KernelArguments::new();
-    for b in buffers {
-        args = args.with_buffer(b.binding());
-    }
+    let args = arguments(buffers);
     if !profile::recording() {
         like.client.launch(Box::new(SourceKernel::new(kernel, dim)), count, args);
         return;
     }
     let name = format!("{kernel:?}");
-    // The launch goes into the profiled closure through a slot, so that a profile that could not
-    // start (and so never ran the closure) still leaves the launch to be made here: timing must
-    // never drop a dispatch. One that fails at its end leaves the kernel untimed.
-    let job = std::sync::Arc::new(std::sync::Mutex::new(Some((SourceKernel::new(kernel, dim), count, args))));
+    if let Some((took, device)) = run_timed(like, SourceKernel::new(kernel, dim), count, args, &name) {
+        profile::add(name, took, device);
+    }
+}
+
+/// Runs one dispatch timed alone: how long it took and whether the device's timestamps said so.
+/// The launch goes into the profiled closure through a slot, so that a profile that could not
+/// start (and so never ran the closure) still leaves the launch to be made here: timing must never
+/// drop a dispatch. One that fails at its end leaves the kernel untimed (`None`).
+fn run_timed<K: KernelSource>(
+    like: &Ct,
+    kernel: SourceKernel<K>,
+    count: CubeCount,
+    args: KernelArguments,
+    name: &str,
+) -> Option<(std::time::Duration, bool)> {
+    let job = std::sync::Arc::new(std::sync::Mutex::new(Some((kernel, count, args))));
     let (client, slot) = (like.client.clone(), job.clone());
     let timed = like.client.profile(
         move || {
@@ -77,13 +104,12 @@ pub fn launch<K: KernelSource + std::fmt::Debug>(
                 client.launch(Box::new(k), count, args);
             }
         },
-        &name,
+        name,
     );
     if let Some((k, count, args)) = job.lock().ok().and_then(|mut j| j.take()) {
         like.client.launch(Box::new(k), count, args);
     }
-    if let Ok(((), d)) = timed {
-        let device = d.timing_method() == TimingMethod::Device;
-        profile::add(name, block_on(d.resolve()).duration(), device);
-    }
+    let ((), d) = timed.ok()?;
+    let device = d.timing_method() == TimingMethod::Device;
+    Some((block_on(d.resolve()).duration(), device))
 }

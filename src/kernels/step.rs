@@ -9,8 +9,9 @@ use burn_wgpu::{CubeDim, KernelSource, SourceTemplate};
 
 use crate::gpu_struct;
 use crate::kernels::lanes::{self, Spread};
-use crate::kernels::launch::{Ct, bytes_handle, launch, layered_count};
+use crate::kernels::launch::{Ct, bytes_handle, launch, layered_count, time_alone};
 use crate::kernels::layout::{Layer, TILE, wgsl_template};
+use crate::kernels::tune::{self, Class, Family, Variant};
 
 gpu_struct!(
     /// A step's batch of layers as the step kernels see it.
@@ -83,14 +84,29 @@ pub struct StepBuffers {
     pub life: Handle,
 }
 
-/// Queues one step: the step kernel, then the keep kernel.
+/// The step kernel's source, for the tuning cache (the lanes are the variant, not the source).
+pub fn step_source() -> u64 {
+    static HASH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *HASH.get_or_init(|| tune::source_hash(&StepKernel::Step.source().complete()))
+}
+
+/// Queues one step: the step kernel (in the variant `tune` keeps for its shape), then the keep
+/// kernel.
 pub fn launch_step(like: &Ct, head: StepHeader, layers: &[Layer], b: StepBuffers) {
     let ph = bytes_handle(like, &params(head, layers));
     let count = CubeCount::Static(head.width.div_ceil(TILE), head.height.div_ceil(TILE), head.layers);
-    let lanes = lanes::of(&like.device);
-    let dim = CubeDim { x: TILE, y: TILE, z: lanes };
+    let dim = |lanes| CubeDim { x: TILE, y: TILE, z: lanes };
     let bufs = vec![b.from, b.out.clone(), b.aux, b.weights, ph.clone(), b.post.clone(), b.life.clone()];
-    launch(like, Spread { kernel: StepKernel::Step, lanes }, dim, count, bufs);
+    // The step reads `from`, `aux` and the weights and writes the rest whole, so a timed run of
+    // each variant before the real one changes nothing.
+    let class = Class::of(Family::Step, head.width as usize, head.height as usize, head.layers as usize);
+    let default = Variant::Lanes(lanes::of(&like.device));
+    let lanes = tune::variant(&like.device, class, step_source(), default, |v| {
+        let kernel = Spread { kernel: StepKernel::Step, lanes: v.lanes() };
+        time_alone(like, kernel, dim(v.lanes()), count.clone(), bufs.clone())
+    })
+    .lanes();
+    launch(like, Spread { kernel: StepKernel::Step, lanes }, dim(lanes), count, bufs);
     let count = layered_count((head.width * head.height) as usize, 256, head.layers);
     launch(like, StepKernel::Keep, CubeDim { x: 256, y: 1, z: 1 }, count, vec![b.out, b.life, b.post, ph]);
 }

@@ -13,7 +13,7 @@ pub use crate::kernels::layout::TILE;
 /// The block of a weight-gradient product one workgroup of `train_wgrad` computes (rows of
 /// features or hidden units by columns of hidden units or channels), and each of its 16 x 16
 /// invocations' share of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GemmBlock {
     pub rows: u32,
     pub cols: u32,
@@ -29,6 +29,13 @@ impl GemmBlock {
     /// invocation. In the first's blocks it took three workgroups, half of every one's columns
     /// and most of the third's rows past the product.
     pub const TALL: GemmBlock = GemmBlock { rows: 144, cols: 16, per_row: 9, per_col: 1 };
+    /// 32 x 32, 2 x 2 per invocation: more workgroups, fewer products each.
+    pub const SQUARE: GemmBlock = GemmBlock { rows: 32, cols: 32, per_row: 2, per_col: 2 };
+    /// 64 x 64, 4 x 4 per invocation: fewer workgroups, more reuse of each staged value.
+    pub const LARGE: GemmBlock = GemmBlock { rows: 64, cols: 64, per_row: 4, per_col: 4 };
+    /// The blocks `kernels::tune` times for each product (WIDE for the first and TALL for the
+    /// second were the H200's choices, 2026-12-05, and stay the untuned defaults).
+    pub const ALL: [GemmBlock; 4] = [GemmBlock::WIDE, GemmBlock::TALL, GemmBlock::SQUARE, GemmBlock::LARGE];
 
     /// Workgroups for an `m` x `n` product.
     pub fn blocks(self, m: u32, n: u32) -> u32 {
@@ -41,7 +48,8 @@ impl GemmBlock {
     }
 }
 
-const _: () = assert!(GemmBlock::WIDE.fits() && GemmBlock::TALL.fits());
+const _: () =
+    assert!(GemmBlock::WIDE.fits() && GemmBlock::TALL.fits() && GemmBlock::SQUARE.fits() && GemmBlock::LARGE.fits());
 
 gpu_struct!(
     /// A training batch as the kernels see it.
@@ -110,23 +118,25 @@ gpu_struct!(
 pub enum TrainKernel {
     Back,
     Gather,
-    /// A weight-gradient product in `GemmBlock::WIDE` blocks, and in `GemmBlock::TALL` ones.
-    Wgrad,
-    WgradTall,
     Reduce,
     Loss,
 }
 
 impl TrainKernel {
-    /// Every training kernel (the shader test compiles each).
-    pub const ALL: [TrainKernel; 6] = [
-        TrainKernel::Back,
-        TrainKernel::Gather,
-        TrainKernel::Wgrad,
-        TrainKernel::WgradTall,
-        TrainKernel::Reduce,
-        TrainKernel::Loss,
-    ];
+    /// Every training kernel but the weight-gradient product ([`Wgrad`]; the shader test compiles
+    /// each).
+    pub const ALL: [TrainKernel; 4] = [TrainKernel::Back, TrainKernel::Gather, TrainKernel::Reduce, TrainKernel::Loss];
+}
+
+/// The parameter blocks every training kernel's source declares.
+fn train_structs() -> [&'static str; 4] {
+    [
+        TrainHeader::WGSL,
+        GemmHeader::WGSL,
+        ReduceHeader::WGSL,
+        // What the backward, gather and loss kernels bind: the header and a layer per sample.
+        "struct TrainParams {\n    head: TrainHeader,\n    layers: array<Layer>,\n}\n",
+    ]
 }
 
 impl KernelSource for TrainKernel {
@@ -135,19 +145,34 @@ impl KernelSource for TrainKernel {
         let (files, own): (&[&str], &str) = match self {
             TrainKernel::Back => (&[nca], include_str!("../../shaders/train_back.wgsl")),
             TrainKernel::Gather => (&[], include_str!("../../shaders/train_gather.wgsl")),
-            TrainKernel::Wgrad | TrainKernel::WgradTall => (&[], include_str!("../../shaders/train_wgrad.wgsl")),
             TrainKernel::Reduce => (&[], include_str!("../../shaders/train_reduce.wgsl")),
             TrainKernel::Loss => (&[], include_str!("../../shaders/train_loss.wgsl")),
         };
-        let structs = [
-            TrainHeader::WGSL,
-            GemmHeader::WGSL,
-            ReduceHeader::WGSL,
-            // What the backward, gather and loss kernels bind: the header and a layer per sample.
-            "struct TrainParams {\n    head: TrainHeader,\n    layers: array<Layer>,\n}\n",
-        ];
-        let g = if *self == TrainKernel::WgradTall { GemmBlock::TALL } else { GemmBlock::WIDE };
-        wgsl_template(&structs, files, own)
+        wgsl_template(&train_structs(), files, own)
+    }
+
+    fn id(&self) -> KernelId {
+        KernelId::new::<Self>().info(*self as u32)
+    }
+}
+
+/// A weight-gradient product (`shaders/train_wgrad.wgsl`) in blocks of `block`. Its `Debug` is
+/// "Wgrad" whatever the block, the name a profile records.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Wgrad {
+    pub block: GemmBlock,
+}
+
+impl std::fmt::Debug for Wgrad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Wgrad")
+    }
+}
+
+impl KernelSource for Wgrad {
+    fn source(&self) -> SourceTemplate {
+        let g = self.block;
+        wgsl_template(&train_structs(), &[], include_str!("../../shaders/train_wgrad.wgsl"))
             .register("gemm_bm", g.rows.to_string())
             .register("gemm_bn", g.cols.to_string())
             .register("gemm_ri", g.per_row.to_string())
@@ -155,6 +180,7 @@ impl KernelSource for TrainKernel {
     }
 
     fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info(*self as u32)
+        let g = self.block;
+        KernelId::new::<Self>().info((g.rows, g.cols, g.per_row, g.per_col))
     }
 }

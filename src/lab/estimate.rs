@@ -54,18 +54,25 @@ const GPU_PROBE_STEPS: usize = 16;
 /// Adam and the read-backs between them, each a few small dispatches and a wait.
 const GPU_OVERHEAD: f64 = 1.15;
 
-/// Times the fused GPU path (`kernels::fused`) on burn's default wgpu device, as the lab's
-/// training thread runs it, for a short rollout (after one untimed run that compiles the kernels).
+/// Times the fused GPU path (`kernels::fused`) on the shared wgpu device, as the lab's training
+/// thread runs it, for a short rollout (after one untimed run that compiles the kernels).
 pub fn gpu(target: &Target, cfg: &TrainConfig) -> Result<Estimate, String> {
+    gpu_on(&crate::gpu_device::gpu()?, target, cfg)
+}
+
+/// [`gpu`] on `device`. A texture's loss is the host's on both paths, so its probe times the
+/// rollout with a loss of nothing there, as [`cpu`] times the rollout with the paper's.
+pub fn gpu_on(
+    device: &burn::backend::wgpu::WgpuDevice,
+    target: &Target,
+    cfg: &TrainConfig,
+) -> Result<Estimate, String> {
     use crate::kernels::fused::{Batch, Loss, rollout_grad};
     use burn::backend::Wgpu;
     use burn::tensor::{Tensor, TensorData};
-    if cfg.mode == crate::train::Mode::Texture {
-        return Err("the GPU estimate times the creatures' loss, not a texture's".into());
-    }
     let (h, w) = (target.height, target.width);
     let (x0, weights, rule, fire) = probe(target, cfg);
-    let device = crate::gpu_device::shared();
+    let device = device.clone();
     let spec = weights.spec;
     let x = Tensor::<Wgpu, 4>::from_data(TensorData::new(x0, [cfg.batch, h, w, spec.channels]), &device);
     let tg = Tensor::<Wgpu, 1>::from_data(TensorData::new(target.rgba.clone(), [target.rgba.len()]), &device);
@@ -81,14 +88,29 @@ pub fn gpu(target: &Target, cfg: &TrainConfig) -> Result<Estimate, String> {
         steps: GPU_PROBE_STEPS,
         each: None,
     };
+    let texture = cfg.mode == crate::train::Mode::Texture;
+    let loss = || match texture {
+        true => Loss::Host(Box::new(|x: &[f32]| (vec![0.0], vec![0.0; x.len()]))),
+        false => Loss::Rgba(Box::new(tg.clone())),
+    };
     let mut best = f64::INFINITY;
     for _ in 0..3 {
         let t0 = Instant::now();
         // The loss comes back to the host, so the timing waits for the whole rollout.
-        rollout_grad(x.clone(), NcaParams::flat(&params), &batch, Loss::Rgba(Box::new(tg.clone())))?;
+        rollout_grad(x.clone(), NcaParams::flat(&params), &batch, loss())?;
         best = best.min(t0.elapsed().as_secs_f64());
     }
     Ok(scale(best / GPU_PROBE_STEPS as f64, cfg, GPU_OVERHEAD))
+}
+
+/// Seconds an iteration of this training on `on`, measured now: what `auto` weighs
+/// (`backend::resolve_measured`) and the lab shows for each path.
+pub fn per_iteration(on: &crate::backend::Resolved, target: &Target, cfg: &TrainConfig) -> Result<f64, String> {
+    use crate::backend::Resolved;
+    match on {
+        Resolved::Cpu => Ok(cpu(target, cfg).secs_per_iteration),
+        Resolved::Gpu(g) => Ok(gpu_on(&crate::gpu_device::on_adapter(g.index)?, target, cfg)?.secs_per_iteration),
+    }
 }
 
 fn scale(per_step: f64, cfg: &TrainConfig, overhead: f64) -> Estimate {

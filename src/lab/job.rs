@@ -80,6 +80,8 @@ pub struct Job {
     pub state: JobState,
     pub control: Arc<Control>,
     pub live: Arc<Mutex<Live>>,
+    /// Where it trains: its own path, else the lab's.
+    pub on: Option<Resolved>,
     #[cfg(not(target_arch = "wasm32"))]
     pub(super) thread: Option<JoinHandle<Result<End, String>>>,
 }
@@ -94,6 +96,7 @@ impl Job {
             state: JobState::Queued,
             control: Arc::default(),
             live: Arc::new(Mutex::new(live)),
+            on: None,
             #[cfg(not(target_arch = "wasm32"))]
             thread: None,
         }

@@ -6,6 +6,7 @@
 pub mod draft;
 pub mod estimate;
 pub mod job;
+pub mod paths;
 pub mod store;
 #[cfg(target_arch = "wasm32")]
 pub mod worker;
@@ -65,8 +66,17 @@ impl Lab {
         &self.data
     }
 
+    /// Where its trainings run unless a training was given its own path ([`Lab::train_on`]).
     pub fn backend(&self) -> &Resolved {
         &self.on
+    }
+
+    /// Has the queued training `id` run on `on` (the path the user picked, or the fastest one the
+    /// lab measured for it).
+    pub fn train_on(&mut self, id: u64, on: Resolved) {
+        if let Some(j) = self.jobs.iter_mut().find(|j| j.id == id) {
+            j.on = Some(on);
+        }
     }
 
     /// Queues a new training. Its checkpoint (iteration 0) is written at once.
@@ -173,7 +183,8 @@ impl Lab {
         if self.running().is_none()
             && let Some(j) = self.jobs.iter_mut().find(|j| j.state == JobState::Queued)
         {
-            j.start(self.on.clone(), self.data.clone(), self.preview_every);
+            let on = j.on.clone().unwrap_or_else(|| self.on.clone());
+            j.start(on, self.data.clone(), self.preview_every);
             if let JobState::Failed(e) = &j.state {
                 events.push(LabEvent::Message(format!("{}: {e}", j.name)));
             }

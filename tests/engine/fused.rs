@@ -6,6 +6,7 @@ use burn::tensor::{Tensor, TensorData};
 use morphogen::gpu_device::shared;
 use morphogen::kernels::fused::{self, Batch, Loss};
 use morphogen::kernels::lanes;
+use morphogen::kernels::tune::{self, Family, Tuner, Variant};
 use morphogen::nca::{Border, FireMasks, ModelSpec, NcaConfig, Weights};
 use morphogen::train::host_grad::{self, rgba_mse};
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -112,6 +113,15 @@ fn the_fused_gpu_gradient_equals_the_host_gradient() {
             // Several creatures in one dispatch, each with its own rule, target and samples.
             check(ModelSpec::GROWING, 3, Border::Zero, true);
             // The texture spec (Laplacian, no bias, no masking, twelve channels), its loss on the host.
+            check(ModelSpec::TEXTURE, 1, Border::Wrap, false);
+        });
+    }
+    // Every block the weight-gradient products can be tuned to (`kernels::tune`), for both.
+    for block in fused::GemmBlock::ALL {
+        let b = Variant::Block(block);
+        let fixed = Tuner::fixed(vec![(Family::WgradIn, b), (Family::WgradOut, b)]);
+        tune::scoped(fixed, || {
+            check(ModelSpec::GROWING, 3, Border::Zero, true);
             check(ModelSpec::TEXTURE, 1, Border::Wrap, false);
         });
     }

@@ -185,6 +185,10 @@ fn a_diverging_training_rolls_back_says_so_and_fails_cleanly() {
 }
 
 fn headless_lab(data: &Path) -> App {
+    headless_lab_on(data, BackendChoice::Cpu)
+}
+
+fn headless_lab_on(data: &Path, backend: BackendChoice) -> App {
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, bevy::input::InputPlugin, StatesPlugin));
     app.init_state::<Scene>();
@@ -194,11 +198,7 @@ fn headless_lab(data: &Path) -> App {
     opts.captures_dir = data.to_path_buf();
     opts.data_dir = data.to_path_buf();
     app.insert_resource(opts);
-    app.insert_resource(LabOptions {
-        data_dir: data.to_path_buf(),
-        backend: BackendChoice::Cpu,
-        defaults: tiny(20, 5),
-    });
+    app.insert_resource(LabOptions { data_dir: data.to_path_buf(), backend, defaults: tiny(20, 5) });
     app.insert_resource(BackendDevice::<Cpu>(dev()));
     app.init_resource::<CaptureRequests>();
     app.init_resource::<UiFocus>().init_resource::<Notices>();
@@ -336,4 +336,46 @@ fn an_unreadable_checkpoint_is_reported_and_left_alone() {
     let said: Vec<String> = lab.poll().into_iter().map(|e| format!("{e:?}")).collect();
     assert!(said.iter().any(|m| m.contains("skipped unreadable training") && m.contains("broken-1.ckpt")), "{said:?}");
     assert!(bad.exists(), "nothing is deleted");
+}
+
+/// With `auto`, the lab measures the draft on the CPU and on every adapter (the GPUs on a thread
+/// of their own), trains on the fastest unless the user picks another path, and the training
+/// takes the path picked.
+#[test]
+fn the_lab_measures_every_path_and_trains_where_the_user_picks() {
+    let data = tmpdir("lab-paths");
+    let good = disc_png(&data, "good.png");
+    let mut app = headless_lab_on(&data, BackendChoice::Auto);
+    app.update();
+    drop_file(&mut app, &good);
+    let started = std::time::Instant::now();
+    while !app.world().resource::<LabState>().estimate.as_ref().is_some_and(|(_, e)| e.done()) {
+        assert!(started.elapsed().as_secs() < 300, "the GPUs were measured within 5 minutes");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        app.update();
+    }
+    let st = app.world().resource::<LabState>();
+    let all = st.estimate.as_ref().unwrap().1.all();
+    assert_eq!(all.len(), 1 + morphogen::backend::probe_gpus().len(), "{all:?}");
+    assert_eq!(all[0].on, Resolved::Cpu);
+    let measured: Vec<(f64, Resolved)> =
+        all.iter().filter_map(|m| m.secs.clone().ok().map(|s| (s, m.on.clone()))).collect();
+    let fastest = measured.iter().min_by(|a, b| a.0.total_cmp(&b.0)).map(|(_, on)| on.clone());
+    assert_eq!(Some(st.draft_path()), fastest, "{all:?}");
+    let est = st.estimate_total().expect("the fastest path's estimate");
+    assert!(est.secs_per_iteration > 0.0);
+
+    // The user picks the slowest path measured: the training is queued there.
+    let measured: Vec<(f64, Resolved)> =
+        all.iter().filter_map(|m| m.secs.clone().ok().map(|s| (s, m.on.clone()))).collect();
+    let slowest = measured.iter().max_by(|a, b| a.0.total_cmp(&b.0)).unwrap().1.clone();
+    let id = app.world_mut().resource_scope(|world, mut st: Mut<LabState>| {
+        st.path_pick = Some(slowest.clone());
+        assert_eq!(st.draft_path(), slowest);
+        st.train(world.resource::<Library>()).expect("queued")
+    });
+    let mut st = app.world_mut().resource_mut::<LabState>();
+    assert_eq!(st.lab.job(id).unwrap().on, Some(slowest));
+    // Not trained here: the CPU lab tests train; this one is about where.
+    st.lab.stop(id, Stop::Checkpoint);
 }

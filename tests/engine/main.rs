@@ -26,6 +26,7 @@ mod shaders;
 mod target;
 mod texture;
 mod training;
+mod tune;
 mod web;
 mod world;
 

@@ -3,7 +3,7 @@
 //! checked here, on naga alone, with or without a GPU.
 
 use burn_wgpu::KernelSource;
-use morphogen::kernels::fused::TrainKernel;
+use morphogen::kernels::fused::{GemmBlock, TrainKernel, Wgrad};
 use morphogen::kernels::lanes::{self, Spread};
 use morphogen::kernels::step::StepKernel;
 use morphogen::world::gpu::WorldKernel;
@@ -22,6 +22,8 @@ fn every_kernel_parses_and_validates() {
     let world = [WorldKernel::Edit, WorldKernel::Pack].map(|k| (format!("{k:?}"), k.source()));
     let step = StepKernel::ALL.map(|k| (format!("step {k:?}"), k.source()));
     let train = TrainKernel::ALL.map(|k| (format!("train {k:?}"), k.source()));
+    // The weight-gradient product in every block `kernels::tune` times.
+    let wgrad = GemmBlock::ALL.map(|block| (format!("Wgrad {block:?}"), Wgrad { block }.source()));
     // The step kernels as built for every other lane count a cell.
     let spread = lanes::ALLOWED.into_iter().flat_map(|n| {
         [
@@ -33,6 +35,7 @@ fn every_kernel_parses_and_validates() {
         .into_iter()
         .chain(step)
         .chain(train)
+        .chain(wgrad)
         .chain(spread)
         .filter_map(|(name, src)| check(&name, src.complete()).err())
         .collect();

@@ -171,28 +171,38 @@ fn advanced_settings(ui: &mut egui::Ui, cfg: &mut TrainConfig) -> bool {
     changed
 }
 
-/// How long the training will take here, from a measurement of this machine just now.
-fn estimate_line(ui: &mut egui::Ui, state: &LabState) {
-    match (state.lab.backend(), state.estimate_total()) {
-        (Resolved::Cpu, Some(e)) => {
-            ui.label(format!(
-                "on this CPU: about {} ({:.2} s per iteration, measured just now); up to twice that while the game draws on the same cores",
-                hms(e.total_secs),
-                e.secs_per_iteration
-            ));
+/// How long the training will take on each path here, measured just now; the one it will take
+/// is picked (the fastest, unless the user picks another).
+fn estimate_line(ui: &mut egui::Ui, state: &mut LabState) {
+    let Some((_, paths)) = &state.estimate else { return };
+    let (all, done) = (paths.all(), paths.done());
+    let iterations = state.draft.as_ref().map_or(0.0, |d| d.cfg.iterations as f64);
+    let taken = state.draft_path();
+    let mut pick = None;
+    for m in &all {
+        let line = match &m.secs {
+            Ok(s) => format!(
+                "on {}: about {} ({:.2} it/s, measured just now)",
+                m.on.describe(),
+                hms(s * iterations),
+                1.0 / s.max(1e-9)
+            ),
+            Err(e) => format!("on {}: not measured ({e})", m.on.describe()),
+        };
+        if ui.radio(m.on == taken, line).clicked() && m.secs.is_ok() {
+            pick = Some(m.on.clone());
         }
-        (Resolved::Gpu(g), Some(e)) if e.secs_per_iteration.is_finite() => {
-            ui.label(format!(
-                "on {}: about {} ({:.3} s per iteration, measured just now)",
-                g.name,
-                hms(e.total_secs),
-                e.secs_per_iteration
-            ));
-        }
-        (Resolved::Gpu(g), _) => {
-            ui.label(format!("trains on {}; speed and ETA once it runs", g.name));
-        }
-        _ => {}
+    }
+    if !done {
+        ui.label("measuring the GPUs...");
+        // Their figures come from another thread: look again next frame.
+        ui.ctx().request_repaint();
+    }
+    if all.iter().any(|m| m.on == Resolved::Cpu) {
+        ui.small("the CPU's figure may halve while the game draws on the same cores");
+    }
+    if pick.is_some() {
+        state.path_pick = pick;
     }
 }
 

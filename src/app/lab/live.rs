@@ -37,7 +37,7 @@ pub(super) fn centre<B: RuleBackend>(
         live.it_per_s,
         elapsed,
         eta,
-        state.lab.backend().describe()
+        job.on.as_ref().unwrap_or(state.lab.backend()).describe()
     ));
     if let Some(c) = live.last_checkpoint {
         ui.small(format!("last checkpoint at iteration {c}"));

@@ -20,7 +20,8 @@ use super::Scene;
 use super::library::{Library, load_entry};
 use super::shell::Notices;
 use crate::backend::{BackendChoice, Resolved, resolve};
-use crate::lab::estimate::{self, Estimate};
+use crate::lab::estimate::Estimate;
+use crate::lab::paths::PathEstimates;
 use crate::lab::{Draft, Lab, LabEvent};
 use crate::rule::RuleBackend;
 use crate::train::TrainConfig;
@@ -30,8 +31,12 @@ use crate::train::TrainConfig;
 pub struct LabState {
     pub lab: Lab,
     pub draft: Option<Draft>,
-    /// Time estimate for the draft (CPU or GPU, as the lab trains), and the settings it was made for.
-    pub estimate: Option<(EstimateKey, Estimate)>,
+    /// Each path's time estimate for the draft, and the settings it was made for.
+    pub estimate: Option<(EstimateKey, PathEstimates)>,
+    /// The path the user picked for the draft; none: the fastest measured.
+    pub path_pick: Option<Resolved>,
+    /// Whether the lab chooses the path (`--backend auto`), else it trains where it was told.
+    pub auto: bool,
     /// The training the centre of the lab shows (default: the running one).
     pub shown: Option<u64>,
     pub picker: picker::Picker,
@@ -72,12 +77,13 @@ impl LabState {
             k += 1;
         }
         let id = self.lab.enqueue(&name, d.cfg.clone(), target)?;
+        self.lab.train_on(id, self.draft_path());
         self.shown = Some(id);
         Ok(id)
     }
 
-    /// Brings the estimate up to date with the draft (a few milliseconds of measuring, only
-    /// when the grid, batch or step counts changed).
+    /// Brings the estimates up to date with the draft (a few milliseconds of measuring on the
+    /// CPU, the GPUs on a thread; only when the grid, batch or step counts changed).
     pub fn refresh_estimate(&mut self) {
         let Some(d) = &self.draft else { return };
         let Ok(t) = &d.prepared else {
@@ -86,30 +92,25 @@ impl LabState {
         };
         let key =
             EstimateKey { dims: (t.height, t.width), batch: d.cfg.batch, steps: (d.cfg.min_steps, d.cfg.max_steps) };
-        match &self.estimate {
-            Some((k, _)) if *k == key => {}
-            _ => {
-                self.estimate = match self.lab.backend() {
-                    Resolved::Cpu => Some((key, estimate::cpu(t, &d.cfg))),
-                    // A software renderer would take seconds of the frame to measure; the
-                    // estimate is for hardware GPUs.
-                    Resolved::Gpu(g) if g.software => None,
-                    // Not measured again every frame when it fails: "--" until the draft changes.
-                    Resolved::Gpu(_) => Some((
-                        key,
-                        estimate::gpu(t, &d.cfg)
-                            .unwrap_or(Estimate { secs_per_iteration: f64::NAN, total_secs: f64::NAN }),
-                    )),
-                }
-            }
+        if !matches!(&self.estimate, Some((k, _)) if *k == key) {
+            let paths = if self.auto { crate::backend::paths() } else { vec![self.lab.backend().clone()] };
+            self.estimate = Some((key, PathEstimates::measure(paths, t, &d.cfg)));
         }
     }
 
-    /// The estimate for the draft's current iteration count.
+    /// Where the draft would train: the path picked, else the fastest measured, else the lab's.
+    pub fn draft_path(&self) -> Resolved {
+        let fastest = || self.estimate.as_ref().and_then(|(_, e)| e.fastest()).map(|(on, _)| on);
+        self.path_pick.clone().or_else(fastest).unwrap_or_else(|| self.lab.backend().clone())
+    }
+
+    /// The estimate on the draft's path for its current iteration count.
     pub fn estimate_total(&self) -> Option<Estimate> {
+        let on = self.draft_path();
         let (_, e) = self.estimate.as_ref()?;
+        let secs = e.all().into_iter().find(|m| m.on == on)?.secs.ok()?;
         let iters = self.draft.as_ref()?.cfg.iterations as f64;
-        Some(Estimate { secs_per_iteration: e.secs_per_iteration, total_secs: e.secs_per_iteration * iters })
+        Some(Estimate { secs_per_iteration: secs, total_secs: secs * iters })
     }
 }
 
@@ -145,7 +146,15 @@ fn open_lab(mut commands: Commands, opts: Res<LabOptions>, mut notices: ResMut<N
     if !lab.unfinished.is_empty() {
         notices.say(format!("{} unfinished training(s) in the lab: resume them there", lab.unfinished.len()));
     }
-    commands.insert_resource(LabState { lab, draft: None, estimate: None, shown: None, picker: picker::Picker::new() });
+    commands.insert_resource(LabState {
+        lab,
+        draft: None,
+        estimate: None,
+        path_pick: None,
+        auto: opts.backend == BackendChoice::Auto,
+        shown: None,
+        picker: picker::Picker::new(),
+    });
 }
 
 fn take_image_drops(
