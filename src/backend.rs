@@ -144,28 +144,48 @@ pub fn fastest(
 
 /// [`resolve`], except that `auto` runs `measure` (seconds an iteration of the job) on every path
 /// ([`paths`]) and takes the fastest, saying what each measured. `measure` gets the GPU's device
-/// with each adapter (`gpu_device::on_adapter`), and the jobs later share the one taken.
+/// with each adapter (`gpu_device::on_adapter`), and the jobs later share the one taken. What it
+/// measured for a job of this shape (`job`) is kept with the kernels' tuning (`kernels::tune`,
+/// `MORPHOGEN_TUNE=redo` measures again), so the next one starts at once; the last value says
+/// whether the figures are those kept.
 pub fn resolve_measured(
     choice: BackendChoice,
+    job: &str,
     mut measure: impl FnMut(&Resolved) -> Result<f64, String>,
-) -> Result<(Resolved, Vec<Measured>), String> {
+) -> Result<(Resolved, Vec<Measured>, bool), String> {
     if choice != BackendChoice::Auto {
-        return Ok((resolve(choice)?, Vec::new()));
+        return Ok((resolve(choice)?, Vec::new(), false));
     }
-    let (on, all) = fastest(paths(), &mut measure);
+    let paths = paths();
+    let names: Vec<String> = paths.iter().map(Resolved::describe).collect();
+    let kept = crate::kernels::tune::remembered(job, &names);
+    let remembered = kept.is_some();
+    let (on, all) = match kept {
+        Some(secs) => {
+            fastest(paths, |p| Ok(names.iter().position(|n| *n == p.describe()).map_or(f64::NAN, |i| secs[i])))
+        }
+        None => {
+            let (on, all) = fastest(paths, &mut measure);
+            let rates = all.iter().filter_map(|m| m.secs.as_ref().ok().map(|s| (m.on.describe(), *s))).collect();
+            crate::kernels::tune::remember(job, rates);
+            (on, all)
+        }
+    };
     match on {
         Resolved::Gpu(g) => {
             crate::gpu_device::choose(g.index);
-            Ok((gpu_opened(g)?, all))
+            Ok((gpu_opened(g)?, all, remembered))
         }
-        Resolved::Cpu => Ok((Resolved::Cpu, all)),
+        Resolved::Cpu => Ok((Resolved::Cpu, all, remembered)),
     }
 }
 
-/// The line `auto` prints: what each path measured and which it took.
-pub fn said(on: &Resolved, all: &[Measured]) -> String {
+/// The line `auto` prints: what each path measured (now, or earlier when `remembered`) and which
+/// it took.
+pub fn said(on: &Resolved, all: &[Measured], remembered: bool) -> String {
     let each: Vec<String> = all.iter().map(|m| m.to_string()).collect();
-    format!("auto measured {}; took the {}", each.join(", "), on.label())
+    let when = if remembered { " (earlier, as kept in tune.ron; MORPHOGEN_TUNE=redo measures again)" } else { "" };
+    format!("auto measured {}{when}; took the {}", each.join(", "), on.label())
 }
 
 /// The GPU, once its device is open: a device that cannot be had is said here, before any job.

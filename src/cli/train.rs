@@ -83,19 +83,24 @@ pub(super) enum Start {
 impl Start {
     /// Seconds an iteration of this training on `on`, measured now (what `auto` weighs).
     pub(super) fn measure(&self, on: &Resolved) -> Result<f64, String> {
-        let (cfg, target) = match self {
+        let (cfg, target) = self.job();
+        estimate::per_iteration(on, target, cfg)
+    }
+
+    fn job(&self) -> (&TrainConfig, &Target) {
+        match self {
             Start::Fresh { cfg, target, .. } => (cfg, target),
             Start::Resume(ck) => (&ck.config, &ck.target),
-        };
-        estimate::per_iteration(on, target, cfg)
+        }
     }
 }
 
 /// The path a training takes: `auto` measures this training on every path and says what it took.
 pub(super) fn resolve_for(choice: BackendChoice, start: &Start) -> Result<Resolved, String> {
-    let (on, measured) = resolve_measured(choice, |p| start.measure(p))?;
+    let (cfg, target) = start.job();
+    let (on, measured, remembered) = resolve_measured(choice, &estimate::job_key(target, cfg), |p| start.measure(p))?;
     if !measured.is_empty() {
-        eprintln!("{}", said(&on, &measured));
+        eprintln!("{}", said(&on, &measured, remembered));
     }
     Ok(on)
 }

@@ -189,6 +189,10 @@ pub fn pick(variants: &[Variant], mut time: impl FnMut(Variant) -> Option<Durati
 pub struct Cache {
     pub build: String,
     pub adapters: BTreeMap<String, BTreeMap<String, Choice>>,
+    /// What `auto` measured for a training of each shape (`lab::estimate::job_key`): seconds an
+    /// iteration on each path by its name, so that the next training of that shape starts at once.
+    #[serde(default)]
+    pub auto: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
 /// The build a cache must come from to be read.
@@ -198,7 +202,7 @@ impl Cache {
     /// The cache at `path`: empty when there is none; one that cannot be read, or that another
     /// build wrote, is renamed aside (`tune.set-aside-PID-N.ron`) and the message says so.
     pub fn load(path: &Path) -> (Cache, Option<String>) {
-        let fresh = Cache { build: BUILD.into(), adapters: BTreeMap::new() };
+        let fresh = Cache { build: BUILD.into(), ..Default::default() };
         if !fsio::exists(path) {
             return (fresh, None);
         }
@@ -307,6 +311,30 @@ impl Tuner {
         Some(chosen.variant)
     }
 
+    /// What `auto` measured earlier for `job` on each of `paths`, when it holds a figure for every
+    /// one of them (and the mode neither measures again nor keeps nothing).
+    pub fn rates(&mut self, job: &str, paths: &[String]) -> Option<Vec<f64>> {
+        if matches!(self.mode, Mode::Redo | Mode::Off) {
+            return None;
+        }
+        let kept = self.cache().auto.get(job)?;
+        paths.iter().map(|p| kept.get(p).copied()).collect()
+    }
+
+    /// Keeps what `auto` measured for `job` (a path not measured is left out, to be measured next
+    /// time); nothing is kept with the mode `off`.
+    pub fn keep_rates(&mut self, job: &str, rates: Vec<(String, f64)>) {
+        if self.mode == Mode::Off {
+            return;
+        }
+        self.cache().auto.insert(job.to_string(), rates.into_iter().collect());
+        if let Some(p) = self.path.clone()
+            && let Err(e) = self.cache().save(&p)
+        {
+            self.said.push(format!("the measure is not kept: {e}"));
+        }
+    }
+
     /// What it holds for `adapter`, by class.
     pub fn kept(&mut self, adapter: &str) -> BTreeMap<String, Choice> {
         self.cache().adapters.get(adapter).cloned().unwrap_or_default()
@@ -368,6 +396,19 @@ pub fn variant(
     let v = tuned.unwrap_or(default);
     note_use(device, class.family, v);
     v
+}
+
+/// [`Tuner::rates`] on this thread's tuner or the process's.
+pub fn remembered(job: &str, paths: &[String]) -> Option<Vec<f64>> {
+    with_tuner(|t| t.rates(job, paths))
+}
+
+/// [`Tuner::keep_rates`] on this thread's tuner or the process's.
+pub fn remember(job: &str, rates: Vec<(String, f64)>) {
+    with_tuner(|t| {
+        t.keep_rates(job, rates);
+        t.said.drain(..).for_each(|s| eprintln!("morphogen: {s}"));
+    })
 }
 
 /// Runs `f` on this thread's [`scoped`] tuner, else on the process's.

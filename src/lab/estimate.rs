@@ -103,6 +103,20 @@ pub fn gpu_on(
     Ok(scale(best / GPU_PROBE_STEPS as f64, cfg, GPU_OVERHEAD))
 }
 
+/// What an iteration's cost depends on, as a key (`auto` keeps what it measured by it).
+pub fn job_key(target: &Target, cfg: &TrainConfig) -> String {
+    format!(
+        "{} {}x{}, batch {}, {}-{} steps, {:?}",
+        cfg.mode.name(),
+        target.width,
+        target.height,
+        cfg.batch,
+        cfg.min_steps,
+        cfg.max_steps,
+        cfg.spec()
+    )
+}
+
 /// Seconds an iteration of this training on `on`, measured now: what `auto` weighs
 /// (`backend::resolve_measured`) and the lab shows for each path.
 pub fn per_iteration(on: &crate::backend::Resolved, target: &Target, cfg: &TrainConfig) -> Result<f64, String> {

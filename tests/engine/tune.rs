@@ -144,9 +144,44 @@ fn auto_takes_the_path_that_measured_fastest() {
     // One that cannot be measured is passed over and said; none measured: the CPU.
     let (on, all) = fastest(paths(), secs(0.2, Err("no device".into()), 0.9));
     assert_eq!(on, Resolved::Cpu);
-    let said = morphogen::backend::said(&on, &all);
+    let said = morphogen::backend::said(&on, &all, false);
     assert!(said.contains("not measured (no device)") && said.contains("took the cpu"), "{said}");
     assert_eq!(fastest(paths(), |_| Err("x".to_string())).0, Resolved::Cpu);
+}
+
+/// What `auto` measured for a training's shape is kept, so the next one starts at once; `redo`
+/// measures again.
+#[test]
+fn auto_keeps_what_it_measured_for_the_next_training_of_that_shape() {
+    use morphogen::backend::{BackendChoice, resolve_measured};
+    let dir = tmpdir("tune-rates");
+    let path = dir.join("tune.ron");
+    let calls = Cell::new(0);
+    // The CPU measures fastest, so no GPU is opened whatever the machine has.
+    let measure = |p: &Resolved| {
+        calls.set(calls.get() + 1);
+        Ok(if *p == Resolved::Cpu { 0.1 } else { 0.4 })
+    };
+    let paths = morphogen::backend::paths().len();
+    let run = |mode: Mode, job: &str| {
+        tune::scoped(Tuner::new(Some(path.clone()), mode), || resolve_measured(BackendChoice::Auto, job, measure)).0
+    };
+    let (on, all, remembered) = run(Mode::On, "grow 40x40").unwrap();
+    assert_eq!((on, all.len(), remembered, calls.get()), (Resolved::Cpu, paths, false, paths));
+    let (on, all, remembered) = run(Mode::On, "grow 40x40").unwrap();
+    assert_eq!((on, remembered, calls.get()), (Resolved::Cpu, true, paths), "nothing measured again");
+    assert_eq!(all[0].secs, Ok(0.1));
+    let said = morphogen::backend::said(&all[0].on, &all, remembered);
+    assert!(said.contains("earlier") && said.contains("10.00 it/s"), "{said}");
+    // Another shape, or `redo`, measures.
+    run(Mode::On, "grow 72x72").unwrap();
+    assert_eq!(calls.get(), 2 * paths);
+    let (_, _, remembered) = run(Mode::Redo, "grow 40x40").unwrap();
+    assert!(!remembered && calls.get() == 3 * paths);
+    // A choice made outright is not measured.
+    let (on, all, _) =
+        tune::scoped(Tuner::new(None, Mode::On), || resolve_measured(BackendChoice::Cpu, "y", measure)).0.unwrap();
+    assert!(on == Resolved::Cpu && all.is_empty());
 }
 
 /// The real timer on the tests' adapter (lavapipe in CI), forced on (a software adapter is not

@@ -18,15 +18,16 @@ note() { echo "{\"note\": \"$*\"}" | tee -a "$out"; }
 has() { [[ " $parts " == *" $1 "* ]]; }
 note "$(nvidia-smi -L 2>/dev/null | head -1) / $(nproc) cores / $(date -u +%FT%TZ) / parts: $parts"
 if has gpu; then
-  "$bin" bench --backend gpu --json --sizes 72,256,1024,2048 --seconds 2 --world-species 1,4 \
-    --level-sides 256,1024 --train-iters 20 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
-  # The step kernels with each cell's network on fewer invocations (`kernels::lanes`; a hardware
-  # GPU's default is 4): which count a GPU should get, measured rather than reasoned.
-  for lanes in 1 2; do
-    note "MORPHOGEN_LANES=$lanes"
-    MORPHOGEN_LANES=$lanes "$bin" bench --backend gpu --json --sizes 1024 --seconds 2 --world-species 1 \
-      --level-sides --train-iters 10 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
-  done
+  # The kernels tuned on this GPU from nothing (`kernels::tune`): its choices are the "tuned" lines
+  # and the cache, kept beside OUT (tune.ron); every figure names the variants it ran.
+  export XDG_DATA_HOME=${XDG_DATA_HOME:-$(dirname "$out")/bench-data}
+  MORPHOGEN_TUNE=redo "$bin" bench --backend gpu --json --sizes 72,256,1024,2048 --seconds 2 --world-species 1,4 \
+    --level-sides 256,1024 --train-iters 20 --creatures 16 2>&1 \
+    | sed -n 's/^morphogen: \(tuned .*\)/{"note": "\1"}/p; t; /^{/p' | tee -a "$out"
+  # The same without tuning (4 lanes, the products' H200 blocks): what the tuning gained here.
+  note "MORPHOGEN_TUNE=off"
+  MORPHOGEN_TUNE=off "$bin" bench --backend gpu --json --sizes 1024 --seconds 2 --world-species 1 \
+    --level-sides --train-iters 10 --creatures 16 2>&1 | grep '^{' | tee -a "$out"
   # Where the GPU's time goes: each kernel timed on its own (slower than the run above; the
   # shares are the figure).
   "$bin" bench --backend gpu --json --kernel-times --sizes 1024 --seconds 1 --world-species 1 \
