@@ -81,142 +81,34 @@ pub fn rollout_grad(
     if n != b.samples() || [h, w] != [b.height, b.width] || c != b.spec.channels {
         return Err(format!("fused rollout: states {:?} do not match the batch", x0.dims()));
     }
-    let device = x0.device();
-    let cells = n * h * w;
-    let state_len = cells * STRIDE as usize;
     let x = padded(x0);
     fits(b, x.client.properties().memory.max_page_size)?;
     let wts = float(weights);
-    let client = x.client.clone();
-    let tiles = CubeCount::Static((w as u32).div_ceil(TILE), (h as u32).div_ceil(TILE), n as u32);
-    let tile_dim = |lanes| CubeDim { x: TILE, y: TILE, z: lanes };
-    let lin = CubeDim { x: 256, y: 1, z: 1 };
 
     // Forward: every step's state and kept-cell mask.
     let mut states: Vec<Handle> = vec![x.handle.clone()];
     let mut lives: Vec<Handle> = Vec::with_capacity(b.steps);
-    let post = client.empty(cells * 4);
+    let post = x.client.empty(n * h * w * 4);
     for t in 0..b.steps {
         let (out, life) = forward(&x, states[t].clone(), &wts, b, t, &post);
         states.push(out);
         lives.push(life);
     }
     let last = states[b.steps].clone();
-
-    // The loss and its gradient with respect to the final states.
-    let (mut g, losses) = match loss {
-        Loss::Rgba(target) => {
-            let tg = float(*target);
-            let g = client.empty(state_len * 4);
-            let lh = client.empty(n * 4);
-            let ph = bytes_handle(&x, &b.params(b.steps));
-            let bufs = vec![last.clone(), tg.handle.clone(), g.clone(), lh.clone(), ph];
-            launch(&x, TrainKernel::Loss, lin, CubeCount::Static(n as u32, 1, 1), bufs);
-            (g, Err(lh))
-        }
-        Loss::Host(f) => {
-            let fin = final_tensor(&x, last.clone(), [n, h, w, c]);
-            let (l, gh) = f(&to_host(&fin));
-            if gh.len() != n * h * w * c {
-                return Err("fused rollout: the loss's gradient does not match the states".into());
-            }
-            let gt = Tensor::<Wgpu, 4>::from_data(burn::tensor::TensorData::new(gh, [n, h, w, c]), &device);
-            (padded(gt).handle, Ok(l))
-        }
-    };
+    let (mut g, losses) = final_gradient(&x, last.clone(), b, loss)?;
 
     // Backward, step by step: through the network (rows for the weight gradients, the features'
     // gradient), the weight-gradient products, then through perception to the step before.
-    let s = b.spec;
-    let (h_col, gh_col, gd_col, row_width) = b.columns();
-    let rows = client.empty(b.rows() * row_width * 4);
-    let gf = client.empty(cells * MAX_F * 4);
-    let slices = b.slices();
-    // Rows per tile, and which cells ran, written by every step back before they are read.
-    let counts = client.empty(b.creatures * b.tiles_per_creature() * 4);
-    let ran = client.empty(cells * 4);
-    let m1 = s.features() + 4;
-    let m2 = s.hidden + 4;
-    let slots1 = client.empty(b.creatures * slices * m1 * s.hidden * 4);
-    let slots2 = client.empty(b.creatures * slices * m2 * s.channels * 4);
-    let gemm = |accumulate: bool, m: usize, nn: usize, a_col: usize, b_col: usize| GemmHeader {
-        m: m as u32,
-        n: nn as u32,
-        a_col: a_col as u32,
-        b_col: b_col as u32,
-        row_width: row_width as u32,
-        tiles_per_creature: b.tiles_per_creature() as u32,
-        slices: slices as u32,
-        slice_tiles: SLICE_TILES as u32,
-        tile_rows: TILE_ROWS as u32,
-        accumulate: accumulate as u32,
-        ..Default::default()
-    };
+    let back = Backward::new(&x, b);
     for t in (0..b.steps).rev() {
         let ph = bytes_handle(&x, &b.params(t));
-        let bufs = vec![
-            states[t].clone(),
-            lives[t].clone(),
-            g.clone(),
-            gf.clone(),
-            rows.clone(),
-            wts.handle.clone(),
-            ph.clone(),
-            counts.clone(),
-            ran.clone(),
-        ];
-        // The step back reads the states, the kept cells, the gradient and the weights and writes
-        // the rest whole, so a timed run of each variant before the real one changes nothing.
-        let class = Class::of(Family::Back, w, h, n);
-        let default = Variant::Lanes(lanes::of(&device));
-        let lanes = tune::variant(&device, class, sources()[0], default, |v| {
-            let kernel = Spread { kernel: TrainKernel::Back, lanes: v.lanes() };
-            time_alone(&x, kernel, tile_dim(v.lanes()), tiles.clone(), bufs.clone())
-        })
-        .lanes();
-        launch(&x, Spread { kernel: TrainKernel::Back, lanes }, tile_dim(lanes), tiles.clone(), bufs);
-        let acc = t + 1 < b.steps;
-        for (family, head, slots, block) in [
-            (Family::WgradIn, gemm(acc, m1, s.hidden, 0, gh_col), &slots1, GemmBlock::WIDE),
-            (Family::WgradOut, gemm(acc, m2, s.channels, h_col, gd_col), &slots2, GemmBlock::TALL),
-        ] {
-            let count = |g: GemmBlock| CubeCount::Static(g.blocks(head.m, head.n), slices as u32, b.creatures as u32);
-            let hh = bytes_handle(&x, bytemuck::bytes_of(&head));
-            // The product adds into its slots from the second step back on, so its timed runs
-            // write (not add) into slots of their own.
-            let mut scratch = None;
-            let class = Class::of(family, w, h, n);
-            let block = tune::variant(&device, class, sources()[1], Variant::Block(block), |v| {
-                let into = scratch.get_or_insert_with(|| client.empty(slots.size() as usize)).clone();
-                let head = GemmHeader { accumulate: 0, ..head };
-                let bufs = vec![rows.clone(), into, bytes_handle(&x, bytemuck::bytes_of(&head)), counts.clone()];
-                time_alone(&x, Wgrad { block: v.block() }, CubeDim { x: 16, y: 16, z: 1 }, count(v.block()), bufs)
-            })
-            .block();
-            let bufs = vec![rows.clone(), slots.clone(), hh, counts.clone()];
-            launch(&x, Wgrad { block }, CubeDim { x: 16, y: 16, z: 1 }, count(block), bufs);
-        }
+        back.through_network(&x, [&states[t], &lives[t], &g], &wts, &ph);
+        back.weight_gradients(&x, b, t + 1 < b.steps);
         if t > 0 {
-            let next = client.empty(state_len * 4);
-            let bufs = vec![lives[t].clone(), g.clone(), gf.clone(), next.clone(), ph, ran.clone()];
-            launch(&x, TrainKernel::Gather, lin, linear_count(cells, 256), bufs);
-            g = next;
+            g = back.through_perception(&x, &lives[t], &g, ph);
         }
     }
-
-    let total = b.creatures * s.param_count();
-    let grads = client.empty(total * 4);
-    let rh = ReduceHeader {
-        params: s.param_count() as u32,
-        creatures: b.creatures as u32,
-        features: s.features() as u32,
-        hidden: s.hidden as u32,
-        channels: s.channels as u32,
-        slices: slices as u32,
-        ..Default::default()
-    };
-    let rhh = bytes_handle(&x, bytemuck::bytes_of(&rh));
-    launch(&x, TrainKernel::Reduce, lin, linear_count(total, 256), vec![slots1, slots2, grads.clone(), rhh]);
+    let grads = back.reduce(&x, b);
 
     let loss = match losses {
         Ok(l) => l,
@@ -225,7 +117,180 @@ pub fn rollout_grad(
             shares.chunks(b.per_creature).map(|c| c.iter().sum()).collect()
         }
     };
+    let total = b.creatures * b.spec.param_count();
     Ok(Outcome { loss, grads: wrap_float(&x, grads, total), final_state: final_tensor(&x, last, [n, h, w, c]) })
+}
+
+/// The loss's gradient with respect to the final states `last`, and each creature's loss: on the
+/// host already (a host loss), or a buffer of each sample's share (the paper's, on the GPU).
+fn final_gradient(
+    x: &Ct,
+    last: Handle,
+    b: &Batch,
+    loss: Loss<'_>,
+) -> Result<(Handle, Result<Vec<f32>, Handle>), String> {
+    let (n, h, w, c) = (b.samples(), b.height, b.width, b.spec.channels);
+    match loss {
+        Loss::Rgba(target) => {
+            let tg = float(*target);
+            let g = x.client.empty(n * h * w * STRIDE as usize * 4);
+            let lh = x.client.empty(n * 4);
+            let ph = bytes_handle(x, &b.params(b.steps));
+            let bufs = vec![last, tg.handle.clone(), g.clone(), lh.clone(), ph];
+            launch(x, TrainKernel::Loss, LINEAR, CubeCount::Static(n as u32, 1, 1), bufs);
+            Ok((g, Err(lh)))
+        }
+        Loss::Host(f) => {
+            let fin = final_tensor(x, last, [n, h, w, c]);
+            let (l, gh) = f(&to_host(&fin));
+            if gh.len() != n * h * w * c {
+                return Err("fused rollout: the loss's gradient does not match the states".into());
+            }
+            let data = burn::tensor::TensorData::new(gh, [n, h, w, c]);
+            Ok((padded(Tensor::<Wgpu, 4>::from_data(data, &x.device)).handle, Ok(l)))
+        }
+    }
+}
+
+/// The linear kernels' workgroup.
+const LINEAR: CubeDim = CubeDim { x: 256, y: 1, z: 1 };
+/// The weight-gradient products' workgroup.
+const GEMM: CubeDim = CubeDim { x: 16, y: 16, z: 1 };
+
+/// The buffers of the backward pass, reused by every step back.
+struct Backward {
+    /// A packed row per cell that ran (`train_back`), for the weight-gradient products.
+    rows: Handle,
+    /// The features' gradient of every cell.
+    gf: Handle,
+    /// Rows per tile, and which cells ran, written by every step back before they are read.
+    counts: Handle,
+    ran: Handle,
+    /// Each product's per-slice slots (`train_wgrad`), summed at the end (`train_reduce`).
+    slots: [Handle; 2],
+    /// Each product's header without its `accumulate`, its shape class and its untuned block.
+    products: [(GemmHeader, Class, GemmBlock); 2],
+    /// The step back's workgroups (a tile of a sample each) and its shape class.
+    tiles: CubeCount,
+    back: Class,
+    cells: usize,
+}
+
+impl Backward {
+    fn new(x: &Ct, b: &Batch) -> Backward {
+        let (s, client, cells) = (b.spec, &x.client, b.samples() * b.cells());
+        let (h_col, gh_col, gd_col, row_width) = b.columns();
+        let slices = b.slices();
+        let (m1, m2) = (s.features() + 4, s.hidden + 4);
+        let class = |family| Class::of(family, b.width, b.height, b.samples());
+        let gemm = |m: usize, n: usize, a_col: usize, b_col: usize| GemmHeader {
+            m: m as u32,
+            n: n as u32,
+            a_col: a_col as u32,
+            b_col: b_col as u32,
+            row_width: row_width as u32,
+            tiles_per_creature: b.tiles_per_creature() as u32,
+            slices: slices as u32,
+            slice_tiles: SLICE_TILES as u32,
+            tile_rows: TILE_ROWS as u32,
+            ..Default::default()
+        };
+        Backward {
+            rows: client.empty(b.rows() * row_width * 4),
+            gf: client.empty(cells * MAX_F * 4),
+            counts: client.empty(b.creatures * b.tiles_per_creature() * 4),
+            ran: client.empty(cells * 4),
+            slots: [
+                client.empty(b.creatures * slices * m1 * s.hidden * 4),
+                client.empty(b.creatures * slices * m2 * s.channels * 4),
+            ],
+            products: [
+                (gemm(m1, s.hidden, 0, gh_col), class(Family::WgradIn), GemmBlock::WIDE),
+                (gemm(m2, s.channels, h_col, gd_col), class(Family::WgradOut), GemmBlock::TALL),
+            ],
+            tiles: CubeCount::Static(
+                (b.width as u32).div_ceil(TILE),
+                (b.height as u32).div_ceil(TILE),
+                b.samples() as u32,
+            ),
+            back: class(Family::Back),
+            cells,
+        }
+    }
+
+    /// One step back through the network, from the step's `[state, kept cells, gradient]`: the
+    /// rows and the features' gradient. The kernel reads those three and the weights and writes
+    /// the rest whole, so a timed run of each variant before the real one changes nothing.
+    fn through_network(&self, x: &Ct, [state, life, g]: [&Handle; 3], wts: &Ct, ph: &Handle) {
+        let bufs = vec![
+            state.clone(),
+            life.clone(),
+            g.clone(),
+            self.gf.clone(),
+            self.rows.clone(),
+            wts.handle.clone(),
+            ph.clone(),
+            self.counts.clone(),
+            self.ran.clone(),
+        ];
+        let dim = |lanes| CubeDim { x: TILE, y: TILE, z: lanes };
+        let default = Variant::Lanes(lanes::of(&x.device));
+        let lanes = tune::variant(&x.device, self.back, sources()[0], default, |v| {
+            let kernel = Spread { kernel: TrainKernel::Back, lanes: v.lanes() };
+            time_alone(x, kernel, dim(v.lanes()), self.tiles.clone(), bufs.clone())
+        })
+        .lanes();
+        launch(x, Spread { kernel: TrainKernel::Back, lanes }, dim(lanes), self.tiles.clone(), bufs);
+    }
+
+    /// The two weight-gradient products of a step back into their slots, added to what the later
+    /// steps left there when `accumulate`. A product's timed runs write (not add) into slots of
+    /// their own.
+    fn weight_gradients(&self, x: &Ct, b: &Batch, accumulate: bool) {
+        for ((head, class, block), slots) in self.products.iter().zip(&self.slots) {
+            let count = |g: GemmBlock| CubeCount::Static(g.blocks(head.m, head.n), head.slices, b.creatures as u32);
+            let bufs = |into: Handle, head: GemmHeader| {
+                vec![self.rows.clone(), into, bytes_handle(x, bytemuck::bytes_of(&head)), self.counts.clone()]
+            };
+            let mut scratch = None;
+            let block = tune::variant(&x.device, *class, sources()[1], Variant::Block(*block), |v| {
+                let into = scratch.get_or_insert_with(|| x.client.empty(slots.size() as usize)).clone();
+                time_alone(x, Wgrad { block: v.block() }, GEMM, count(v.block()), bufs(into, *head))
+            })
+            .block();
+            let head = GemmHeader { accumulate: accumulate as u32, ..*head };
+            launch(x, Wgrad { block }, GEMM, count(block), bufs(slots.clone(), head));
+        }
+    }
+
+    /// Through perception to the step before: the gradient with respect to its states.
+    fn through_perception(&self, x: &Ct, life: &Handle, g: &Handle, ph: Handle) -> Handle {
+        let cells = self.cells;
+        let next = x.client.empty(cells * STRIDE as usize * 4);
+        let bufs = vec![life.clone(), g.clone(), self.gf.clone(), next.clone(), ph, self.ran.clone()];
+        launch(x, TrainKernel::Gather, LINEAR, linear_count(cells, 256), bufs);
+        next
+    }
+
+    /// The slots summed in a fixed order: every creature's gradient, flat.
+    fn reduce(self, x: &Ct, b: &Batch) -> Handle {
+        let s = b.spec;
+        let total = b.creatures * s.param_count();
+        let grads = x.client.empty(total * 4);
+        let rh = ReduceHeader {
+            params: s.param_count() as u32,
+            creatures: b.creatures as u32,
+            features: s.features() as u32,
+            hidden: s.hidden as u32,
+            channels: s.channels as u32,
+            slices: b.slices() as u32,
+            ..Default::default()
+        };
+        let rhh = bytes_handle(x, bytemuck::bytes_of(&rh));
+        let [s1, s2] = self.slots;
+        launch(x, TrainKernel::Reduce, LINEAR, linear_count(total, 256), vec![s1, s2, grads.clone(), rhh]);
+        grads
+    }
 }
 
 /// The sources of the step back and of the weight-gradient product, hashed once, for the tuning
