@@ -232,25 +232,10 @@ fn mouse<B: RuleBackend>(
         if focus.pointer {
             return;
         }
-        drag.start = Some(cell);
-        drag.last = Some(cell);
-        let (now, frame) = (web_time::Instant::now(), drag.frame);
-        let double = presses >= 2
-            || drag.last_click.is_some_and(|(t, f, at)| {
-                (now - t < DOUBLE_CLICK || f + 1 >= frame) && at.distance(cell) < DOUBLE_CLICK_CELLS
-            });
-        drag.last_click = if double { None } else { Some((now, frame, cell)) };
-        // With any tool but the seed (whose single click already plants).
-        if double && settings.tool != Tool::Seed {
-            match lib.selected {
-                Some(e) => {
-                    if let Err(msg) = plant(&mut sandbox, &lib, e, cell.x.floor() as i64, cell.y.floor() as i64) {
-                        notices.say(msg);
-                    }
-                }
-                None => notices.say("pick a creature in the library first"),
-            }
-            // The second press plants and does nothing else: an eraser would wipe the seed.
+        if pressed(&mut drag, presses, cell) && settings.tool != Tool::Seed {
+            // A double click plants with any tool but the seed (whose single click already
+            // plants), and does nothing else: an eraser would wipe the seed.
+            plant_at(&mut sandbox, &lib, cell, &mut notices, "pick a creature in the library first");
             drag.start = None;
             drag.last = None;
             return;
@@ -258,12 +243,65 @@ fn mouse<B: RuleBackend>(
     }
     let Some(start) = drag.start else { return };
     let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
-    let sb = &mut *sandbox;
+    let at = Pointer { start, cell, shift };
+    use_tool(&buttons, at, &settings, &mut drag, &mut sandbox, &lib, &mut notices);
+    if buttons.just_released(MouseButton::Left) || !buttons.pressed(MouseButton::Left) {
+        drag.start = None;
+        drag.last = None;
+    }
+}
+
+/// A press of the left button at `cell` (`presses` of them this frame) starts a drag; whether it
+/// made a double click.
+fn pressed(drag: &mut ToolDrag, presses: usize, cell: Vec2) -> bool {
+    drag.start = Some(cell);
+    drag.last = Some(cell);
+    let (now, frame) = (web_time::Instant::now(), drag.frame);
+    let double = presses >= 2
+        || drag.last_click.is_some_and(|(t, f, at)| {
+            (now - t < DOUBLE_CLICK || f + 1 >= frame) && at.distance(cell) < DOUBLE_CLICK_CELLS
+        });
+    drag.last_click = if double { None } else { Some((now, frame, cell)) };
+    double
+}
+
+/// Plants the selected creature at `cell`, or says why not (`none`: with nothing selected).
+fn plant_at<B: RuleBackend>(sb: &mut Sandbox<B>, lib: &Library, cell: Vec2, notices: &mut Notices, none: &str) {
+    match lib.selected {
+        Some(e) => {
+            if let Err(msg) = plant(sb, lib, e, cell.x.floor() as i64, cell.y.floor() as i64) {
+                notices.say(msg);
+            }
+        }
+        None => notices.say(none),
+    }
+}
+
+/// Where a drag is: where it started, the cell under the pointer now, and whether Shift is held.
+#[derive(Clone, Copy)]
+struct Pointer {
+    start: Vec2,
+    cell: Vec2,
+    shift: bool,
+}
+
+/// What the chosen tool does with the drag this frame.
+fn use_tool<B: RuleBackend>(
+    buttons: &ButtonInput<MouseButton>,
+    Pointer { start, cell, shift }: Pointer,
+    settings: &ToolSettings,
+    drag: &mut ToolDrag,
+    sb: &mut Sandbox<B>,
+    lib: &Library,
+    notices: &mut Notices,
+) {
+    let size = sb.world.size();
+    let held = buttons.pressed(MouseButton::Left) || buttons.just_released(MouseButton::Left);
     match settings.tool {
         Tool::Eraser | Tool::Wall => {
-            if buttons.pressed(MouseButton::Left) || buttons.just_released(MouseButton::Left) {
+            if held {
                 let from = drag.last.unwrap_or(cell);
-                sb.pending.extend(stroke(settings.tool, &settings, from, cell, shift, size));
+                sb.pending.extend(stroke(settings.tool, settings, from, cell, shift, size));
                 drag.last = Some(cell);
             }
         }
@@ -276,14 +314,8 @@ fn mouse<B: RuleBackend>(
         }
         Tool::Seed => {
             if buttons.just_pressed(MouseButton::Left) {
-                match lib.selected {
-                    Some(e) => {
-                        if let Err(msg) = plant(sb, &lib, e, cell.x.floor() as i64, cell.y.floor() as i64) {
-                            notices.say(msg);
-                        }
-                    }
-                    None => notices.say("pick a creature in the library first (or drop a creature file on the window)"),
-                }
+                let none = "pick a creature in the library first (or drop a creature file on the window)";
+                plant_at(sb, lib, cell, notices, none);
             }
         }
         Tool::Stamp => {
@@ -293,19 +325,12 @@ fn mouse<B: RuleBackend>(
             }
         }
         Tool::Graft => {
-            if (buttons.pressed(MouseButton::Left) || buttons.just_released(MouseButton::Left))
-                && let Some(e) = lib.selected
-            {
-                match species_for(sb, &lib, e) {
+            if held && let Some(e) = lib.selected {
+                match species_for(sb, lib, e) {
                     Ok(s) => {
                         let from = drag.last.unwrap_or(cell);
-                        let line = Shape::Line {
-                            x0: from.x,
-                            y0: from.y,
-                            x1: cell.x,
-                            y1: cell.y,
-                            width: 2.0 * settings.eraser_radius,
-                        };
+                        let width = 2.0 * settings.eraser_radius;
+                        let line = Shape::Line { x0: from.x, y0: from.y, x1: cell.x, y1: cell.y, width };
                         sb.pending.extend(cells_of(line, size, EditOp::Graft(s)));
                     }
                     Err(msg) => notices.say(msg),
@@ -325,9 +350,5 @@ fn mouse<B: RuleBackend>(
             }
             drag.last = Some(cell);
         }
-    }
-    if buttons.just_released(MouseButton::Left) || !buttons.pressed(MouseButton::Left) {
-        drag.start = None;
-        drag.last = None;
     }
 }
