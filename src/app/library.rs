@@ -140,12 +140,12 @@ pub fn species_for<B: RuleBackend>(sandbox: &mut Sandbox<B>, lib: &Library, entr
     let e = lib.entries.get(entry).ok_or("no such creature in the library")?;
     match sandbox.world.find_species(&e.name) {
         Some(s) => Ok(s),
-        None => sandbox.world.add_species(SpeciesRule {
+        None => Ok(sandbox.world.add_species(SpeciesRule {
             name: e.name.clone(),
             weights: e.weights.clone(),
             angle: e.angle,
             fire_rate: e.fire_rate,
-        }),
+        })?),
     }
 }
 

@@ -98,7 +98,7 @@ pub fn grow_into<B: RuleBackend>(sandbox: &mut Sandbox<B>, lib: &Library, i: usi
             state[dst..dst + ch].copy_from_slice(&grown[src..src + ch]);
         }
     }
-    sandbox.world.set_state(state)
+    Ok(sandbox.world.set_state(state)?)
 }
 
 /// The first press on the world, turn of the wheel over it or key ends the hint.

@@ -225,7 +225,7 @@ fn species_list<B: RuleBackend>(ui: &mut egui::Ui, sandbox: &mut Sandbox<B>, lib
             let result = if sandbox.world.find_species(&e.name).is_some() {
                 Err(format!("{} already lives in the world as a species of its own", e.name))
             } else {
-                sandbox.world.set_rule(s, &e.name, &e.weights)
+                sandbox.world.set_rule(s, &e.name, &e.weights).map_err(String::from)
             };
             if let Err(m) = result {
                 notices.say(m);

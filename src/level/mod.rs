@@ -315,7 +315,7 @@ impl Level {
     }
 
     pub fn size(&self) -> Result<WorldSize, String> {
-        WorldSize::new(self.world.width, self.world.height, self.world.wrap)
+        Ok(WorldSize::new(self.world.width, self.world.height, self.world.wrap)?)
     }
 
     /// A creature file named in the level, relative to the level's folder. A level on disk may

@@ -8,6 +8,7 @@
 
 pub mod brush;
 pub mod census;
+pub mod error;
 pub mod frame;
 pub mod gpu;
 pub mod host;
@@ -17,6 +18,7 @@ use burn::tensor::{Tensor, TensorData};
 
 pub use brush::Shape;
 pub use census::{Census, Figures};
+pub use error::{RuleProblem, WorldError};
 pub use frame::{Frame, FrameBuffer};
 pub use params::{MAX_SIDE, MAX_SPECIES, Params, SpeciesRule, ViewMode, WorldSize};
 
@@ -112,38 +114,23 @@ impl<B: RuleBackend> World<B> {
     }
 
     /// Adds a species with an empty layer; returns its index.
-    pub fn add_species(&mut self, rule: SpeciesRule) -> Result<usize, String> {
+    pub fn add_species(&mut self, rule: SpeciesRule) -> Result<usize, WorldError> {
         if self.species.len() >= MAX_SPECIES {
-            return Err(format!("a world holds at most {MAX_SPECIES} species"));
+            return Err(WorldError::Full { max: MAX_SPECIES });
         }
-        rule.weights.validate().map_err(|e| format!("{}: {e}", rule.name))?;
+        let refused = |problem| WorldError::Rule { name: rule.name.clone(), problem };
+        rule.weights.validate().map_err(|e| refused(RuleProblem::Weights(e.to_string())))?;
         if !(0.0..=1.0).contains(&rule.fire_rate) || !rule.angle.is_finite() {
-            return Err(format!(
-                "{}: fire rate {} must be in [0, 1] and angle {} finite",
-                rule.name, rule.fire_rate, rule.angle
-            ));
+            return Err(refused(RuleProblem::FireOrAngle { fire_rate: rule.fire_rate, angle: rule.angle }));
         }
-        if !rule.weights.spec.alive_masking && rule.weights.spec.channels >= S {
-            return Err(format!(
-                "{}: a texture may have at most {} channels in the world (one more keeps its territory)",
-                rule.name,
-                S - 1
-            ));
-        }
+        check_texture(&rule.name, &rule.weights)?;
         let layer_bytes = (self.size.cells() * S * 4) as u64;
         if let Some(limit) = self.buffer_limit {
             let need = layer_bytes * (self.species.len() as u64 + 1);
             if need > limit {
-                let fit = limit / layer_bytes;
-                return Err(format!(
-                    "cannot add {}: {} species in a {}x{} world need {} MiB of state and this GPU binds at most {} MiB, room for {fit} species at this size; use a smaller world",
-                    rule.name,
-                    self.species.len() + 1,
-                    self.size.width,
-                    self.size.height,
-                    need >> 20,
-                    limit >> 20
-                ));
+                let (width, height) = (self.size.width, self.size.height);
+                let species = self.species.len() + 1;
+                return Err(WorldError::OverBuffer { name: rule.name.clone(), species, width, height, need, limit });
             }
         }
         let layer = Tensor::zeros([self.size.cells() * S], &self.device);
@@ -161,12 +148,11 @@ impl<B: RuleBackend> World<B> {
 
     /// Gives species `s` another rule ("swap rule"): its cells keep their state and obey `weights`
     /// from the next step on.
-    pub fn set_rule(&mut self, s: usize, name: &str, weights: &Weights) -> Result<(), String> {
-        weights.validate().map_err(|e| format!("{name}: {e}"))?;
-        if !weights.spec.alive_masking && weights.spec.channels >= S {
-            return Err(format!("{name}: a texture may have at most {} channels in the world", S - 1));
-        }
-        let r = self.species.get_mut(s).ok_or("no such species in the world")?;
+    pub fn set_rule(&mut self, s: usize, name: &str, weights: &Weights) -> Result<(), WorldError> {
+        let problem = RuleProblem::Weights;
+        weights.validate().map_err(|e| WorldError::Rule { name: name.into(), problem: problem(e.to_string()) })?;
+        check_texture(name, weights)?;
+        let r = self.species.get_mut(s).ok_or(WorldError::NoSuchSpecies(s))?;
         r.weights = weights.clone();
         r.name = name.to_string();
         self.upload_rules();
@@ -290,14 +276,23 @@ impl<B: RuleBackend> World<B> {
     }
 
     /// Replaces the whole state (tests, levels); `host` is `[S, H, W, 16]`.
-    pub fn set_state(&mut self, host: Vec<f32>) -> Result<(), String> {
+    pub fn set_state(&mut self, host: Vec<f32>) -> Result<(), WorldError> {
         let want = self.species.len() * self.size.cells() * S;
         if host.len() != want {
-            return Err(format!("state has {} values, expected {want}", host.len()));
+            return Err(WorldError::StateLength { got: host.len(), want });
         }
         self.state = Tensor::from_data(TensorData::new(host, [want]), &self.device);
         Ok(())
     }
+}
+
+/// A texture needs a channel of the world's for its territory.
+fn check_texture(name: &str, weights: &Weights) -> Result<(), WorldError> {
+    if !weights.spec.alive_masking && weights.spec.channels >= S {
+        let problem = RuleProblem::TextureChannels { max: S - 1 };
+        return Err(WorldError::Rule { name: name.into(), problem });
+    }
+    Ok(())
 }
 
 /// The tensor, handed over to a kernel. On the host (an empty one left in its place) the kernel

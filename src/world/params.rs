@@ -8,6 +8,8 @@ use crate::nca::Weights;
 
 /// Most species one world holds (the parameter block has room for them, and the per-cell
 /// closure test reads every layer).
+use super::error::WorldError;
+
 pub const MAX_SPECIES: usize = 8;
 /// Largest side of a world.
 pub const MAX_SIDE: usize = crate::limits::MAX_WORLD_SIDE;
@@ -21,9 +23,9 @@ pub struct WorldSize {
 }
 
 impl WorldSize {
-    pub fn new(width: usize, height: usize, wrap: bool) -> Result<Self, String> {
+    pub fn new(width: usize, height: usize, wrap: bool) -> Result<Self, WorldError> {
         if !(8..=MAX_SIDE).contains(&width) || !(8..=MAX_SIDE).contains(&height) {
-            return Err(format!("world size {width}x{height} is outside 8..={MAX_SIDE} per side"));
+            return Err(WorldError::Size { width, height, max: MAX_SIDE });
         }
         Ok(Self { width, height, wrap })
     }

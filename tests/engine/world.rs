@@ -364,3 +364,47 @@ fn census_matches_host<B: RuleBackend>(device: &B::Device) {
     assert!(want.contains(&1.0) && want.contains(&0.0), "some zones covered, some not");
     assert_eq!(got.covers, want);
 }
+
+/// A change the world cannot take is refused with its kind (and the sentence the UI shows), and
+/// the world is left as it was.
+#[test]
+fn a_world_refuses_what_it_cannot_run_by_kind() {
+    use morphogen::world::{MAX_SPECIES, RuleProblem, WorldError};
+    assert_eq!(
+        WorldSize::new(4, 64, true),
+        Err(WorldError::Size { width: 4, height: 64, max: morphogen::world::MAX_SIDE })
+    );
+    let mut w = World::<Cpu>::new(WorldSize::new(32, 32, true).unwrap(), 1, &dev());
+    let e = w.add_species(rule("wild", 1, 1.5, 0.0)).unwrap_err();
+    assert_eq!(
+        e,
+        WorldError::Rule { name: "wild".into(), problem: RuleProblem::FireOrAngle { fire_rate: 1.5, angle: 0.0 } }
+    );
+    assert!(e.to_string().starts_with("wild: fire rate 1.5 must be in [0, 1]"), "{e}");
+    let mut nan = rule("nan", 2, 0.5, 0.0);
+    nan.weights.w1[0] = f32::NAN;
+    assert!(matches!(w.add_species(nan), Err(WorldError::Rule { problem: RuleProblem::Weights(_), .. })));
+    let mut texture = rule("tex", 3, 0.5, 0.0);
+    texture.weights.spec.alive_masking = false;
+    assert_eq!(w.set_rule(0, "x", &random_weights(4)), Err(WorldError::NoSuchSpecies(0)));
+    for k in 0..MAX_SPECIES {
+        w.add_species(rule(&format!("s{k}"), k as u64, 0.5, 0.0)).unwrap();
+    }
+    assert_eq!(w.add_species(rule("one more", 9, 0.5, 0.0)), Err(WorldError::Full { max: MAX_SPECIES }));
+    assert!(matches!(
+        w.set_rule(0, "tex", &texture.weights),
+        Err(WorldError::Rule { problem: RuleProblem::TextureChannels { .. }, .. })
+    ));
+    assert_eq!(w.species()[0].name, "s0", "a refused rule changes nothing");
+    assert_eq!(w.set_state(vec![0.0; 5]), Err(WorldError::StateLength { got: 5, want: MAX_SPECIES * 32 * 32 * 16 }));
+
+    // A GPU's binding limit: the sentence says how many species fit.
+    let mut small = World::<Cpu>::new(WorldSize::new(64, 64, true).unwrap(), 1, &dev());
+    small.set_buffer_limit(3 * 64 * 64 * 16 * 4);
+    for k in 0..3 {
+        small.add_species(rule(&format!("s{k}"), k, 0.5, 0.0)).unwrap();
+    }
+    let e = small.add_species(rule("fourth", 4, 0.5, 0.0)).unwrap_err();
+    assert!(matches!(&e, WorldError::OverBuffer { species: 4, .. }), "{e:?}");
+    assert!(e.to_string().contains("room for 3 species at this size"), "{e}");
+}
