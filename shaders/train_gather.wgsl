@@ -12,9 +12,12 @@
 // Per cell, whether it ran the network (`train_back`): only those have a features' gradient.
 @group(0) @binding(5) var<storage, read_write> ran: array<u32>;
 
-@compute @workgroup_size(256)
+// A workgroup of GROUP invocations (`kernels::tune` times 64, 128 and 256).
+const GROUP: u32 = {{ group }}u;
+
+@compute @workgroup_size(GROUP)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-    let id = gid.x + gid.y * nwg.x * 256u;
+    let id = gid.x + gid.y * nwg.x * GROUP;
     let w = p.head.width;
     let h = p.head.height;
     let per = w * h;

@@ -24,7 +24,9 @@ use crate::kernels::lanes::{self, Spread};
 use crate::kernels::launch::{Ct, bytes_handle, float, launch, linear_count, time_alone, wrap_float};
 use crate::kernels::layout::STRIDE;
 use crate::kernels::step::{StepBuffers, launch_step};
-pub use crate::kernels::train_kernels::{GemmBlock, GemmHeader, ReduceHeader, TILE, TrainHeader, TrainKernel, Wgrad};
+pub use crate::kernels::train_kernels::{
+    GROUPS, GemmBlock, GemmHeader, Grouped, ReduceHeader, TILE, TrainHeader, TrainKernel, Wgrad,
+};
 use crate::kernels::tune::{self, Class, Family, Variant};
 use crate::nca::sim::to_host;
 use crate::nca::{ModelSpec, NcaParams};
@@ -170,9 +172,10 @@ struct Backward {
     slots: [Handle; 2],
     /// Each product's header without its `accumulate`, its shape class and its untuned block.
     products: [(GemmHeader, Class, GemmBlock); 2],
-    /// The step back's workgroups (a tile of a sample each) and its shape class.
+    /// The step back's workgroups (a tile of a sample each) and its shape class, and the gather's.
     tiles: CubeCount,
     back: Class,
+    gather: Class,
     cells: usize,
 }
 
@@ -214,6 +217,7 @@ impl Backward {
                 b.samples() as u32,
             ),
             back: class(Family::Back),
+            gather: class(Family::Gather),
             cells,
         }
     }
@@ -268,7 +272,15 @@ impl Backward {
         let cells = self.cells;
         let next = x.client.empty(cells * STRIDE as usize * 4);
         let bufs = vec![life.clone(), g.clone(), self.gf.clone(), next.clone(), ph, self.ran.clone()];
-        launch(x, TrainKernel::Gather, LINEAR, linear_count(cells, 256), bufs);
+        // It reads all but `next`, which it writes whole: a timed run changes nothing.
+        let run = |size: u32| (Grouped { kernel: TrainKernel::Gather, size }, CubeDim { x: size, y: 1, z: 1 });
+        let size = tune::variant(&x.device, self.gather, sources()[2], Variant::Group(256), |v| {
+            let (kernel, dim) = run(v.group());
+            time_alone(x, kernel, dim, linear_count(cells, v.group() as usize), bufs.clone())
+        })
+        .group();
+        let (kernel, dim) = run(size);
+        launch(x, kernel, dim, linear_count(cells, size as usize), bufs);
         next
     }
 
@@ -295,12 +307,13 @@ impl Backward {
 
 /// The sources of the step back and of the weight-gradient product, hashed once, for the tuning
 /// cache (a variant changes the values registered, not the source).
-fn sources() -> [u64; 2] {
+fn sources() -> [u64; 3] {
     use burn_wgpu::KernelSource;
-    static HASHES: std::sync::OnceLock<[u64; 2]> = std::sync::OnceLock::new();
+    static HASHES: std::sync::OnceLock<[u64; 3]> = std::sync::OnceLock::new();
+    let hash = |s: burn_wgpu::SourceTemplate| tune::source_hash(&s.complete());
     *HASHES.get_or_init(|| {
         let wgrad = Wgrad { block: GemmBlock::WIDE };
-        [tune::source_hash(&TrainKernel::Back.source().complete()), tune::source_hash(&wgrad.source().complete())]
+        [hash(TrainKernel::Back.source()), hash(wgrad.source()), hash(TrainKernel::Gather.source())]
     })
 }
 

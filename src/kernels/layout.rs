@@ -135,12 +135,13 @@ pub fn wgsl_prelude(structs: &[&str]) -> String {
 }
 
 /// A kernel's source: the prelude with `structs`, `shaders/common.wgsl`, the shared `files`, then
-/// its `own` file; one lane a cell unless launched as a `lanes::Spread`.
+/// its `own` file; one lane a cell unless launched as a `lanes::Spread`, and a linear kernel's
+/// workgroup 256 wide unless launched as a `train_kernels::Grouped`.
 pub fn wgsl_template(structs: &[&str], files: &[&str], own: &str) -> burn_wgpu::SourceTemplate {
     let mut t =
         burn_wgpu::SourceTemplate::new(wgsl_prelude(structs)).add_template(include_str!("../../shaders/common.wgsl"));
     for f in files {
         t = t.add_template(*f);
     }
-    t.add_template(own).register("tile", TILE.to_string()).register("lanes", "1")
+    t.add_template(own).register("tile", TILE.to_string()).register("lanes", "1").register("group", "256")
 }

@@ -156,6 +156,32 @@ impl KernelSource for TrainKernel {
     }
 }
 
+/// The workgroup sizes a linear kernel (`shaders/train_gather.wgsl`) can be built for.
+pub const GROUPS: [u32; 3] = [64, 128, 256];
+
+/// `kernel` built with workgroups of `size` invocations. Its `Debug` is the kernel's own.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Grouped<K> {
+    pub kernel: K,
+    pub size: u32,
+}
+
+impl<K: std::fmt::Debug> std::fmt::Debug for Grouped<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.kernel.fmt(f)
+    }
+}
+
+impl<K: KernelSource + std::fmt::Debug + Copy> KernelSource for Grouped<K> {
+    fn source(&self) -> SourceTemplate {
+        self.kernel.source().register("group", self.size.to_string())
+    }
+
+    fn id(&self) -> KernelId {
+        KernelId::new::<Self>().info((self.kernel.id(), self.size))
+    }
+}
+
 /// A weight-gradient product (`shaders/train_wgrad.wgsl`) in blocks of `block`. Its `Debug` is
 /// "Wgrad" whatever the block, the name a profile records.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! Kernel variants chosen by timing them on the device that runs them (the step kernels' lanes a
-//! cell, the weight-gradient products' blocks), as cuDNN's benchmark mode
+//! cell, the weight-gradient products' blocks, the gather's workgroup), as cuDNN's benchmark mode
 //! and cubecl's matmul autotune do: our kernels were tuned on one lent GPU, and a player's GPU is
 //! another. A family's variants compute the same thing (the tests hold each to the host
 //! reference); they differ where the device's compiler and scheduler decide. The first time a
@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fsio;
 use crate::kernels::lanes;
-use crate::kernels::train_kernels::GemmBlock;
+use crate::kernels::train_kernels::{GROUPS, GemmBlock};
 
 /// Timed runs of each variant after its untimed one; the best counts.
 pub const REPS: usize = 3;
@@ -43,6 +43,8 @@ pub enum Family {
     WgradIn,
     /// The second (hidden units x channels: w2, b2).
     WgradOut,
+    /// A training's step back through perception (`shaders/train_gather.wgsl`).
+    Gather,
 }
 
 /// One way to build a family's kernel.
@@ -52,6 +54,8 @@ pub enum Variant {
     Lanes(u32),
     /// The block of the product one workgroup computes (the weight-gradient products).
     Block(GemmBlock),
+    /// The invocations of a linear kernel's workgroup.
+    Group(u32),
 }
 
 impl Variant {
@@ -59,7 +63,7 @@ impl Variant {
     pub fn lanes(self) -> u32 {
         match self {
             Variant::Lanes(n) => n,
-            Variant::Block(_) => 1,
+            _ => 1,
         }
     }
 
@@ -67,7 +71,15 @@ impl Variant {
     pub fn block(self) -> GemmBlock {
         match self {
             Variant::Block(b) => b,
-            Variant::Lanes(_) => GemmBlock::WIDE,
+            _ => GemmBlock::WIDE,
+        }
+    }
+
+    /// Its workgroup's invocations (256 for a variant that is not about them).
+    pub fn group(self) -> u32 {
+        match self {
+            Variant::Group(n) => n,
+            _ => 256,
         }
     }
 }
@@ -78,6 +90,7 @@ impl std::fmt::Display for Variant {
             Variant::Lanes(1) => write!(f, "1 lane"),
             Variant::Lanes(n) => write!(f, "{n} lanes"),
             Variant::Block(b) => write!(f, "{}x{} blocks", b.rows, b.cols),
+            Variant::Group(n) => write!(f, "groups of {n}"),
         }
     }
 }
@@ -87,6 +100,7 @@ pub fn variants(family: Family) -> Vec<Variant> {
     match family {
         Family::Step | Family::Back => lanes::ALLOWED.iter().map(|&n| Variant::Lanes(n)).collect(),
         Family::WgradIn | Family::WgradOut => GemmBlock::ALL.iter().map(|&b| Variant::Block(b)).collect(),
+        Family::Gather => GROUPS.iter().map(|&n| Variant::Group(n)).collect(),
     }
 }
 
@@ -383,7 +397,7 @@ pub fn variant(
 ) -> Variant {
     let forced = match default {
         Variant::Lanes(_) => lanes::overridden().map(Variant::Lanes),
-        Variant::Block(_) => None,
+        _ => None,
     };
     let tuned = forced.or_else(|| {
         let o = lanes::opened(device)?;

@@ -116,10 +116,12 @@ fn the_fused_gpu_gradient_equals_the_host_gradient() {
             check(ModelSpec::TEXTURE, 1, Border::Wrap, false);
         });
     }
-    // Every block the weight-gradient products can be tuned to (`kernels::tune`), for both.
-    for block in fused::GemmBlock::ALL {
+    // Every block the weight-gradient products can be tuned to (`kernels::tune`), for both, and
+    // every workgroup of the gather (a block and a size at a time).
+    for (k, block) in fused::GemmBlock::ALL.into_iter().enumerate() {
         let b = Variant::Block(block);
-        let fixed = Tuner::fixed(vec![(Family::WgradIn, b), (Family::WgradOut, b)]);
+        let group = Variant::Group(fused::GROUPS[k % fused::GROUPS.len()]);
+        let fixed = Tuner::fixed(vec![(Family::WgradIn, b), (Family::WgradOut, b), (Family::Gather, group)]);
         tune::scoped(fixed, || {
             check(ModelSpec::GROWING, 3, Border::Zero, true);
             check(ModelSpec::TEXTURE, 1, Border::Wrap, false);

@@ -3,7 +3,7 @@
 //! checked here, on naga alone, with or without a GPU.
 
 use burn_wgpu::KernelSource;
-use morphogen::kernels::fused::{GemmBlock, TrainKernel, Wgrad};
+use morphogen::kernels::fused::{GROUPS, GemmBlock, Grouped, TrainKernel, Wgrad};
 use morphogen::kernels::lanes::{self, Spread};
 use morphogen::kernels::step::StepKernel;
 use morphogen::world::gpu::WorldKernel;
@@ -24,6 +24,9 @@ fn every_kernel_parses_and_validates() {
     let train = TrainKernel::ALL.map(|k| (format!("train {k:?}"), k.source()));
     // The weight-gradient product in every block `kernels::tune` times.
     let wgrad = GemmBlock::ALL.map(|block| (format!("Wgrad {block:?}"), Wgrad { block }.source()));
+    // The gather in every workgroup size.
+    let gather =
+        GROUPS.map(|size| (format!("Gather in {size}"), Grouped { kernel: TrainKernel::Gather, size }.source()));
     // The step kernels as built for every other lane count a cell.
     let spread = lanes::ALLOWED.into_iter().flat_map(|n| {
         [
@@ -36,6 +39,7 @@ fn every_kernel_parses_and_validates() {
         .chain(step)
         .chain(train)
         .chain(wgrad)
+        .chain(gather)
         .chain(spread)
         .filter_map(|(name, src)| check(&name, src.complete()).err())
         .collect();

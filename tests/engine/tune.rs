@@ -218,7 +218,7 @@ fn the_step_kernels_are_tuned_on_the_device_that_runs_them() {
     rollout.expect("the probe rollout ran");
     let adapter = morphogen::kernels::lanes::opened(&device).expect("the shared device is registered").adapter;
     let kept = tuner.kept(&adapter);
-    for family in [Family::Step, Family::Back, Family::WgradIn, Family::WgradOut] {
+    for family in [Family::Step, Family::Back, Family::WgradIn, Family::WgradOut, Family::Gather] {
         let (_, c) = kept.iter().find(|(k, _)| k.starts_with(&format!("{family:?} "))).expect("a choice");
         assert_eq!(c.seconds.len(), tune::variants(family).len(), "{family:?}: every variant timed: {c}");
         assert!(c.seconds.iter().all(|(_, s)| *s > 0.0), "{c}");
@@ -227,7 +227,7 @@ fn the_step_kernels_are_tuned_on_the_device_that_runs_them() {
     }
     assert_eq!(Cache::load(&path).0.adapters[&adapter], kept, "the file holds what was chosen");
     let used = tune::in_use(&device);
-    assert!(["Step", "Back", "WgradIn", "WgradOut"].iter().all(|f| used.contains(f)), "{used}");
+    assert!(["Step", "Back", "WgradIn", "WgradOut", "Gather"].iter().all(|f| used.contains(f)), "{used}");
     // The tuned variant steps as the default does (each lane count is held to the host elsewhere).
     let untuned = tune::scoped(Tuner::new(None, Mode::Off), run).0;
     let d = max_abs_diff(&tuned, &untuned);
@@ -240,6 +240,10 @@ fn the_step_kernels_are_tuned_on_the_device_that_runs_them() {
     for block in GemmBlock::ALL {
         let b = Variant::Block(block);
         close_to(&b.to_string(), &grads(Tuner::fixed(vec![(Family::WgradIn, b), (Family::WgradOut, b)])), &default);
+    }
+    for size in morphogen::kernels::fused::GROUPS {
+        let g = Variant::Group(size);
+        close_to(&g.to_string(), &grads(Tuner::fixed(vec![(Family::Gather, g)])), &default);
     }
 }
 
