@@ -21,11 +21,10 @@ const PROBE_STEPS: usize = 4;
 /// The probe's cost per step against a whole iteration's per step, measured: the iteration adds
 /// drawing the batch from the pool and writing it back, the fire masks, per-sample losses and Adam,
 /// but a grown creature's living region is smaller than the probe's silhouette with every hidden
-/// channel set, and 4 steps carry a rollout's fixed costs. Calibrated on the 2-vCPU Intel Xeon
-/// (2026-12-05): the probe said 3.45 it/s for the lizard and 2.87 for the ladybug where `bench`'s
-/// real training (the creature's own grown pool) ran 6.29 and 4.60; 0.9 puts both within 7%. (It
-/// was 1.55 against a whole CLI run on the 2-vCPU EPYC, 2026-11-22, before the CPU training's
-/// transposed perception and ReLU mask were made faster.)
+/// channel set, and 4 steps carry a rollout's fixed costs. Calibrated against `bench`'s real
+/// training (the creature's own grown pool) on a 2-vCPU machine: the probe said 3.45 it/s for the
+/// lizard and 2.87 for the ladybug where the training ran 6.29 and 4.60, and 0.9 puts both within
+/// 7% (docs/BENCHMARKS.md keeps the dated figures).
 const OVERHEAD: f64 = 0.9;
 
 /// Times the CPU training path on a whole batch (it spreads over the cores) for a few steps and
