@@ -83,7 +83,9 @@ pub fn overridden() -> Option<u32> {
 /// The lanes the step kernels run with on `device` untuned: [`overridden`], else the device's
 /// default.
 pub fn of(device: &WgpuDevice) -> u32 {
-    overridden().unwrap_or_else(|| opened(device).map_or(1, |o| o.lanes))
+    // Asked at every launch: the lane count alone, not a copy of the adapter's name.
+    let lanes = || DEVICES.lock().ok()?.iter().find(|(dev, _)| dev == device).map(|(_, o)| o.lanes);
+    overridden().unwrap_or_else(|| lanes().unwrap_or(1))
 }
 
 /// Runs `f` with the step kernels launched from this thread built for `lanes` (an allowed count).

@@ -257,6 +257,9 @@ pub struct Tuner {
     /// Variants given outright, by family, above everything else ([`Tuner::fixed`]).
     fixed: Vec<(Family, Variant)>,
     cache: Option<Cache>,
+    /// What each device launches at each class and source, once decided (none: its default), so
+    /// that a launch after the first formats no key and reads no cache: a step launches several.
+    memo: Vec<(WgpuDevice, Class, u64, Option<Variant>)>,
     /// What it said (a cache set aside, a choice made), for the caller to show.
     pub said: Vec<String>,
 }
@@ -264,7 +267,7 @@ pub struct Tuner {
 impl Tuner {
     /// A tuner over the cache at `path` (none: choices for this process only).
     pub fn new(path: Option<PathBuf>, mode: Mode) -> Tuner {
-        Tuner { path, mode, fixed: Vec::new(), cache: None, said: Vec::new() }
+        Tuner { path, mode, fixed: Vec::new(), cache: None, memo: Vec::new(), said: Vec::new() }
     }
 
     /// A tuner that times nothing and gives `fixed`'s variant to each family named there (the
@@ -400,10 +403,14 @@ pub fn variant(
         _ => None,
     };
     let tuned = forced.or_else(|| {
-        let o = lanes::opened(device)?;
         with_tuner(|t| {
-            let v = t.choose(&o.adapter, o.software, class, source, &mut time);
+            let known = t.memo.iter().find(|(d, c, s, _)| d == device && *c == class && *s == source);
+            if let Some((.., v)) = known {
+                return *v;
+            }
+            let v = lanes::opened(device).and_then(|o| t.choose(&o.adapter, o.software, class, source, &mut time));
             t.said.drain(..).for_each(|s| eprintln!("morphogen: {s}"));
+            t.memo.push((device.clone(), class, source, v));
             v
         })
     });
